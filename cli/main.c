@@ -1,0 +1,2 @@
+#include "ciiguard/ciiguard.h"
+int main(void) { return 0; }

@@ -1,0 +1,90 @@
+/*
+ * The store: one interface over the database backends (SQLite now, PostgreSQL next).
+ *
+ * Callers above the store write portable SQL (standard types, `?` placeholders, no
+ * backend-specific functions or pragmas); each backend translates what it must. Migrations,
+ * locking and durability settings live below this line.
+ */
+#ifndef CIIGUARD_STORE_H
+#define CIIGUARD_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "ciiguard/error.h"
+
+struct cg_store;
+struct cg_stmt;
+
+enum cg_store_flags {
+	CG_STORE_CREATE = 1 << 0,   /* create the database when it does not exist */
+	CG_STORE_READONLY = 1 << 1, /* refuse writes */
+};
+
+/*
+ * Opens `uri` (a file path for SQLite), applies pending migrations, and returns the store in
+ * *out. Fails with CG_E_NOTFOUND when the database does not exist and CG_STORE_CREATE is not
+ * given, and with CG_E_SCHEMA when it is newer than this binary or not a ciiguard database.
+ * Environment: CIIGUARD_SYNCHRONOUS=normal relaxes SQLite durability (benchmarks only).
+ */
+cg_code cg_store_open(const char *uri, unsigned flags, struct cg_store **out, struct cg_error *err)
+	CG_MUST_CHECK;
+/* Closes the store, rolling back any open transaction. NULL is allowed. */
+void cg_store_free(struct cg_store *st);
+
+/* "sqlite" or "postgresql". */
+const char *cg_store_backend(const struct cg_store *st);
+/* The schema version of the open database, and the newest this binary knows. */
+int cg_store_schema_version(const struct cg_store *st);
+int cg_store_schema_latest(void);
+
+/*
+ * Starts a write transaction. Writers are serialised, so the audit head read inside is stable
+ * until commit or rollback. Nested calls are an error.
+ */
+cg_code cg_store_begin(struct cg_store *st, struct cg_error *err) CG_MUST_CHECK;
+/* Commits durably. On failure the transaction is rolled back. */
+cg_code cg_store_commit(struct cg_store *st, struct cg_error *err) CG_MUST_CHECK;
+/* Rolls back the open transaction, if any. */
+void cg_store_rollback(struct cg_store *st);
+bool cg_store_in_transaction(const struct cg_store *st);
+/*
+ * Starts a read transaction: a consistent snapshot for multi-statement reads such as
+ * `audit verify` and `export`. End it with cg_store_rollback().
+ */
+cg_code cg_store_begin_read(struct cg_store *st, struct cg_error *err) CG_MUST_CHECK;
+
+/*
+ * Prepares `sql` (cached by text: preparing the same text again is cheap). The statement
+ * belongs to the store; call cg_stmt_done() when finished with it so that it can be reused.
+ * Only one user of a given SQL text at a time.
+ */
+cg_code cg_store_prepare(struct cg_store *st, const char *sql, struct cg_stmt **out,
+			 struct cg_error *err) CG_MUST_CHECK;
+/* Runs SQL without parameters or results (DDL in tests and tools). */
+cg_code cg_store_exec(struct cg_store *st, const char *sql, struct cg_error *err) CG_MUST_CHECK;
+
+/* Parameters are numbered from 1. Text is copied. A NULL text binds SQL NULL. */
+cg_code cg_stmt_bind_text(struct cg_stmt *s, int idx, const char *text) CG_MUST_CHECK;
+cg_code cg_stmt_bind_int64(struct cg_stmt *s, int idx, int64_t v) CG_MUST_CHECK;
+cg_code cg_stmt_bind_null(struct cg_stmt *s, int idx) CG_MUST_CHECK;
+
+enum cg_step { CG_STEP_ERROR = -1, CG_STEP_DONE = 0, CG_STEP_ROW = 1 };
+/* Runs the statement or fetches its next row. */
+enum cg_step cg_stmt_step(struct cg_stmt *s, struct cg_error *err) CG_MUST_CHECK;
+/* Columns are numbered from 0; valid until the next step. NULL text is returned as NULL. */
+const char *cg_stmt_text(struct cg_stmt *s, int col);
+int64_t cg_stmt_int64(struct cg_stmt *s, int col);
+bool cg_stmt_is_null(struct cg_stmt *s, int col);
+/* Rows changed by the last INSERT/UPDATE/DELETE step. */
+int64_t cg_stmt_changes(struct cg_stmt *s);
+/* Resets the statement and clears its bindings, returning it to the store's cache. */
+void cg_stmt_done(struct cg_stmt *s);
+
+/* Convenience: runs a statement that returns no rows, or fails. Then calls cg_stmt_done(). */
+cg_code cg_stmt_run(struct cg_stmt *s, struct cg_error *err) CG_MUST_CHECK;
+
+/* Tables that hold records (not bookkeeping), for export coverage checks. */
+cg_code cg_store_tables(struct cg_store *st, char ***names, size_t *n, struct cg_error *err)
+	CG_MUST_CHECK;
+
+#endif

@@ -1,0 +1,33 @@
+/* The record types the audit trail covers, each able to list its current canonical states. */
+#ifndef CG_ENTITY_H
+#define CG_ENTITY_H
+
+#include <stddef.h>
+#include "ciiguard/operator.h"
+#include "ciiguard/store.h"
+#include "ciiguard/system.h"
+
+/* Receives one current record; non-zero stops the walk. */
+typedef int (*cg_canon_fn)(const char *entity_type, const char *id, const char *canon,
+			   size_t len, void *ud);
+
+struct cg_entity_type {
+	const char *name;
+	cg_code (*each_canonical)(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
+};
+
+/* NULL-terminated by a zero entry. */
+extern const struct cg_entity_type cg_entity_types[];
+
+cg_code cg_system_each_canonical(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
+cg_code cg_operator_each_canonical(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
+
+/* Internal writers used by import/restore: insert a record exactly as given (no audit). */
+cg_code cg_system_insert_raw(struct cg_store *st, const struct cg_system *s, struct cg_error *err);
+cg_code cg_operator_insert_raw(struct cg_store *st, const struct cg_operator *op, struct cg_error *err);
+/* Parses one record for restore, keeping timestamps. */
+struct json_t;
+cg_code cg_system_from_json_meta(struct cg_system *s, struct json_t *obj, struct cg_error *err);
+cg_code cg_operator_from_json_meta(struct cg_operator *op, struct json_t *obj, struct cg_error *err);
+
+#endif

@@ -1,0 +1,360 @@
+/* The store interface: backend dispatch, the statement cache and numbered migrations. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ciiguard/clock.h"
+#include "ciiguard/i18n.h"
+#include "store_impl.h"
+#include "migrations.h"
+#include "banned.h"
+
+int cg_store_schema_latest(void)
+{
+	return CG_MIGRATION_COUNT;
+}
+
+const char *cg_store_backend(const struct cg_store *st)
+{
+	return st->ops->name;
+}
+
+int cg_store_schema_version(const struct cg_store *st)
+{
+	return st->schema_version;
+}
+
+static const struct cg_store_ops *backend_for(const char *uri)
+{
+	(void)uri;
+	return &cg_store_sqlite_ops;
+}
+
+/* Reads the applied version: 0 for a new database, CG_E_SCHEMA for a foreign one. */
+static cg_code read_version(struct cg_store *st, int *version, struct cg_error *err)
+{
+	struct cg_stmt *s = NULL;
+	char **tables = NULL;
+	size_t n = 0;
+	bool has_meta = false;
+	cg_code result;
+
+	result = st->ops->tables(st, &tables, &n, err);
+	if (result != CG_OK)
+		return result;
+	for (size_t i = 0; i < n; i++)
+		has_meta |= strcmp(tables[i], "schema_migrations") == 0;
+	for (size_t i = 0; i < n; i++)
+		free(tables[i]);
+	free(tables);
+	*version = 0;
+	if (!has_meta) {
+		if (n > 0)
+			return cg_error_set(err, CG_E_SCHEMA, NULL,
+					    N_("the database is not a ciiguard database (it has tables but no schema_migrations)"));
+		return CG_OK;
+	}
+	result = cg_store_prepare(st, "SELECT MAX(version) FROM schema_migrations", &s, err);
+	if (result != CG_OK)
+		return result;
+	if (cg_stmt_step(s, err) == CG_STEP_ROW)
+		*version = (int)cg_stmt_int64(s, 0);
+	else if (err->code != CG_OK)
+		result = err->code;
+	cg_stmt_done(s);
+	return result;
+}
+
+/* Applies pending migrations in one transaction, under the backend's migration lock. */
+static cg_code migrate(struct cg_store *st, struct cg_error *err)
+{
+	char now[CG_TIME_MAX];
+	int version = 0;
+	cg_code result;
+
+	result = cg_store_begin(st, err);
+	if (result != CG_OK)
+		return result;
+	result = st->ops->lock_migrations(st, err);
+	if (result != CG_OK)
+		goto out;
+	result = read_version(st, &version, err);
+	if (result != CG_OK)
+		goto out;
+	if (version > CG_MIGRATION_COUNT) {
+		result = cg_error_set(err, CG_E_SCHEMA, NULL,
+				      N_("the database has schema version %d, newer than this ciiguard (%s) understands (%d): upgrade ciiguard"),
+				      version, CIIGUARD_VERSION, CG_MIGRATION_COUNT);
+		goto out;
+	}
+	st->schema_version = version;
+	if (version == CG_MIGRATION_COUNT)
+		goto out;
+	if (version == 0) {
+		result = st->ops->exec(st,
+			"CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+			"name TEXT NOT NULL, applied_at TEXT NOT NULL)", err);
+		if (result != CG_OK)
+			goto out;
+	}
+	result = cg_now(now, err);
+	for (int i = version; result == CG_OK && i < CG_MIGRATION_COUNT; i++) {
+		const struct cg_migration *m = &cg_migrations[i];
+		struct cg_stmt *s = NULL;
+		char *ddl = st->ops->translate_ddl(m->sql);
+
+		if (!ddl) {
+			result = cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
+			break;
+		}
+		result = st->ops->exec(st, ddl, err);
+		free(ddl);
+		if (result != CG_OK) {
+			cg_error_prefix(err, N_("migration %d (%s)"), m->version, m->name);
+			break;
+		}
+		result = cg_store_prepare(st, "INSERT INTO schema_migrations (version, name, applied_at) "
+					  "VALUES (?, ?, ?)", &s, err);
+		if (result == CG_OK && ((result = cg_stmt_bind_int64(s, 1, m->version)) != CG_OK ||
+					(result = cg_stmt_bind_text(s, 2, m->name)) != CG_OK ||
+					(result = cg_stmt_bind_text(s, 3, now)) != CG_OK)) {
+			cg_stmt_done(s);
+			result = cg_error_set(err, result, NULL, N_("out of memory"));
+		} else if (result == CG_OK) {
+			result = cg_stmt_run(s, err);
+		}
+	}
+	if (result == CG_OK)
+		st->schema_version = CG_MIGRATION_COUNT;
+out:
+	if (result == CG_OK)
+		return cg_store_commit(st, err);
+	cg_store_rollback(st);
+	return result;
+}
+
+cg_code cg_store_open(const char *uri, unsigned flags, struct cg_store **out, struct cg_error *err)
+{
+	struct cg_store *st;
+	bool created = false;
+	cg_code result;
+
+	*out = NULL;
+	st = calloc(1, sizeof *st);
+	if (!st)
+		return cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
+	st->ops = backend_for(uri);
+	st->flags = flags;
+	result = st->ops->open(st, uri, flags, &created, err);
+	if (result != CG_OK) {
+		free(st);
+		return result;
+	}
+	result = migrate(st, err);
+	if (result != CG_OK) {
+		cg_store_free(st);
+		return result;
+	}
+	st->ready = true;
+	*out = st;
+	return CG_OK;
+}
+
+void cg_store_free(struct cg_store *st)
+{
+	if (!st)
+		return;
+	if (st->in_txn)
+		cg_store_rollback(st);
+	for (size_t i = 0; i < st->ncache; i++) {
+		free(st->cache[i]->sql);
+		st->ops->finalize(st->cache[i]);
+	}
+	st->ops->close(st);
+	free(st);
+}
+
+cg_code cg_store_begin(struct cg_store *st, struct cg_error *err)
+{
+	cg_code result;
+
+	if (st->in_txn)
+		return cg_error_set(err, CG_E_USAGE, NULL, N_("a transaction is already open"));
+	if ((st->flags & CG_STORE_READONLY) && st->ready)
+		return cg_error_set(err, CG_E_USAGE, NULL, N_("the database is open read-only"));
+	result = st->ops->begin(st, true, err);
+	if (result == CG_OK) {
+		st->in_txn = true;
+		st->write_txn = true;
+		st->head_valid = false;
+	}
+	return result;
+}
+
+cg_code cg_store_begin_read(struct cg_store *st, struct cg_error *err)
+{
+	cg_code result;
+
+	if (st->in_txn)
+		return cg_error_set(err, CG_E_USAGE, NULL, N_("a transaction is already open"));
+	result = st->ops->begin(st, false, err);
+	if (result == CG_OK) {
+		st->in_txn = true;
+		st->write_txn = false;
+	}
+	return result;
+}
+
+cg_code cg_store_commit(struct cg_store *st, struct cg_error *err)
+{
+	cg_code result;
+
+	if (!st->in_txn)
+		return cg_error_set(err, CG_E_USAGE, NULL, N_("no transaction is open"));
+	result = st->ops->commit(st, err);
+	if (result != CG_OK)
+		st->ops->rollback(st);
+	st->in_txn = false;
+	st->head_valid = false;
+	return result;
+}
+
+void cg_store_rollback(struct cg_store *st)
+{
+	if (!st->in_txn)
+		return;
+	for (size_t i = 0; i < st->ncache; i++)
+		if (st->cache[i]->in_use)
+			cg_stmt_done(st->cache[i]);
+	st->ops->rollback(st);
+	st->in_txn = false;
+	st->head_valid = false;
+}
+
+bool cg_store_in_transaction(const struct cg_store *st)
+{
+	return st->in_txn;
+}
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+cg_code cg_store_prepare(struct cg_store *st, const char *sql, struct cg_stmt **out,
+			 struct cg_error *err)
+{
+	uint64_t h = fnv1a(sql);
+	struct cg_stmt *s = NULL;
+	cg_code result;
+
+	*out = NULL;
+	for (size_t i = 0; i < st->ncache; i++) {
+		s = st->cache[i];
+		if (s->hash == h && !s->in_use && strcmp(s->sql, sql) == 0) {
+			s->in_use = true;
+			*out = s;
+			return CG_OK;
+		}
+	}
+	result = st->ops->prepare(st, sql, &s, err);
+	if (result != CG_OK)
+		return result;
+	s->st = st;
+	s->hash = h;
+	s->in_use = true;
+	s->sql = strdup(sql);
+	if (!s->sql) {
+		st->ops->finalize(s);
+		return cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
+	}
+	if (st->ncache == CG_STMT_CACHE) {
+		/* Full: evict the oldest idle statement. */
+		size_t i;
+		for (i = 0; i < st->ncache && st->cache[i]->in_use; i++)
+			;
+		if (i == st->ncache) {
+			free(s->sql);
+			st->ops->finalize(s);
+			return cg_error_set(err, CG_E_INTERNAL, NULL, N_("too many statements in use"));
+		}
+		free(st->cache[i]->sql);
+		st->ops->finalize(st->cache[i]);
+		memmove(&st->cache[i], &st->cache[i + 1], (st->ncache - i - 1) * sizeof st->cache[0]);
+		st->ncache--;
+	}
+	st->cache[st->ncache++] = s;
+	*out = s;
+	return CG_OK;
+}
+
+cg_code cg_store_exec(struct cg_store *st, const char *sql, struct cg_error *err)
+{
+	return st->ops->exec(st, sql, err);
+}
+
+cg_code cg_stmt_bind_text(struct cg_stmt *s, int idx, const char *text)
+{
+	return text ? s->st->ops->bind_text(s, idx, text) : s->st->ops->bind_null(s, idx);
+}
+
+cg_code cg_stmt_bind_int64(struct cg_stmt *s, int idx, int64_t v)
+{
+	return s->st->ops->bind_int64(s, idx, v);
+}
+
+cg_code cg_stmt_bind_null(struct cg_stmt *s, int idx)
+{
+	return s->st->ops->bind_null(s, idx);
+}
+
+enum cg_step cg_stmt_step(struct cg_stmt *s, struct cg_error *err)
+{
+	return s->st->ops->step(s, err);
+}
+
+const char *cg_stmt_text(struct cg_stmt *s, int col)
+{
+	return s->st->ops->text(s, col);
+}
+
+int64_t cg_stmt_int64(struct cg_stmt *s, int col)
+{
+	return s->st->ops->int64(s, col);
+}
+
+bool cg_stmt_is_null(struct cg_stmt *s, int col)
+{
+	return s->st->ops->is_null(s, col);
+}
+
+int64_t cg_stmt_changes(struct cg_stmt *s)
+{
+	return s->st->ops->changes(s);
+}
+
+void cg_stmt_done(struct cg_stmt *s)
+{
+	if (!s)
+		return;
+	s->st->ops->reset(s);
+	s->in_use = false;
+}
+
+cg_code cg_stmt_run(struct cg_stmt *s, struct cg_error *err)
+{
+	enum cg_step r = cg_stmt_step(s, err);
+
+	cg_stmt_done(s);
+	if (r == CG_STEP_ERROR)
+		return err && err->code != CG_OK ? err->code : CG_E_STORE;
+	return CG_OK;
+}
+
+cg_code cg_store_tables(struct cg_store *st, char ***names, size_t *n, struct cg_error *err)
+{
+	return st->ops->tables(st, names, n, err);
+}

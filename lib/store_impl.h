@@ -1,0 +1,67 @@
+/* The inside of the store: the backend operations table and the shared store state. */
+#ifndef CG_STORE_IMPL_H
+#define CG_STORE_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "ciiguard/audit.h"
+#include "ciiguard/store.h"
+
+struct cg_stmt {
+	struct cg_store *st;
+	char *sql;
+	uint64_t hash;
+	bool in_use;
+};
+
+struct cg_store_ops {
+	const char *name;
+	/* Connects; `created` tells whether a new database was made. */
+	cg_code (*open)(struct cg_store *st, const char *uri, unsigned flags, bool *created,
+			struct cg_error *err);
+	void (*close)(struct cg_store *st);
+	cg_code (*exec)(struct cg_store *st, const char *sql, struct cg_error *err);
+	cg_code (*begin)(struct cg_store *st, bool write, struct cg_error *err);
+	cg_code (*commit)(struct cg_store *st, struct cg_error *err);
+	void (*rollback)(struct cg_store *st);
+	/* Serialises migrations among processes (inside the write transaction). */
+	cg_code (*lock_migrations)(struct cg_store *st, struct cg_error *err);
+	/* Rewrites portable DDL for this backend; returns a new string or NULL on no memory. */
+	char *(*translate_ddl)(const char *sql);
+	cg_code (*prepare)(struct cg_store *st, const char *sql, struct cg_stmt **out,
+			   struct cg_error *err);
+	cg_code (*bind_text)(struct cg_stmt *s, int idx, const char *text);
+	cg_code (*bind_int64)(struct cg_stmt *s, int idx, int64_t v);
+	cg_code (*bind_null)(struct cg_stmt *s, int idx);
+	enum cg_step (*step)(struct cg_stmt *s, struct cg_error *err);
+	const char *(*text)(struct cg_stmt *s, int col);
+	int64_t (*int64)(struct cg_stmt *s, int col);
+	bool (*is_null)(struct cg_stmt *s, int col);
+	int64_t (*changes)(struct cg_stmt *s);
+	void (*reset)(struct cg_stmt *s);
+	void (*finalize)(struct cg_stmt *s);
+	/* Lists user tables (names malloc'd). */
+	cg_code (*tables)(struct cg_store *st, char ***names, size_t *n, struct cg_error *err);
+};
+
+#define CG_STMT_CACHE 64
+
+struct cg_store {
+	const struct cg_store_ops *ops;
+	void *impl;
+	unsigned flags;
+	int schema_version;
+	bool ready; /* migrations done */
+	bool in_txn;
+	bool write_txn;
+	/* The audit head, read once per write transaction and advanced by each append. */
+	bool head_valid;
+	int64_t head_seq;
+	char head_hash[CG_HASH_HEX];
+	struct cg_stmt *cache[CG_STMT_CACHE];
+	size_t ncache;
+};
+
+extern const struct cg_store_ops cg_store_sqlite_ops;
+
+#endif

@@ -1,0 +1,285 @@
+/* The SQLite backend: one file, WAL, foreign keys on, durable (synchronous=FULL) commits. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sqlite3.h>
+
+#include "ciiguard/i18n.h"
+#include "store_impl.h"
+#include "banned.h"
+
+struct sq_stmt {
+	struct cg_stmt base;
+	sqlite3_stmt *stmt;
+	int64_t changes;
+};
+
+#define DB(st) ((sqlite3 *)(st)->impl)
+
+static cg_code sq_error(struct cg_store *st, struct cg_error *err, const char *what)
+{
+	sqlite3 *db = DB(st);
+	int code = sqlite3_extended_errcode(db);
+
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		return cg_error_set(err, CG_E_STORE, NULL,
+				    N_("the database is busy (another process holds a lock): %s"),
+				    sqlite3_errmsg(db));
+	if ((code & 0xff) == SQLITE_CONSTRAINT)
+		return cg_error_set(err, CG_E_INVALID, NULL, N_("the database refused the change: %s"),
+				    sqlite3_errmsg(db));
+	if ((code & 0xff) == SQLITE_NOTADB || (code & 0xff) == SQLITE_CORRUPT)
+		return cg_error_set(err, CG_E_SCHEMA, NULL, N_("the file is not a usable database: %s"),
+				    sqlite3_errmsg(db));
+	return cg_error_set(err, CG_E_STORE, NULL, N_("database error during %s: %s"), what,
+			    sqlite3_errmsg(db));
+}
+
+static cg_code sq_exec(struct cg_store *st, const char *sql, struct cg_error *err)
+{
+	if (sqlite3_exec(DB(st), sql, NULL, NULL, NULL) != SQLITE_OK)
+		return sq_error(st, err, "exec");
+	return CG_OK;
+}
+
+static cg_code sq_open(struct cg_store *st, const char *uri, unsigned flags, bool *created,
+		       struct cg_error *err)
+{
+	sqlite3 *db = NULL;
+	struct stat sb;
+	const char *sync = getenv("CIIGUARD_SYNCHRONOUS");
+	char pragma[128];
+	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+
+	if (stat(uri, &sb) != 0) {
+		if (errno != ENOENT)
+			return cg_error_set(err, CG_E_IO, NULL, N_("cannot open database '%s': %s"),
+					    uri, strerror(errno));
+		if (!(flags & CG_STORE_CREATE))
+			return cg_error_set(err, CG_E_NOTFOUND, NULL,
+					    N_("no database at '%s': run 'ciiguard init' first"), uri);
+		oflags |= SQLITE_OPEN_CREATE;
+		*created = true;
+	} else if (!S_ISREG(sb.st_mode)) {
+		return cg_error_set(err, CG_E_IO, NULL, N_("cannot open database '%s': not a regular file"), uri);
+	}
+	if (sqlite3_open_v2(uri, &db, oflags, NULL) != SQLITE_OK) {
+		cg_error_set(err, CG_E_IO, NULL, N_("cannot open database '%s': %s"), uri,
+			     db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return CG_E_IO;
+	}
+	st->impl = db;
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, 15000);
+	snprintf(pragma, sizeof pragma,
+		 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;",
+		 sync && strcmp(sync, "normal") == 0 ? "NORMAL" : "FULL");
+	if (sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
+		cg_code r = sq_error(st, err, "open");
+		sqlite3_close(db);
+		st->impl = NULL;
+		return r;
+	}
+	return CG_OK;
+}
+
+static void sq_close(struct cg_store *st)
+{
+	sqlite3_close(DB(st));
+	st->impl = NULL;
+}
+
+static cg_code sq_begin(struct cg_store *st, bool write, struct cg_error *err)
+{
+	return sq_exec(st, write ? "BEGIN IMMEDIATE" : "BEGIN", err);
+}
+
+static cg_code sq_commit(struct cg_store *st, struct cg_error *err)
+{
+	return sq_exec(st, "COMMIT", err);
+}
+
+static void sq_rollback(struct cg_store *st)
+{
+	if (!sqlite3_get_autocommit(DB(st)))
+		sqlite3_exec(DB(st), "ROLLBACK", NULL, NULL, NULL);
+}
+
+static cg_code sq_lock_migrations(struct cg_store *st, struct cg_error *err)
+{
+	/* BEGIN IMMEDIATE already holds SQLite's single writer lock. */
+	(void)st;
+	(void)err;
+	return CG_OK;
+}
+
+static char *sq_translate_ddl(const char *sql)
+{
+	static const char from[] = "BIGINT PRIMARY KEY", to[] = "INTEGER PRIMARY KEY";
+	size_t n = strlen(sql), count = 0;
+	const char *p;
+	char *out, *o;
+
+	for (p = sql; (p = strstr(p, from)); p += sizeof from - 1)
+		count++;
+	out = malloc(n + count * (sizeof to - sizeof from) + 1);
+	if (!out)
+		return NULL;
+	o = out;
+	for (p = sql;;) {
+		const char *q = strstr(p, from);
+		size_t k = q ? (size_t)(q - p) : strlen(p);
+		memcpy(o, p, k);
+		o += k;
+		if (!q)
+			break;
+		memcpy(o, to, sizeof to - 1);
+		o += sizeof to - 1;
+		p = q + sizeof from - 1;
+	}
+	*o = '\0';
+	return out;
+}
+
+static cg_code sq_prepare(struct cg_store *st, const char *sql, struct cg_stmt **out,
+			  struct cg_error *err)
+{
+	struct sq_stmt *s = calloc(1, sizeof *s);
+
+	if (!s)
+		return cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
+	if (sqlite3_prepare_v3(DB(st), sql, -1, SQLITE_PREPARE_PERSISTENT, &s->stmt, NULL) != SQLITE_OK) {
+		cg_code r = sq_error(st, err, "prepare");
+		free(s);
+		return r;
+	}
+	*out = &s->base;
+	return CG_OK;
+}
+
+#define SQ(s) ((struct sq_stmt *)(s))
+
+static cg_code sq_bind_text(struct cg_stmt *s, int idx, const char *text)
+{
+	return sqlite3_bind_text(SQ(s)->stmt, idx, text, -1, SQLITE_TRANSIENT) == SQLITE_OK ?
+		       CG_OK : CG_E_STORE;
+}
+
+static cg_code sq_bind_int64(struct cg_stmt *s, int idx, int64_t v)
+{
+	return sqlite3_bind_int64(SQ(s)->stmt, idx, v) == SQLITE_OK ? CG_OK : CG_E_STORE;
+}
+
+static cg_code sq_bind_null(struct cg_stmt *s, int idx)
+{
+	return sqlite3_bind_null(SQ(s)->stmt, idx) == SQLITE_OK ? CG_OK : CG_E_STORE;
+}
+
+static enum cg_step sq_step(struct cg_stmt *s, struct cg_error *err)
+{
+	int rc = sqlite3_step(SQ(s)->stmt);
+
+	if (rc == SQLITE_ROW)
+		return CG_STEP_ROW;
+	if (rc == SQLITE_DONE) {
+		SQ(s)->changes = sqlite3_changes64(DB(s->st));
+		return CG_STEP_DONE;
+	}
+	sq_error(s->st, err, "step");
+	return CG_STEP_ERROR;
+}
+
+static const char *sq_text(struct cg_stmt *s, int col)
+{
+	return (const char *)sqlite3_column_text(SQ(s)->stmt, col);
+}
+
+static int64_t sq_int64(struct cg_stmt *s, int col)
+{
+	return sqlite3_column_int64(SQ(s)->stmt, col);
+}
+
+static bool sq_is_null(struct cg_stmt *s, int col)
+{
+	return sqlite3_column_type(SQ(s)->stmt, col) == SQLITE_NULL;
+}
+
+static int64_t sq_changes(struct cg_stmt *s)
+{
+	return SQ(s)->changes;
+}
+
+static void sq_reset(struct cg_stmt *s)
+{
+	sqlite3_reset(SQ(s)->stmt);
+	sqlite3_clear_bindings(SQ(s)->stmt);
+}
+
+static void sq_finalize(struct cg_stmt *s)
+{
+	sqlite3_finalize(SQ(s)->stmt);
+	free(s);
+}
+
+static cg_code sq_tables(struct cg_store *st, char ***names, size_t *n, struct cg_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	char **v = NULL;
+	size_t k = 0;
+	int rc;
+
+	*names = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(DB(st), "SELECT name FROM sqlite_master WHERE type = 'table' "
+				       "AND name NOT LIKE 'sqlite_%' ORDER BY name", -1, &q, NULL) != SQLITE_OK)
+		return sq_error(st, err, "schema read");
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		char **nv = realloc(v, (k + 1) * sizeof *v);
+		if (!nv || !(nv[k] = strdup((const char *)sqlite3_column_text(q, 0)))) {
+			v = nv ? nv : v;
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		v = nv;
+		k++;
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE) {
+		for (size_t i = 0; i < k; i++)
+			free(v[i]);
+		free(v);
+		if (rc == SQLITE_NOMEM)
+			return cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
+		return sq_error(st, err, "schema read");
+	}
+	*names = v;
+	*n = k;
+	return CG_OK;
+}
+
+const struct cg_store_ops cg_store_sqlite_ops = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.exec = sq_exec,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.lock_migrations = sq_lock_migrations,
+	.translate_ddl = sq_translate_ddl,
+	.prepare = sq_prepare,
+	.bind_text = sq_bind_text,
+	.bind_int64 = sq_bind_int64,
+	.bind_null = sq_bind_null,
+	.step = sq_step,
+	.text = sq_text,
+	.int64 = sq_int64,
+	.is_null = sq_is_null,
+	.changes = sq_changes,
+	.reset = sq_reset,
+	.finalize = sq_finalize,
+	.tables = sq_tables,
+};

@@ -1,0 +1,266 @@
+/* Export of a whole database as one JSON document, and its exact restore into an empty one. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "ciiguard/audit.h"
+#include "ciiguard/clock.h"
+#include "ciiguard/i18n.h"
+#include "ciiguard/transfer.h"
+#include "entity.h"
+#include "record.h"
+#include "store_impl.h"
+#include "banned.h"
+
+const char *const cg_export_tables[] = { "operator", "systems", "system_links", "audit_events", NULL };
+
+struct out {
+	FILE *f;
+	bool first;
+	int failed;
+};
+
+static int put_record(const char *type, const char *id, const char *canon, size_t len, void *ud)
+{
+	struct out *o = ud;
+	(void)type;
+	(void)id;
+	if (fputs(o->first ? "\n    " : ",\n    ", o->f) < 0 || fwrite(canon, 1, len, o->f) != len)
+		o->failed = 1;
+	o->first = false;
+	return o->failed;
+}
+
+static int put_event(const struct cg_audit_event *ev, void *ud)
+{
+	struct out *o = ud;
+	struct cg_buf b;
+
+	cg_buf_init(&b, 0);
+	if (cg_buf_addf(&b, "%s{\"seq\":%lld,\"at\":", o->first ? "\n    " : ",\n    ", (long long)ev->seq) ||
+	    cg_json_add_string(&b, ev->at) || cg_buf_adds(&b, ",\"actor\":") || cg_json_add_string(&b, ev->actor) ||
+	    cg_buf_adds(&b, ",\"action\":") || cg_json_add_string(&b, ev->action) ||
+	    cg_buf_adds(&b, ",\"entity_type\":") || cg_json_add_string(&b, ev->entity_type) ||
+	    cg_buf_adds(&b, ",\"entity_id\":") || cg_json_add_string(&b, ev->entity_id) ||
+	    cg_buf_adds(&b, ",\"state\":") || (ev->state ? cg_json_add_string(&b, ev->state) : cg_buf_adds(&b, "null")) ||
+	    cg_buf_adds(&b, ",\"state_hash\":") || cg_json_add_string(&b, ev->state_hash) ||
+	    cg_buf_adds(&b, ",\"prev_hash\":") || cg_json_add_string(&b, ev->prev_hash) ||
+	    cg_buf_adds(&b, ",\"hash\":") || cg_json_add_string(&b, ev->hash) || cg_buf_addc(&b, '}') ||
+	    fwrite(b.ptr, 1, b.len, o->f) != b.len)
+		o->failed = 1;
+	cg_buf_release(&b);
+	o->first = false;
+	return o->failed;
+}
+
+cg_code cg_export(struct cg_store *st, FILE *f, struct cg_error *err)
+{
+	char now[CG_TIME_MAX];
+	struct out o = { f, true, 0 };
+	struct cg_operator op;
+	struct cg_buf b;
+	cg_code result;
+
+	if ((result = cg_now(now, err)) != CG_OK || (result = cg_store_begin_read(st, err)) != CG_OK)
+		return result;
+	cg_operator_init(&op);
+	cg_buf_init(&b, 0);
+	fprintf(f, "{\n  \"format\": \"ciiguard-export\",\n  \"version\": 1,\n  \"schema_version\": %d,\n"
+		   "  \"exported_at\": \"%s\",\n  \"operator\": ", cg_store_schema_version(st), now);
+	result = cg_operator_get(st, &op, err);
+	if (result == CG_OK) {
+		if (cg_operator_to_json(&op, &b) != CG_OK)
+			result = cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
+		else
+			fputs(b.ptr, f);
+	} else if (result == CG_E_NOTFOUND) {
+		result = CG_OK;
+		fputs("null", f);
+	}
+	if (result == CG_OK) {
+		fputs(",\n  \"systems\": [", f);
+		result = cg_system_each_canonical(st, put_record, &o, err);
+		fputs(o.first ? "],\n" : "\n  ],\n", f);
+	}
+	if (result == CG_OK) {
+		o.first = true;
+		fputs("  \"audit_events\": [", f);
+		result = cg_audit_each(st, NULL, 0, 0, put_event, &o, err);
+		fputs(o.first ? "]\n}\n" : "\n  ]\n}\n", f);
+	}
+	if (result == CG_OK && (o.failed || fflush(f) != 0 || ferror(f)))
+		result = cg_error_set(err, CG_E_IO, NULL, N_("could not write the export"));
+	cg_store_rollback(st);
+	cg_buf_release(&b);
+	cg_operator_release(&op);
+	return result;
+}
+
+static cg_code restore_event(struct cg_store *st, json_t *ev, size_t i, struct cg_error *err)
+{
+	static const char *const keys[] = { "at", "actor", "action", "entity_type", "entity_id",
+					    "state", "state_hash", "prev_hash", "hash" };
+	struct cg_stmt *q;
+	json_t *seq = json_object_get(ev, "seq");
+	cg_code result;
+
+	if (!json_is_object(ev) || !json_is_integer(seq) || json_object_size(ev) != 10)
+		return cg_error_set(err, CG_E_INVALID, "audit_events",
+				    N_("audit_events[%zu]: expected an event object with seq, at, actor, action, entity_type, entity_id, state, state_hash, prev_hash and hash"), i);
+	result = cg_store_prepare(st, "INSERT INTO audit_events (seq, at, actor, action, entity_type, "
+				  "entity_id, state, state_hash, prev_hash, hash) "
+				  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &q, err);
+	if (result != CG_OK)
+		return result;
+	if (cg_stmt_bind_int64(q, 1, json_integer_value(seq)))
+		goto bind;
+	for (int k = 0; k < 9; k++) {
+		json_t *v = json_object_get(ev, keys[k]);
+		if (!(json_is_string(v) || (k == 5 && json_is_null(v)))) {
+			cg_stmt_done(q);
+			return cg_error_set(err, CG_E_INVALID, keys[k], N_("audit_events[%zu]: %s: expected a string"), i, keys[k]);
+		}
+		if (cg_stmt_bind_text(q, k + 2, json_is_null(v) ? NULL : json_string_value(v)))
+			goto bind;
+	}
+	return cg_stmt_run(q, err);
+bind:
+	cg_stmt_done(q);
+	return cg_error_set(err, CG_E_STORE, NULL, N_("could not bind a query parameter"));
+}
+
+static cg_code restore_links(struct cg_store *st, const struct cg_system *s, struct cg_error *err)
+{
+	for (size_t i = 0; i < s->nlinks; i++) {
+		struct cg_stmt *q;
+		cg_code result = cg_store_prepare(st, "INSERT INTO system_links (system_id, to_id, kind) VALUES (?, ?, ?)", &q, err);
+		if (result != CG_OK)
+			return result;
+		if (cg_stmt_bind_text(q, 1, s->id) || cg_stmt_bind_text(q, 2, s->links[i].to) ||
+		    cg_stmt_bind_text(q, 3, cg_link_kind_names[s->links[i].kind])) {
+			cg_stmt_done(q);
+			return cg_error_set(err, CG_E_STORE, NULL, N_("could not bind a query parameter"));
+		}
+		if ((result = cg_stmt_run(q, err)) != CG_OK)
+			return result;
+	}
+	return CG_OK;
+}
+
+cg_code cg_import(struct cg_store *st, const char *data, size_t len, struct cg_error *err)
+{
+	static const char *const known[] = { "format", "version", "schema_version", "exported_at",
+					     "operator", "systems", "audit_events" };
+	json_error_t jerr;
+	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr), *v, *item;
+	struct cg_system *sys = NULL;
+	size_t nsys = 0, i;
+	int64_t count;
+	char head[CG_HASH_HEX];
+	const char *key;
+	cg_code result = CG_OK;
+
+	if (!root)
+		return cg_error_set(err, CG_E_INVALID, NULL, N_("not valid JSON (line %d, column %d): %s"),
+				    jerr.line, jerr.column, jerr.text);
+	if (!json_is_object(root) || !json_is_string(json_object_get(root, "format")) ||
+	    strcmp(json_string_value(json_object_get(root, "format")), "ciiguard-export") != 0) {
+		result = cg_error_set(err, CG_E_INVALID, "format", N_("format: not a ciiguard export (expected \"format\": \"ciiguard-export\")"));
+		goto out;
+	}
+	json_object_foreach(root, key, v) {
+		bool ok = false;
+		for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+			ok |= strcmp(key, known[k]) == 0;
+		if (!ok) {
+			result = cg_error_set(err, CG_E_INVALID, key, N_("unknown field '%s'"), key);
+			goto out;
+		}
+	}
+	v = json_object_get(root, "schema_version");
+	if (!json_is_integer(v) || json_integer_value(v) > cg_store_schema_latest()) {
+		result = cg_error_set(err, CG_E_SCHEMA, "schema_version",
+				      N_("schema_version: the export comes from a newer ciiguard (schema %lld; this one knows %d)"),
+				      (long long)json_integer_value(v), cg_store_schema_latest());
+		goto out;
+	}
+	if ((result = cg_store_begin(st, err)) != CG_OK)
+		goto out;
+	if ((result = cg_audit_head(st, &count, head, err)) != CG_OK)
+		goto rollback;
+	if (count != 0) {
+		result = cg_error_set(err, CG_E_EXISTS, NULL,
+				      N_("the target database is not empty (%lld audit events): import restores into an empty database only"),
+				      (long long)count);
+		goto rollback;
+	}
+	v = json_object_get(root, "operator");
+	if (v && !json_is_null(v)) {
+		struct cg_operator op;
+		cg_operator_init(&op);
+		result = cg_operator_from_json_meta(&op, v, err);
+		if (result == CG_OK && !(op.id = strdup("operator")))
+			result = cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
+		if (result == CG_OK)
+			result = cg_operator_insert_raw(st, &op, err);
+		if (result != CG_OK)
+			cg_error_prefix(err, N_("operator"));
+		cg_operator_release(&op);
+		if (result != CG_OK)
+			goto rollback;
+	}
+	v = json_object_get(root, "systems");
+	if (v && !json_is_array(v)) {
+		result = cg_error_set(err, CG_E_INVALID, "systems", N_("systems: expected an array"));
+		goto rollback;
+	}
+	sys = calloc(json_array_size(v) + 1, sizeof *sys);
+	if (!sys) {
+		result = cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
+		goto rollback;
+	}
+	json_array_foreach(v, i, item) {
+		cg_system_init(&sys[nsys++]);
+		result = cg_system_from_json_meta(&sys[i], item, err);
+		if (result == CG_OK && !sys[i].id)
+			result = cg_error_set(err, CG_E_INVALID, "id", N_("id: is required"));
+		if (result == CG_OK)
+			result = cg_system_validate(&sys[i], err);
+		if (result == CG_OK)
+			result = cg_system_insert_raw(st, &sys[i], err);
+		if (result != CG_OK) {
+			cg_error_prefix(err, N_("systems[%zu]"), i);
+			goto rollback;
+		}
+	}
+	for (i = 0; i < nsys; i++) {
+		if ((result = restore_links(st, &sys[i], err)) != CG_OK) {
+			cg_error_prefix(err, N_("systems[%zu]"), i);
+			goto rollback;
+		}
+	}
+	v = json_object_get(root, "audit_events");
+	if (v && !json_is_array(v)) {
+		result = cg_error_set(err, CG_E_INVALID, "audit_events", N_("audit_events: expected an array"));
+		goto rollback;
+	}
+	json_array_foreach(v, i, item) {
+		if ((result = restore_event(st, item, i, err)) != CG_OK)
+			goto rollback;
+	}
+	/* The restored database must verify, or nothing of it is kept. */
+	struct cg_audit_report rep;
+	if ((result = cg_audit_verify(st, NULL, &rep, err)) != CG_OK) {
+		cg_error_prefix(err, N_("the imported data does not verify"));
+		goto rollback;
+	}
+	result = cg_store_commit(st, err);
+	goto out;
+rollback:
+	cg_store_rollback(st);
+out:
+	cg_system_array_free(sys, nsys);
+	json_decref(root);
+	return result;
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages ciiguard needs to build and test, when run as root.
+# Usage: scripts/deps.sh [run|check]   ("run" needs the build set, "check" adds the test tools)
+set -euo pipefail
+want=${1:-run}
+pkgs=(gcc make cmake pkg-config gettext libsqlite3-dev libyaml-dev libjansson-dev libssl-dev)
+if [ "$want" = check ]; then
+  pkgs+=(libcmocka-dev clang libclang-rt-14-dev sqlite3 openssl jq)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "ciiguard: missing Debian packages: ${missing[*]}" >&2
+  echo "ciiguard: install them with: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+echo "ciiguard: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
