@@ -1,2 +1,129 @@
-#include "ciiguard/ciiguard.h"
-int main(void) { return 0; }
+/* The `ciiguard` command: global options, then one subcommand per file (cmd_*.c). */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "banned.h"
+
+static const struct command {
+	const char *name;
+	int (*run)(struct cli *cli, int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "init", cmd_init, N_("record the operator and create the database (--demo loads a demo)") },
+	{ "operator", cmd_operator, N_("show or update the operator profile") },
+	{ "system", cmd_system, N_("the system inventory: add, list, show, update, delete, import, summary") },
+	{ "audit", cmd_audit, N_("the tamper-evident audit trail: verify, head, log") },
+	{ "export", cmd_export, N_("write every record and the audit trail as JSON") },
+	{ "import", cmd_import, N_("restore an export into an empty database") },
+};
+
+static void usage(struct cli *cli, FILE *f)
+{
+	fprintf(f, "%s", T(cli, "Usage: ciiguard [--db PATH] [--json] [--lang en|zh] COMMAND [ARGS]\n\n"
+				"Security protection of critical information infrastructure (Order No. 745)\n"
+				"for the AI systems an organisation runs, builds or sells.\n\nCommands:\n"));
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		fprintf(f, "  ");
+		cli_pad(f, commands[i].name, 10);
+		fprintf(f, "%s\n", T(cli, commands[i].summary));
+	}
+	fprintf(f, "%s", T(cli, "\nGlobal options (before or after the command):\n"
+				"  --db PATH     the database (default: $CIIGUARD_DB, else ./ciiguard.db)\n"
+				"  --json        print one JSON document on stdout, also on failure\n"
+				"  --lang en|zh  the language of messages (default: from LANGUAGE/LANG)\n"
+				"  --help        this help; 'ciiguard COMMAND --help' for a command\n"
+				"  --version     print the version\n\n"
+				"Exit codes: 0 success; 1 failure; 2 usage error; 3 something is overdue;\n"
+				"4 the audit trail or a record failed verification.\n"));
+}
+
+static void set_actor(struct cli *cli)
+{
+	struct passwd *pw = getpwuid(geteuid());
+
+	if (pw && pw->pw_name)
+		snprintf(cli->actor, sizeof cli->actor, "cli:%s", pw->pw_name);
+	else
+		snprintf(cli->actor, sizeof cli->actor, "cli:uid%ld", (long)geteuid());
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { 0 };
+	char **rest = calloc((size_t)argc + 1, sizeof *rest);
+	const char *lang = NULL;
+	int n = 0, rc = EXIT_USAGE;
+	bool help = false, version = false, dashdash = false;
+
+	if (!rest)
+		return EXIT_FAILED;
+	cli.lang = cg_lang_from_env();
+	cli.db = getenv("CIIGUARD_DB");
+	if (!cli.db || !*cli.db)
+		cli.db = "./ciiguard.db";
+	/* Global options may stand anywhere before "--"; everything else is passed on. */
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (dashdash || strcmp(a, "--") == 0) {
+			if (dashdash)
+				rest[n++] = argv[i];
+			dashdash = true;
+		} else if (cli_opt(a, "json")) {
+			cli.json = true;
+		} else if (cli_opt(a, "db") || cli_opt(a, "lang")) {
+			const char *v = strchr(a, '=') ? strchr(a, '=') + 1 : i + 1 < argc ? argv[++i] : NULL;
+			if (!v) {
+				fprintf(stderr, "ciiguard: option '%s' needs a value\n", a);
+				goto out;
+			}
+			if (cli_opt(a, "db"))
+				cli.db = v;
+			else
+				lang = v;
+		} else if (n == 0 && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+			help = true;
+		} else if (n == 0 && strcmp(a, "--version") == 0) {
+			version = true;
+		} else {
+			rest[n++] = argv[i];
+		}
+	}
+	if (lang && cg_lang_parse(lang, &cli.lang) != 0) {
+		fprintf(stderr, "ciiguard: --lang: expected en or zh, got '%s'\n", lang);
+		goto out;
+	}
+	cg_error_init(&cli.err, cli.lang);
+	set_actor(&cli);
+	if (version) {
+		printf(cli.json ? "{\"version\": \"%s\"}\n" : "ciiguard %s\n", cg_version());
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (help || n == 0 || strcmp(rest[0], "help") == 0) {
+		if (n > 1 && strcmp(rest[0], "help") == 0) {
+			rest[n++] = (char *)"--help";
+			rest++;
+			n--;
+		} else {
+			usage(&cli, help || n ? stdout : stderr);
+			rc = help || n ? EXIT_OK : EXIT_USAGE;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(rest[0], commands[i].name) == 0) {
+			rc = commands[i].run(&cli, n, rest);
+			goto out;
+		}
+	}
+	rc = cli_usage(&cli, rest[0], N_("unknown command '%s'"), rest[0]);
+out:
+	fflush(stdout);
+	if (ferror(stdout) && rc == EXIT_OK)
+		rc = EXIT_FAILED;
+	return rc;
+}

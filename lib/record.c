@@ -148,6 +148,11 @@ int cg_parse_bool(const char *s, bool *out)
 	return -1;
 }
 
+int cg_parse_number(const char *s, int64_t *out)
+{
+	return cg_parse_count(s, out);
+}
+
 int cg_parse_count(const char *s, int64_t *out)
 {
 	int64_t v = 0;

@@ -21,4 +21,7 @@ void cg_rfc3339_format(int64_t ms, char out[CG_TIME_MAX]);
 /* True when `s` is a valid calendar date "YYYY-MM-DD". */
 bool cg_date_valid(const char *s);
 
+/* Parses a non-negative decimal integer strictly (no sign, no spaces); 0 on success. */
+int cg_parse_number(const char *s, int64_t *out);
+
 #endif

@@ -5,7 +5,7 @@
 #include "ciiguard/error.h"
 
 /* Marks a string for xgettext without translating it here. */
-#define N_(s) (s)
+#define N_(s) s
 
 /*
  * Returns the translation of `msgid` into `lang`, or `msgid` itself when there is none.
@@ -21,5 +21,11 @@ enum cg_lang cg_lang_from_env(void);
 
 /* Display width of UTF-8 text in terminal columns (East Asian wide characters count 2). */
 size_t cg_text_width(const char *s);
+
+/*
+ * A display label for an enum value or a field, in `lang`: kind is "sector", "harm", "ai_kind",
+ * "model_source", "link_kind", "status" or "field". Unknown values are returned as given.
+ */
+const char *cg_label(enum cg_lang lang, const char *kind, const char *value);
 
 #endif

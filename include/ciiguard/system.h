@@ -137,4 +137,27 @@ cg_code cg_system_parse(const char *data, size_t len, enum cg_format fmt, struct
 			size_t *n, struct cg_error *err) CG_MUST_CHECK;
 void cg_system_array_free(struct cg_system *a, size_t n);
 
+/* Counts over the inventory, for the summary the main job prints. */
+struct cg_inventory_summary {
+	int64_t systems;
+	int64_t by_sector[CG_SECTOR__COUNT];
+	int64_t by_status[CG_STATUS__COUNT];
+	int64_t by_ai_kind[CG_AI__COUNT];
+	int64_t ai_systems;
+	int64_t notified_cii;
+	int64_t serves_cii_operators;
+	int64_t supports_core_business;
+	int64_t harm_serious;
+	int64_t cross_sector_impact;
+	int64_t public_generative_services;
+	int64_t with_personal_information;
+	int64_t pi_subjects;           /* summed over systems: people may be counted more than once */
+	int64_t important_data;
+	int64_t core_data;
+	int64_t links;
+};
+
+cg_code cg_inventory_summarise(struct cg_store *st, struct cg_inventory_summary *out,
+			       struct cg_error *err) CG_MUST_CHECK;
+
 #endif
