@@ -31,7 +31,7 @@ struct cg_store *cli_open(struct cli *cli, bool create);
 
 /* Reports cli->err (text on stderr, or the JSON error document on stdout); returns the exit code. */
 int cli_fail(struct cli *cli);
-/* Reports a usage error naming the command; returns EXIT_USAGE. */
+/* Reports a usage error naming the command (NULL: the global options); returns EXIT_USAGE. */
 int cli_usage(struct cli *cli, const char *cmd, const char *fmt, ...) CG_PRINTF(3, 4);
 /* Maps a result code to an exit code. */
 int cli_exit_code(cg_code code);

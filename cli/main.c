@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
 	char **rest = calloc((size_t)argc + 1, sizeof *rest);
-	const char *lang = NULL;
+	const char *lang = NULL, *missing = NULL;
 	int n = 0, rc = EXIT_USAGE;
 	bool help = false, version = false, dashdash = false;
 
@@ -77,8 +77,8 @@ int main(int argc, char **argv)
 		} else if (cli_opt(a, "db") || cli_opt(a, "lang")) {
 			const char *v = strchr(a, '=') ? strchr(a, '=') + 1 : i + 1 < argc ? argv[++i] : NULL;
 			if (!v) {
-				fprintf(stderr, "ciiguard: option '%s' needs a value\n", a);
-				goto out;
+				missing = a; /* the last argument: reported below, once --json is known */
+				break;
 			}
 			if (cli_opt(a, "db"))
 				cli.db = v;
@@ -92,11 +92,17 @@ int main(int argc, char **argv)
 			rest[n++] = argv[i];
 		}
 	}
-	if (lang && cg_lang_parse(lang, &cli.lang) != 0) {
-		fprintf(stderr, "ciiguard: --lang: expected en or zh, got '%s'\n", lang);
+	/* Usage errors in the global options, too, print the JSON error document under --json. */
+	bool bad_lang = lang && cg_lang_parse(lang, &cli.lang) != 0;
+	cg_error_init(&cli.err, cli.lang);
+	if (missing) {
+		rc = cli_usage(&cli, NULL, N_("option '%s' needs a value"), missing);
 		goto out;
 	}
-	cg_error_init(&cli.err, cli.lang);
+	if (bad_lang) {
+		rc = cli_usage(&cli, NULL, N_("--lang: expected en or zh, got '%s'"), lang);
+		goto out;
+	}
 	set_actor(&cli);
 	if (version) {
 		printf(cli.json ? "{\"version\": \"%s\"}\n" : "ciiguard %s\n", cg_version());
@@ -120,7 +126,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	rc = cli_usage(&cli, rest[0], N_("unknown command '%s'"), rest[0]);
+	rc = cli_usage(&cli, NULL, N_("unknown command '%s'"), rest[0]);
 out:
 	fflush(stdout);
 	if (ferror(stdout) && rc == EXIT_OK)

@@ -58,8 +58,13 @@ int cli_usage(struct cli *cli, const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	cg_error_set(&cli->err, CG_E_USAGE, NULL, "%s", msg);
 	if (!cli->json) {
-		fprintf(stderr, "ciiguard %s: %s\n", cmd, msg);
-		fprintf(stderr, T(cli, "Try 'ciiguard %s --help'.\n"), cmd);
+		if (cmd) {
+			fprintf(stderr, "ciiguard %s: %s\n", cmd, msg);
+			fprintf(stderr, T(cli, "Try 'ciiguard %s --help'.\n"), cmd);
+		} else {
+			fprintf(stderr, "ciiguard: %s\n", msg);
+			fputs(T(cli, "Try 'ciiguard --help'.\n"), stderr);
+		}
 		return EXIT_USAGE;
 	}
 	return cli_fail(cli);

@@ -85,7 +85,7 @@ cg_code cg_operator_from_json(struct cg_operator *op, const char *json, size_t l
 
 cg_code cg_operator_validate(const struct cg_operator *op, struct cg_error *err)
 {
-	cg_code result = cg_record_check(&operator_desc, op, op->created_at == NULL, err);
+	cg_code result = cg_record_check(&operator_desc, op, err);
 
 	if (result == CG_OK && op->notified_at && !op->notified_cii)
 		return cg_error_set(err, CG_E_INVALID, "notified_at",

@@ -435,8 +435,7 @@ cg_code cg_record_from_json(const struct cg_record_desc *d, void *rec, json_t *o
 	return CG_OK;
 }
 
-cg_code cg_record_check(const struct cg_record_desc *d, const void *rec, bool create,
-			struct cg_error *err)
+cg_code cg_record_check(const struct cg_record_desc *d, const void *rec, struct cg_error *err)
 {
 	uint64_t given = *given_bits(d, (void *)rec);
 	bool group = d->group ? *group_present(d, (void *)rec) : false;
@@ -457,7 +456,7 @@ cg_code cg_record_check(const struct cg_record_desc *d, const void *rec, bool cr
 			set = *CAT(rec, f, int) >= 0;
 			break;
 		case CG_F_BOOL:
-			set = !create || (given & ((uint64_t)1 << i));
+			set = (given & ((uint64_t)1 << i)) != 0;
 			break;
 		default:
 			break;

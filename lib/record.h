@@ -74,8 +74,8 @@ cg_code cg_record_set_text(const struct cg_record_desc *d, void *rec, const char
 /* `meta` allows the library-kept fields (restoring an export); otherwise they are ignored. */
 cg_code cg_record_from_json(const struct cg_record_desc *d, void *rec, json_t *obj, bool meta,
 			    struct cg_error *err);
-cg_code cg_record_check(const struct cg_record_desc *d, const void *rec, bool create,
-			struct cg_error *err);
+/* Required fields: text and enums must be set; booleans must have been given (read or input). */
+cg_code cg_record_check(const struct cg_record_desc *d, const void *rec, struct cg_error *err);
 cg_code cg_record_to_json(const struct cg_record_desc *d, const void *rec, struct cg_buf *out);
 
 /* SQL built from the table (static strings, made once). */

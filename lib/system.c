@@ -282,7 +282,7 @@ cg_code cg_system_validate(const struct cg_system *s, struct cg_error *err)
 		return cg_error_set(err, CG_E_INVALID, "id",
 				    N_("id: '%s' is not a valid id (1-64 letters, digits, '-', '_' or '.', starting with a letter or digit)"),
 				    s->id);
-	result = cg_record_check(&system_desc, s, s->created_at == NULL, err);
+	result = cg_record_check(&system_desc, s, err);
 	if (result != CG_OK)
 		return result;
 	if (s->notified_at && !s->notified_cii)
@@ -491,8 +491,6 @@ cg_code cg_system_add(struct cg_store *st, const char *actor, struct cg_system *
 	bool own = !cg_store_in_transaction(st), updated;
 	cg_code result;
 
-	free(s->created_at);
-	s->created_at = NULL;
 	if ((result = cg_system_validate(s, err)) != CG_OK)
 		return result;
 	if (own && (result = cg_store_begin(st, err)) != CG_OK)

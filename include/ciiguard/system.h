@@ -95,7 +95,10 @@ cg_code cg_system_to_json(const struct cg_system *s, struct cg_buf *out) CG_MUST
 
 /* Store operations. Writers take the acting user; each change is audited in its transaction. */
 
-/* Adds `s` (assigning an id when s->id is NULL, and the timestamps). */
+/*
+ * Adds `s`, assigning an id when s->id is NULL, and the timestamps. On failure nothing is
+ * stored; s->id may hold the generated id.
+ */
 cg_code cg_system_add(struct cg_store *st, const char *actor, struct cg_system *s,
 		      struct cg_error *err) CG_MUST_CHECK;
 /* Loads system `id` into `out` (initialised by the caller). */

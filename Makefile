@@ -1,0 +1,63 @@
+# ciiguard: one-command set-up, build, run and test. CMake and ctest do the work underneath.
+#   make run      install missing Debian packages (as root), build, create the demo database
+#                 at var/ciiguard.db on first run, and run the main job
+#   make check    install, build with warnings as errors, run the whole suite, then the unit
+#                 and CLI suites again under ASan+UBSan, then the fuzzers for a bounded time
+#   make install  PREFIX=/usr/local DESTDIR=
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 60
+DB ?= var/ciiguard.db
+CMAKE ?= cmake
+CTEST ?= ctest
+
+.PHONY: all deps deps-check build run check check-build check-asan check-fuzz install clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh run
+
+deps-check:
+	@bash scripts/deps.sh check
+
+build: deps
+	@$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF \
+		-DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@$(CMAKE) --build build -j $(JOBS)
+
+run: build
+	@mkdir -p $(dir $(DB))
+	@if [ ! -f $(DB) ]; then ./build/ciiguard --db $(DB) init --demo; fi
+	@./build/ciiguard --db $(DB) system summary
+	@./build/ciiguard --db $(DB) system list
+	@./build/ciiguard --db $(DB) audit verify
+
+check: deps-check check-build check-asan check-fuzz
+	@echo "make check: all suites passed"
+
+check-build:
+	@$(CMAKE) -S . -B build-check -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCIIGUARD_WERROR=ON >/dev/null
+	@$(CMAKE) --build build-check -j $(JOBS)
+	@cd build-check && $(CTEST) --output-on-failure -j $(JOBS) -LE fuzz
+
+check-asan:
+	@$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCIIGUARD_WERROR=ON \
+		-DCIIGUARD_SANITIZE=ON >/dev/null
+	@$(CMAKE) --build build-asan -j $(JOBS)
+	@cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		$(CTEST) --output-on-failure -j $(JOBS) -L 'unit|cli'
+
+check-fuzz:
+	@CC=clang $(CMAKE) -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCIIGUARD_FUZZ=ON \
+		-DCIIGUARD_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	@$(CMAKE) --build build-fuzz -j $(JOBS)
+	@cd build-fuzz && $(CTEST) --output-on-failure -L fuzz
+
+install: build
+	@DESTDIR=$(DESTDIR) $(CMAKE) --install build --prefix $(PREFIX)
+
+clean:
+	rm -rf build build-check build-asan build-fuzz
