@@ -34,8 +34,10 @@ static int log_event(const struct cg_audit_event *ev, void *ud)
 			"state", state ? state : json_string(ev->state), "state_hash", ev->state_hash,
 			"prev_hash", ev->prev_hash, "hash", ev->hash));
 	} else {
-		printf("%6lld  %s  %-16s %-7s %s:%s  %.16s\n", (long long)ev->seq, ev->at, ev->actor,
-		       T(ls->cli, ev->action), ev->entity_type, ev->entity_id, ev->hash);
+		printf("%6lld  %s  ", (long long)ev->seq, ev->at);
+		cli_pad(stdout, ev->actor, 17);
+		cli_pad(stdout, T(ls->cli, ev->action), 8);
+		printf("%s:%s  %.16s\n", ev->entity_type, ev->entity_id, ev->hash);
 	}
 	return 0;
 }

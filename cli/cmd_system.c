@@ -212,7 +212,12 @@ static int do_list(struct cli *cli, struct cg_store *st, int argc, char **argv)
 			wname = 48;
 		cli_pad(stdout, T(cli, "ID"), wid + 2);
 		cli_pad(stdout, T(cli, "Name"), wname + 2);
-		cli_pad(stdout, T(cli, "Sector"), 16);
+		size_t wsec = cg_text_width(T(cli, "Sector"));
+		for (int i = 0; cg_sector_names[i]; i++)
+			for (size_t k = 0; k < l.n; k++)
+				if (l.v[k].sector == i && cg_text_width(cli_label(cli, "sector", cg_sector_names[i])) > wsec)
+					wsec = cg_text_width(cli_label(cli, "sector", cg_sector_names[i]));
+		cli_pad(stdout, T(cli, "Sector"), wsec + 2);
 		cli_pad(stdout, T(cli, "Status"), 14);
 		cli_pad(stdout, T(cli, "AI kind"), 14);
 		printf("%s\n", T(cli, "Notified CII"));
@@ -220,7 +225,7 @@ static int do_list(struct cli *cli, struct cg_store *st, int argc, char **argv)
 			struct cg_system *s = &l.v[i];
 			cli_pad(stdout, s->id, wid + 2);
 			cli_pad(stdout, s->name, wname + 2);
-			cli_pad(stdout, s->sector >= 0 ? cg_sector_names[s->sector] : "-", 16);
+			cli_pad(stdout, s->sector >= 0 ? cli_label(cli, "sector", cg_sector_names[s->sector]) : "-", wsec + 2);
 			cli_pad(stdout, s->status >= 0 ? cli_label(cli, "status", cg_status_names[s->status]) : "-", 14);
 			cli_pad(stdout, s->has_ai ? cli_label(cli, "ai_kind", cg_ai_kind_names[s->ai_kind]) : "-", 14);
 			printf("%s\n", s->notified_cii ? T(cli, "yes") : T(cli, "no"));

@@ -18,9 +18,9 @@
 #include "banned.h"
 
 const struct cg_entity_type cg_entity_types[] = {
-	{ "operator", cg_operator_each_canonical },
-	{ "system", cg_system_each_canonical },
-	{ NULL, NULL },
+	{ "operator", cg_operator_each_canonical, NULL },
+	{ "system", cg_system_each_canonical, cg_system_check_rows },
+	{ NULL, NULL, NULL },
 };
 
 static const char hexdig[] = "0123456789abcdef";
@@ -262,13 +262,15 @@ static int table_grow(struct table *t)
 	return 0;
 }
 
-static struct entry *table_put(struct table *t, const char *key)
+/* Finds or adds the entry for `key`; *fresh tells whether it was added now. */
+static struct entry *table_put(struct table *t, const char *key, bool *fresh)
 {
 	struct entry *e;
 
 	if ((t->n + 1) * 4 > t->cap * 3 && table_grow(t) != 0)
 		return NULL;
 	e = table_slot(t, key);
+	*fresh = !e->key;
 	if (!e->key) {
 		if (!(e->key = strdup(key)))
 			return NULL;
@@ -363,10 +365,12 @@ cg_code cg_audit_verify(struct cg_store *st, const char *expect_head, struct cg_
 	struct cg_stmt *q = NULL;
 	char prev[CG_HASH_HEX], key[400];
 	char *buf = NULL;
-	bool anchored = expect_head == NULL, own;
+	/* The head of an empty trail (what `audit head` prints then) is a prefix of every trail. */
+	bool anchored = expect_head == NULL || strcmp(expect_head, CG_AUDIT_GENESIS) == 0, own;
 	enum cg_step r;
 	cg_code result = CG_OK;
 	int64_t expect = 1;
+	bool fresh, live;
 
 	memset(rep, 0, sizeof *rep);
 	memcpy(prev, CG_AUDIT_GENESIS, sizeof prev);
@@ -434,8 +438,18 @@ cg_code cg_audit_verify(struct cg_store *st, const char *expect_head, struct cg_
 			}
 		}
 		snprintf(key, sizeof key, "%s:%s", ev.entity_type, ev.entity_id);
-		if (!(e = table_put(&t, key))) {
+		if (!(e = table_put(&t, key, &fresh))) {
 			result = cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
+			break;
+		}
+		/* The actions must follow a record's life: created when absent, then updated or
+		 * deleted while it exists. A well-hashed event that breaks this was forged. */
+		live = !fresh && !e->deleted;
+		if (strcmp(ev.action, "create") == 0 ? live :
+		    (strcmp(ev.action, "update") == 0 || strcmp(ev.action, "delete") == 0) ? !live : true) {
+			result = broken(rep, err, ev.seq, N_("event %lld has been forged or altered: it records '%s' of %s, which %s at that point"),
+					(long long)ev.seq, cg_tr(err ? err->lang : CG_LANG_EN, ev.action), key,
+					cg_tr(err ? err->lang : CG_LANG_EN, live ? N_("already existed") : N_("did not exist")));
 			break;
 		}
 		e->seq = ev.seq;
@@ -454,7 +468,8 @@ cg_code cg_audit_verify(struct cg_store *st, const char *expect_head, struct cg_
 	if (result != CG_OK)
 		goto out;
 	if (!anchored) {
-		result = broken(rep, err, expect, N_("the anchored head %s is not in the trail: events were removed from its end or altered"), expect_head);
+		result = broken(rep, err, expect, N_("the anchored head %s is not in the trail, which ends at event %lld: events were removed from its end or altered"),
+				expect_head, (long long)(expect - 1));
 		goto out;
 	}
 	/* Every current record must equal its last audited state, and nothing may be missing. */
@@ -477,6 +492,11 @@ cg_code cg_audit_verify(struct cg_store *st, const char *expect_head, struct cg_
 				e->key, (long long)e->seq);
 		}
 	}
+	/* Last, rows of side tables that belong to no record (checked after the records, so that
+	 * a deleted record is named as such rather than by its leftover rows). */
+	for (const struct cg_entity_type *et = cg_entity_types; et->name && result == CG_OK; et++)
+		if (et->check_rows)
+			result = et->check_rows(st, rep->bad_entity, sizeof rep->bad_entity, err);
 out:
 	rep->bytes_hashed = h.bytes;
 	if (own && cg_store_in_transaction(st))

@@ -14,12 +14,16 @@ typedef int (*cg_canon_fn)(const char *entity_type, const char *id, const char *
 struct cg_entity_type {
 	const char *name;
 	cg_code (*each_canonical)(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
+	/* Finds rows of the record's side tables that belong to no record (added behind ciiguard's
+	 * back): CG_E_TAMPERED naming the row in `bad`. NULL when the record has none. */
+	cg_code (*check_rows)(struct cg_store *st, char *bad, size_t n, struct cg_error *err);
 };
 
 /* NULL-terminated by a zero entry. */
 extern const struct cg_entity_type cg_entity_types[];
 
 cg_code cg_system_each_canonical(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
+cg_code cg_system_check_rows(struct cg_store *st, char *bad, size_t n, struct cg_error *err);
 cg_code cg_operator_each_canonical(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
 
 /* Internal writers used by import/restore: insert a record exactly as given (no audit). */

@@ -630,8 +630,11 @@ cg_code cg_system_each(struct cg_store *st, cg_system_each_fn fn, void *ud, stru
 	snprintf(sql, sizeof sql, "%s ORDER BY id", cg_record_sql_select(&system_desc));
 	if ((result = cg_store_prepare(st, sql, &q, err)) != CG_OK)
 		return result;
-	if ((result = cg_store_prepare(st, "SELECT system_id, to_id, kind FROM system_links "
-				       "ORDER BY system_id, to_id, kind", &l, err)) != CG_OK) {
+	/* The join orders links exactly as the systems (same column, same collation) and leaves
+	 * out rows of no system, which cg_system_check_rows() reports. */
+	if ((result = cg_store_prepare(st, "SELECT l.system_id, l.to_id, l.kind FROM system_links l "
+				       "JOIN systems s ON s.id = l.system_id ORDER BY l.system_id, l.to_id, l.kind",
+				       &l, err)) != CG_OK) {
 		cg_stmt_done(q);
 		return result;
 	}
@@ -646,9 +649,6 @@ cg_code cg_system_each(struct cg_store *st, cg_system_each_fn fn, void *ud, stru
 			result = cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
 			break;
 		}
-		/* Links whose system sorts before this one belong to no system: skip them. */
-		while (lr == CG_STEP_ROW && strcmp(cg_stmt_text(l, 0), s.id) < 0)
-			lr = cg_stmt_step(l, err);
 		while (lr == CG_STEP_ROW && strcmp(cg_stmt_text(l, 0), s.id) == 0) {
 			int k = kind_index(cg_stmt_text(l, 2));
 			if (k < 0 && !s.corrupt && asprintf(&s.corrupt, "link kind=%s", cg_stmt_text(l, 2)) < 0)
@@ -698,6 +698,28 @@ cg_code cg_system_each_canonical(struct cg_store *st, cg_canon_fn fn, void *ud, 
 	cg_buf_release(&w.buf);
 	if (result == CG_OK && w.result != CG_OK)
 		result = cg_error_set(err, w.result, NULL, N_("out of memory"));
+	return result;
+}
+
+cg_code cg_system_check_rows(struct cg_store *st, char *bad, size_t n, struct cg_error *err)
+{
+	struct cg_stmt *q;
+	enum cg_step r;
+	cg_code result = cg_store_prepare(st, "SELECT system_id, to_id, kind FROM system_links "
+					  "WHERE system_id NOT IN (SELECT id FROM systems) ORDER BY system_id", &q, err);
+
+	if (result != CG_OK)
+		return result;
+	r = cg_stmt_step(q, err);
+	if (r == CG_STEP_ROW) {
+		snprintf(bad, n, "system:%s", cg_stmt_text(q, 0));
+		result = cg_error_set(err, CG_E_TAMPERED, NULL,
+				      N_("a link of system '%s' (%s %s) belongs to no recorded system: it was added outside ciiguard"),
+				      cg_stmt_text(q, 0), cg_stmt_text(q, 2), cg_stmt_text(q, 1));
+	} else if (r == CG_STEP_ERROR) {
+		result = err && err->code ? err->code : CG_E_STORE;
+	}
+	cg_stmt_done(q);
 	return result;
 }
 

@@ -41,8 +41,9 @@ cg_make_pot() {
 	version=$(sed -n 's/^project(ciiguard VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
 	(
 		cd "$src"
-		# A sorted file list keeps the template independent of the directory order.
-		# shellcheck disable=SC2046
+		# Glob in the C locale's order, so the template does not depend on the locale.
+		LC_COLLATE=C
+		files=(lib/*.c cli/*.c)
 		xgettext --language=C --from-code=UTF-8 \
 			--keyword=N_ --keyword=T:2 --keyword=cg_tr:2 \
 			--keyword=cg_error_set:4 --keyword=cg_error_prefix:2 \
@@ -50,10 +51,9 @@ cg_make_pot() {
 			--flag=cg_error_set:4:c-format --flag=cg_error_prefix:2:c-format \
 			--flag=cli_usage:3:c-format --flag=broken:4:c-format \
 			--flag=printf:1:c-format \
-			--add-comments=TRANSLATORS: \
+			--add-comments=TRANSLATORS: --no-wrap \
 			--package-name=ciiguard --package-version="${version:-0}" \
-			-o "$tmp/code.pot" $(LC_ALL=C ls lib/*.c cli/*.c | LC_ALL=C sort) \
-			2>"$tmp/xgettext.err"
+			-o "$tmp/code.pot" "${files[@]}" 2>"$tmp/xgettext.err"
 	) || { cat "$tmp/xgettext.err" >&2; rm -rf "$tmp"; return 1; }
 	# The project has no bug address for translators: drop xgettext's warning about it.
 	grep -v -e '--msgid-bugs-address' -e 'Makevars' -e 'MSGID_BUGS_ADDRESS' "$tmp/xgettext.err" >&2 || true
@@ -64,12 +64,13 @@ cg_make_pot() {
 				"$where" "${where%%:*}" "$id"
 		done
 	} >"$tmp/extra.pot"
-	msgcat --use-first --to-code=UTF-8 -o "$tmp/all.pot" "$tmp/code.pot" "$tmp/extra.pot"
+	msgcat --use-first --no-wrap --to-code=UTF-8 -o "$tmp/all.pot" "$tmp/code.pot" "$tmp/extra.pot"
 	mv "$tmp/all.pot" "$out"
 	rm -rf "$tmp"
 }
 
 if [ "${CG_PO_LIB_ONLY:-0}" = 1 ]; then
+	# shellcheck disable=SC2317 # exit is for a run rather than a source
 	return 0 2>/dev/null || exit 0
 fi
 
@@ -87,6 +88,6 @@ else
 	echo "update-po: wrote $pot ($(grep -c '^msgid ' "$pot") entries, with the header)"
 fi
 for po in "$src"/po/*.po; do
-	msgmerge --quiet --update --backup=none --previous "$po" "$pot"
+	msgmerge --quiet --update --backup=none --previous --no-wrap "$po" "$pot"
 	echo "update-po: merged into $po: $(msgfmt --statistics -o /dev/null "$po" 2>&1)"
 done

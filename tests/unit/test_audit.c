@@ -128,6 +128,41 @@ static void detects_tampering(void **state)
 	}
 }
 
+/* Rows and events that hash correctly but do not fit the records' lives. */
+static void detects_consistent_forgeries(void **state)
+{
+	struct cg_store *st = store_with_systems(3);
+	struct cg_audit_report rep;
+	struct cg_error err;
+	char head[CG_HASH_HEX];
+	int64_t count;
+	(void)state;
+	cg_error_init(&err, CG_LANG_EN);
+	/* A leftover link of a system that was deleted. */
+	assert_int_equal(cg_system_delete(st, "t", "s2", &err), CG_OK);
+	assert_int_equal(cg_store_exec(st, "PRAGMA foreign_keys = OFF; INSERT INTO system_links VALUES ('s2', 's0', 'depends_on')", &err), CG_OK);
+	assert_int_equal(cg_audit_verify(st, NULL, &rep, &err), CG_E_TAMPERED);
+	assert_non_null(strstr(err.message, "belongs to no recorded system"));
+	assert_string_equal(rep.bad_entity, "system:s2");
+	assert_int_equal(cg_store_exec(st, "DELETE FROM system_links WHERE system_id = 's2'", &err), CG_OK);
+	assert_int_equal(cg_audit_verify(st, NULL, &rep, &err), CG_OK);
+	/* A well-hashed event deleting a system that no longer exists. */
+	assert_int_equal(cg_audit_head(st, &count, head, &err), CG_OK);
+	struct cg_audit_event ev = {
+		.seq = count + 1, .at = "2026-11-24T08:00:00.000Z", .actor = "mallory", .action = "delete",
+		.entity_type = "system", .entity_id = "s2", .state = NULL, .state_hash = "", .prev_hash = head,
+	};
+	char hash[CG_HASH_HEX], sql[600];
+	cg_audit_event_hash(&ev, hash);
+	snprintf(sql, sizeof sql, "INSERT INTO audit_events VALUES (%lld, '%s', 'mallory', 'delete', 'system', "
+		 "'s2', NULL, '', '%s', '%s')", (long long)ev.seq, ev.at, head, hash);
+	assert_int_equal(cg_store_exec(st, sql, &err), CG_OK);
+	assert_int_equal(cg_audit_verify(st, NULL, &rep, &err), CG_E_TAMPERED);
+	assert_int_equal(rep.bad_seq, count + 1);
+	assert_non_null(strstr(err.message, "did not exist"));
+	cg_store_free(st);
+}
+
 static int count_event(const struct cg_audit_event *ev, void *ud)
 {
 	int *n = ud;
@@ -166,6 +201,7 @@ int main(void)
 		cmocka_unit_test(append_needs_transaction),
 		cmocka_unit_test(detects_tampering),
 		cmocka_unit_test(log_by_entity),
+		cmocka_unit_test(detects_consistent_forgeries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
