@@ -24,10 +24,14 @@ int cg_store_schema_version(const struct cg_store *st)
 	return st->schema_version;
 }
 
+bool cg_store_uri_is_pg(const char *uri)
+{
+	return strncmp(uri, "postgresql://", 13) == 0 || strncmp(uri, "postgres://", 11) == 0;
+}
+
 static const struct cg_store_ops *backend_for(const char *uri)
 {
-	(void)uri;
-	return &cg_store_sqlite_ops;
+	return cg_store_uri_is_pg(uri) ? &cg_store_pg_ops : &cg_store_sqlite_ops;
 }
 
 /* Reads the applied version: 0 for a new database, CG_E_SCHEMA for a foreign one. */
@@ -90,6 +94,12 @@ static cg_code migrate(struct cg_store *st, struct cg_error *err)
 	st->schema_version = version;
 	if (version == CG_MIGRATION_COUNT)
 		goto out;
+	if (version == 0 && !(st->flags & CG_STORE_CREATE)) {
+		/* An empty PostgreSQL database (or empty file) is not set up until `init`. */
+		result = cg_error_set(err, CG_E_NOTFOUND, NULL,
+				      N_("the database has no ciiguard data yet: run 'ciiguard init' first"));
+		goto out;
+	}
 	if (version == 0) {
 		result = st->ops->exec(st,
 			"CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "

@@ -63,5 +63,6 @@ struct cg_store {
 };
 
 extern const struct cg_store_ops cg_store_sqlite_ops;
+extern const struct cg_store_ops cg_store_pg_ops;
 
 #endif

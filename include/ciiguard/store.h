@@ -21,13 +21,15 @@ enum cg_store_flags {
 };
 
 /*
- * Opens `uri` (a file path for SQLite), applies pending migrations, and returns the store in
+ * Opens `uri` (a file path for SQLite, or a postgresql:// URI), applies pending migrations, and returns the store in
  * *out. Fails with CG_E_NOTFOUND when the database does not exist and CG_STORE_CREATE is not
  * given, and with CG_E_SCHEMA when it is newer than this binary or not a ciiguard database.
  * Environment: CIIGUARD_SYNCHRONOUS=normal relaxes SQLite durability (benchmarks only).
  */
 cg_code cg_store_open(const char *uri, unsigned flags, struct cg_store **out, struct cg_error *err)
 	CG_MUST_CHECK;
+/* True when `uri` names a PostgreSQL database (postgresql:// or postgres://). */
+bool cg_store_uri_is_pg(const char *uri);
 /* Closes the store, rolling back any open transaction. NULL is allowed. */
 void cg_store_free(struct cg_store *st);
 

@@ -2,33 +2,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sqlite3.h>
 #include "testutil.h"
-
-static void path_in_tmp(char *out, size_t n, const char *name)
-{
-	snprintf(out, n, "%s/%s", cg_test_tmpdir(), name);
-}
 
 static void creates_and_migrates(void **state)
 {
 	struct cg_store *st = NULL;
 	struct cg_error err;
-	char path[400];
+	char where[1024];
 	(void)state;
 	cg_error_init(&err, CG_LANG_EN);
-	path_in_tmp(path, sizeof path, "new.db");
-	/* Without CREATE a missing database is an error, and no file appears. */
-	assert_int_equal(cg_store_open(path, 0, &st, &err), CG_E_NOTFOUND);
+	snprintf(where, sizeof where, "%s", cg_test_new_db());
+	/* Without CREATE a missing (or empty) database is an error that says what to do. */
+	assert_int_equal(cg_store_open(where, 0, &st, &err), CG_E_NOTFOUND);
 	assert_non_null(strstr(err.message, "ciiguard init"));
-	FILE *f = fopen(path, "r");
-	assert_null(f);
-	assert_int_equal(cg_store_open(path, CG_STORE_CREATE, &st, &err), CG_OK);
-	assert_string_equal(cg_store_backend(st), "sqlite");
+	if (!cg_test_pg()) {
+		FILE *f = fopen(where, "r");
+		assert_null(f); /* and no file appears */
+	}
+	assert_int_equal(cg_store_open(where, CG_STORE_CREATE, &st, &err), CG_OK);
+	assert_string_equal(cg_store_backend(st), cg_test_pg() ? "postgresql" : "sqlite");
 	assert_int_equal(cg_store_schema_version(st), cg_store_schema_latest());
 	cg_store_free(st);
 	/* Reopening applies nothing new and keeps the version. */
-	assert_int_equal(cg_store_open(path, 0, &st, &err), CG_OK);
+	assert_int_equal(cg_store_open(where, 0, &st, &err), CG_OK);
 	assert_int_equal(cg_store_schema_version(st), cg_store_schema_latest());
 	cg_store_free(st);
 }
@@ -37,45 +33,44 @@ static void refuses_newer_database(void **state)
 {
 	struct cg_store *st = NULL;
 	struct cg_error err;
-	char path[400], sql[200];
-	sqlite3 *db;
+	char where[1024], sql[200];
 	(void)state;
 	cg_error_init(&err, CG_LANG_EN);
-	path_in_tmp(path, sizeof path, "newer.db");
-	assert_int_equal(cg_store_open(path, CG_STORE_CREATE, &st, &err), CG_OK);
+	snprintf(where, sizeof where, "%s", cg_test_new_db());
+	assert_int_equal(cg_store_open(where, CG_STORE_CREATE, &st, &err), CG_OK);
 	cg_store_free(st);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	snprintf(sql, sizeof sql, "INSERT INTO schema_migrations VALUES (%d, 'future', '2030-01-01T00:00:00Z')",
 		 cg_store_schema_latest() + 1);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-	assert_int_equal(cg_store_open(path, 0, &st, &err), CG_E_SCHEMA);
+	assert_int_equal(cg_test_raw_exec(where, sql), 0);
+	assert_int_equal(cg_store_open(where, 0, &st, &err), CG_E_SCHEMA);
 	assert_null(st);
 	assert_non_null(strstr(err.message, "newer than this ciiguard"));
 }
 
-static void refuses_foreign_files(void **state)
+static void refuses_foreign_databases(void **state)
 {
 	struct cg_store *st = NULL;
 	struct cg_error err;
-	char path[400];
-	sqlite3 *db;
+	char where[1024];
 	(void)state;
 	cg_error_init(&err, CG_LANG_EN);
-	path_in_tmp(path, sizeof path, "other.db");
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-	assert_int_equal(cg_store_open(path, 0, &st, &err), CG_E_SCHEMA);
+	snprintf(where, sizeof where, "%s", cg_test_new_db());
+	assert_int_equal(cg_test_raw_exec(where, "CREATE TABLE t (x INTEGER)"), 0);
+	assert_int_equal(cg_store_open(where, CG_STORE_CREATE, &st, &err), CG_E_SCHEMA);
 	assert_non_null(strstr(err.message, "not a ciiguard database"));
-
-	path_in_tmp(path, sizeof path, "text.db");
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("this is not a database, just text that is long enough to have a header......", f);
-	fclose(f);
-	assert_int_not_equal(cg_store_open(path, 0, &st, &err), CG_OK);
-	assert_true(err.message[0] != '\0');
+	if (!cg_test_pg()) {
+		snprintf(where, sizeof where, "%s/text.db", cg_test_tmpdir());
+		FILE *f = fopen(where, "w");
+		assert_non_null(f);
+		fputs("this is not a database, just text that is long enough to have a header......", f);
+		fclose(f);
+		assert_int_not_equal(cg_store_open(where, 0, &st, &err), CG_OK);
+		assert_true(err.message[0] != '\0');
+	} else {
+		/* A server that is not there is a clear error, not a crash. */
+		assert_int_equal(cg_store_open("postgresql:///nowhere?host=/nonexistent-dir", 0, &st, &err), CG_E_STORE);
+		assert_non_null(strstr(err.message, "cannot connect to PostgreSQL"));
+	}
 }
 
 static void transactions(void **state)
@@ -135,7 +130,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(creates_and_migrates),
 		cmocka_unit_test(refuses_newer_database),
-		cmocka_unit_test(refuses_foreign_files),
+		cmocka_unit_test(refuses_foreign_databases),
 		cmocka_unit_test(transactions),
 		cmocka_unit_test(export_covers_every_table),
 	};

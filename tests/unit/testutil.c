@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
 
 static char tmpdir[256];
 
@@ -29,18 +31,75 @@ const char *cg_test_tmpdir(void)
 	return tmpdir;
 }
 
-struct cg_store *cg_test_store(void)
+bool cg_test_pg(void)
+{
+	const char *pg = getenv("CG_TEST_PG");
+	return pg && *pg;
+}
+
+const char *cg_test_new_db(void)
 {
 	static int n;
-	char path[320];
+	static char where[1024];
+
+	n++;
+	if (!cg_test_pg()) {
+		snprintf(where, sizeof where, "%s/db%d.sqlite", cg_test_tmpdir(), n);
+		return where;
+	}
+	/* CG_TEST_PG is "postgresql:///postgres?host=..."; make a database beside "postgres". */
+	const char *base = getenv("CG_TEST_PG"), *q = strstr(base, "/postgres");
+	char name[64], sql[128];
+	PGconn *c = PQconnectdb(base);
+	PGresult *r;
+
+	if (!q || PQstatus(c) != CONNECTION_OK)
+		fail_msg("CG_TEST_PG: cannot connect to %s", base);
+	snprintf(name, sizeof name, "cgt_%ld_%d", (long)getpid(), n);
+	snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
+	r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		fail_msg("cannot create database %s: %s", name, PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+	snprintf(where, sizeof where, "%.*s/%s%s", (int)(q - base), base, name, q + strlen("/postgres"));
+	return where;
+}
+
+struct cg_store *cg_test_store(void)
+{
 	struct cg_store *st = NULL;
 	struct cg_error err;
 
 	cg_error_init(&err, CG_LANG_EN);
-	snprintf(path, sizeof path, "%s/db%d.sqlite", cg_test_tmpdir(), ++n);
-	if (cg_store_open(path, CG_STORE_CREATE, &st, &err) != CG_OK)
+	if (cg_store_open(cg_test_new_db(), CG_STORE_CREATE, &st, &err) != CG_OK)
 		fail_msg("cannot open test store: %s", err.message);
 	return st;
+}
+
+int cg_test_raw_exec(const char *db, const char *sql)
+{
+	int rc = -1;
+
+	if (cg_store_uri_is_pg(db)) {
+		PGconn *c = PQconnectdb(db);
+		PGresult *r = PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
+		ExecStatusType s = PQresultStatus(r);
+		rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK ? 0 : -1;
+		PQclear(r);
+		PQfinish(c);
+	} else {
+		sqlite3 *d;
+		if (sqlite3_open(db, &d) == SQLITE_OK)
+			rc = sqlite3_exec(d, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+		sqlite3_close(d);
+	}
+	return rc;
+}
+
+const char *cg_test_fk_off(void)
+{
+	return cg_test_pg() ? "SET session_replication_role = replica; " : "PRAGMA foreign_keys = OFF; ";
 }
 
 char *cg_test_read_file(const char *path, size_t *len)
