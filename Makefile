@@ -1,8 +1,9 @@
 # ciiguard: one-command set-up, build, run and test. CMake and ctest do the work underneath.
 #   make run      install missing Debian packages (as root), build, create the demo database
 #                 at var/ciiguard.db on first run, and run the main job
-#   make check    install, build with warnings as errors, run the whole suite, then the unit
-#                 and CLI suites again under ASan+UBSan, then the fuzzers for a bounded time
+#   make check    install, build with warnings as errors, run the whole suite on SQLite and
+#                 again on a throwaway PostgreSQL cluster, then the unit and CLI suites under
+#                 ASan+UBSan, then the fuzzers for a bounded time
 #   make install  PREFIX=/usr/local DESTDIR=
 
 PREFIX ?= /usr/local
@@ -42,6 +43,7 @@ check-build:
 	@$(CMAKE) -S . -B build-check -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCIIGUARD_WERROR=ON >/dev/null
 	@$(CMAKE) --build build-check -j $(JOBS)
 	@cd build-check && $(CTEST) --output-on-failure -j $(JOBS) -LE fuzz
+	@bash scripts/check-pg.sh build-check --output-on-failure -j $(JOBS) -L 'unit|cli|crash|tamper|pg'
 
 check-asan:
 	@$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCIIGUARD_WERROR=ON \

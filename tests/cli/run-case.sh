@@ -122,7 +122,21 @@ export CIIGUARD_NOW="2026-11-24T08:00:00Z"
 export LANG=C.UTF-8
 export TZ=UTC
 export TMP="$tmp"
-prelude='ciiguard() { "$CIIGUARD_BIN" "$@"; }'
+# With CG_TEST_PG (the URI of the "postgres" database of a throwaway cluster), the case runs on
+# a new PostgreSQL database of its own; its URI is shown as $TMP/test.db in compared output.
+if [[ -n ${CG_TEST_PG:-} ]]; then
+	pgdb="cgc_$(date +%s%N)_$$"
+	psql "$CG_TEST_PG" -qAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE $pgdb" >/dev/null
+	CIIGUARD_DB=${CG_TEST_PG/\/postgres\?//$pgdb?}
+	export CIIGUARD_DB
+fi
+# shellcheck disable=SC2016 # expanded by the inner shell
+prelude='ciiguard() { "$CIIGUARD_BIN" "$@"; }
+# sql "STATEMENTS": runs SQL on the database behind ciiguard'"'"'s back, as an intruder would.
+sql() { if [[ $CIIGUARD_DB == postgresql://* ]]; then psql "$CIIGUARD_DB" -qAt -v ON_ERROR_STOP=1 -c "$1"; else sqlite3 "$CIIGUARD_DB" "$1"; fi; }
+# db_absent: true while no ciiguard database exists (no file; no tables on PostgreSQL).
+db_absent() { if [[ $CIIGUARD_DB == postgresql://* ]]; then [[ $(psql "$CIIGUARD_DB" -qAt -c "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()") == 0 ]]; else [[ ! -e $CIIGUARD_DB ]]; fi; }'
+eval "$prelude"
 
 # Runs one shell line in $tmp with `ciiguard` defined.
 run_line() { (cd -- "$tmp" && bash -o pipefail -c "$prelude"$'\n'"$1"); }
@@ -133,12 +147,13 @@ fail() {
 	failures=$((failures + 1))
 }
 
-# Replaces the temp dir path by $TMP.
-scrub() { sed -e "s|$(printf '%s' "$tmp" | sed -e 's/[][\.*^$|/]/\\&/g')|\$TMP|g"; }
+# Replaces the database URI by $TMP/test.db and the temp dir path by $TMP.
+quote_re() { printf '%s' "$1" | sed -e 's/[][\.*^$|/]/\\&/g'; }
+scrub() { sed -e "s|$(quote_re "$CIIGUARD_DB")|\$TMP/test.db|g" -e "s|$(quote_re "$tmp")|\$TMP|g"; }
 
 # Prints the audit events as "SEQ ACTION TYPE:ID", or nothing when there is no database.
 audit_events() {
-	[[ -e $CIIGUARD_DB ]] || return 0
+	db_absent && return 0
 	"$bin" --json audit log </dev/null |
 		jq -r '.[] | "\(.seq) \(.action) \(.entity_type):\(.entity_id)"'
 }
@@ -284,7 +299,7 @@ if has check; then
 	done <"$work/sec/check"
 fi
 
-if ! has no-verify && [[ -e $CIIGUARD_DB ]]; then
+if ! has no-verify && ! db_absent; then
 	set +e
 	"$bin" audit verify </dev/null >"$work/verify.out" 2>&1
 	vstatus=$?
