@@ -54,12 +54,12 @@ static void set_actor(struct cli *cli)
 int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
-	char **rest = calloc((size_t)argc + 1, sizeof *rest);
+	char **args = calloc((size_t)argc + 2, sizeof *args), **rest = args;
 	const char *lang = NULL, *missing = NULL;
 	int n = 0, rc = EXIT_USAGE;
 	bool help = false, version = false, dashdash = false;
 
-	if (!rest)
+	if (!args)
 		return EXIT_FAILED;
 	cli.lang = cg_lang_from_env();
 	cli.db = getenv("CIIGUARD_DB");
@@ -128,8 +128,10 @@ int main(int argc, char **argv)
 	}
 	rc = cli_usage(&cli, NULL, N_("unknown command '%s'"), rest[0]);
 out:
-	fflush(stdout);
-	if (ferror(stdout) && rc == EXIT_OK)
-		rc = EXIT_FAILED;
+	free(args);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (rc == EXIT_OK)
+			rc = EXIT_FAILED;
+	}
 	return rc;
 }

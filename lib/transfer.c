@@ -200,8 +200,11 @@ cg_code cg_import(struct cg_store *st, const char *data, size_t len, struct cg_e
 		struct cg_operator op;
 		cg_operator_init(&op);
 		result = cg_operator_from_json_meta(&op, v, err);
-		if (result == CG_OK && !(op.id = strdup("operator")))
-			result = cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
+		if (result == CG_OK) {
+			free(op.id); /* there is one operator record, whatever the file says */
+			if (!(op.id = strdup("operator")))
+				result = cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
+		}
 		if (result == CG_OK)
 			result = cg_operator_insert_raw(st, &op, err);
 		if (result != CG_OK)

@@ -311,22 +311,22 @@ static char *random_hex(void)
 
 static char *random_time(void)
 {
-	char *s = malloc(32);
+	char *s = malloc(96);
 
 	if (!s)
 		die("out of memory");
-	snprintf(s, 32, "20%02d-%02d-%02dT%02d:%02d:%02d.%03dZ", 20 + (int)below(10), 1 + (int)below(12),
+	snprintf(s, 96, "20%02d-%02d-%02dT%02d:%02d:%02d.%03dZ", 20 + (int)below(10), 1 + (int)below(12),
 		 1 + (int)below(28), (int)below(24), (int)below(60), (int)below(60), (int)below(1000));
 	return s;
 }
 
 static char *random_date(void)
 {
-	char *s = malloc(16);
+	char *s = malloc(48);
 
 	if (!s)
 		die("out of memory");
-	snprintf(s, 16, "20%02d-%02d-%02d", 10 + (int)below(20), 1 + (int)below(12), 1 + (int)below(28));
+	snprintf(s, 48, "20%02d-%02d-%02d", 10 + (int)below(20), 1 + (int)below(12), 1 + (int)below(28));
 	return s;
 }
 
