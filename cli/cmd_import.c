@@ -47,7 +47,11 @@ int cmd_import(struct cli *cli, int argc, char **argv)
 		else if (cli->json)
 			printf("{\n  \"imported\": true,\n  \"audit\": {\"count\": %lld, \"head\": \"%s\"}\n}\n", (long long)count, head);
 		else
-			printf(T(cli, "Imported into %s: %lld audit events, head %s; verified.\n"), cli->db, (long long)count, head);
+			{
+			char shown[512];
+			cg_store_display_uri(cli->db, shown, sizeof shown);
+			printf(T(cli, "Imported into %s: %lld audit events, head %s; verified.\n"), shown, (long long)count, head);
+		}
 	}
 	free(data);
 	cg_store_free(st);

@@ -73,7 +73,11 @@ int cmd_init(struct cli *cli, int argc, char **argv)
 	if (cli->json) {
 		rc = cli_print_json(cli, b.ptr);
 	} else {
-		printf(T(cli, "Initialised %s for operator '%s'.\n"), cli->db, op.name);
+		{
+			char shown[512];
+			cg_store_display_uri(cli->db, shown, sizeof shown);
+			printf(T(cli, "Initialised %s for operator '%s'.\n"), shown, op.name);
+		}
 		rc = EXIT_OK;
 	}
 out:

@@ -19,6 +19,7 @@ static const struct command {
 	{ "audit", cmd_audit, N_("the tamper-evident audit trail: verify, head, log") },
 	{ "export", cmd_export, N_("write every record and the audit trail as JSON") },
 	{ "import", cmd_import, N_("restore an export into an empty database") },
+	{ "migrate", cmd_migrate, N_("copy a whole database between SQLite and PostgreSQL") },
 };
 
 static void usage(struct cli *cli, FILE *f)

@@ -75,16 +75,25 @@ static cg_code pg_exec(struct cg_store *st, const char *sql, struct cg_error *er
 	return run(st, sql, err, "exec");
 }
 
-/* Shows the connection target without its password. */
-static void redact(const char *uri, char *out, size_t n)
+void cg_store_display_uri(const char *uri, char *out, size_t n)
 {
 	const char *at = strchr(uri, '@'), *scheme = strstr(uri, "://");
 	const char *colon = scheme ? strchr(scheme + 3, ':') : NULL;
+	char *pw;
 
 	if (at && colon && colon < at)
 		snprintf(out, n, "%.*s:***%s", (int)(colon - uri), uri, at);
 	else
 		snprintf(out, n, "%s", uri);
+	/* A password may also come as a parameter: "...?password=secret&...". */
+	if ((pw = strstr(out, "password=")) != NULL) {
+		char *end = pw + strlen("password="), *amp = strchr(end, '&');
+		size_t tail = amp ? strlen(amp) : 0;
+		if ((size_t)(end - out) + 3 + tail < n) {
+			memmove(end + 3, amp ? amp : end + strlen(end), tail + 1);
+			memcpy(end, "***", 3);
+		}
+	}
 }
 
 static void quiet(void *arg, const PGresult *res)
@@ -106,7 +115,7 @@ static cg_code pg_open(struct cg_store *st, const char *uri, unsigned flags, boo
 		return cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
 	ps->conn = PQconnectdb(uri);
 	if (!ps->conn || PQstatus(ps->conn) != CONNECTION_OK) {
-		redact(uri, shown, sizeof shown);
+		cg_store_display_uri(uri, shown, sizeof shown);
 		snprintf(msg, sizeof msg, "%s", ps->conn ? PQerrorMessage(ps->conn) : "out of memory");
 		n = strlen(msg);
 		while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))

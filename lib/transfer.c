@@ -267,3 +267,28 @@ out:
 	json_decref(root);
 	return result;
 }
+
+cg_code cg_migrate(struct cg_store *src, struct cg_store *dst, struct cg_error *err)
+{
+	char *doc = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&doc, &len);
+	char h1[CG_HASH_HEX], h2[CG_HASH_HEX];
+	int64_t n1, n2;
+	cg_code result;
+
+	if (!f)
+		return cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
+	result = cg_export(src, f, err);
+	if (fclose(f) != 0 && result == CG_OK)
+		result = cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
+	if (result == CG_OK)
+		result = cg_import(dst, doc, len, err);
+	if (result == CG_OK && (result = cg_audit_head(src, &n1, h1, err)) == CG_OK &&
+	    (result = cg_audit_head(dst, &n2, h2, err)) == CG_OK && (n1 != n2 || strcmp(h1, h2) != 0))
+		result = cg_error_set(err, CG_E_INTERNAL, NULL,
+				      N_("the copy's audit head (%s, %lld events) differs from the source's (%s, %lld events)"),
+				      h2, (long long)n2, h1, (long long)n1);
+	free(doc);
+	return result;
+}

@@ -30,6 +30,8 @@ cg_code cg_store_open(const char *uri, unsigned flags, struct cg_store **out, st
 	CG_MUST_CHECK;
 /* True when `uri` names a PostgreSQL database (postgresql:// or postgres://). */
 bool cg_store_uri_is_pg(const char *uri);
+/* Writes `uri` as it may be shown: a password in a postgresql:// URI becomes "***". */
+void cg_store_display_uri(const char *uri, char *out, size_t n);
 /* Closes the store, rolling back any open transaction. NULL is allowed. */
 void cg_store_free(struct cg_store *st);
 

@@ -20,6 +20,13 @@ cg_code cg_export(struct cg_store *st, FILE *out, struct cg_error *err) CG_MUST_
 cg_code cg_import(struct cg_store *st, const char *data, size_t len, struct cg_error *err)
 	CG_MUST_CHECK;
 
+/*
+ * Copies a whole database from `src` to the empty `dst` (either backend), records and audit
+ * trail, then verifies `dst`; its audit head equals the source's. Nothing is written to `dst`
+ * on failure.
+ */
+cg_code cg_migrate(struct cg_store *src, struct cg_store *dst, struct cg_error *err) CG_MUST_CHECK;
+
 /* The record tables export covers; a test checks it against the schema. NULL-terminated. */
 extern const char *const cg_export_tables[];
 

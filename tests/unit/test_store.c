@@ -125,6 +125,20 @@ static void export_covers_every_table(void **state)
 	cg_store_free(st);
 }
 
+static void hides_passwords(void **state)
+{
+	char out[256];
+	(void)state;
+	cg_store_display_uri("postgresql://cg:s3cret@db.example:5432/ciiguard", out, sizeof out);
+	assert_string_equal(out, "postgresql://cg:***@db.example:5432/ciiguard");
+	cg_store_display_uri("postgresql:///c?host=/run/pg&password=s3cret&user=cg", out, sizeof out);
+	assert_string_equal(out, "postgresql:///c?host=/run/pg&password=***&user=cg");
+	cg_store_display_uri("var/ciiguard.db", out, sizeof out);
+	assert_string_equal(out, "var/ciiguard.db");
+	assert_true(cg_store_uri_is_pg("postgres://x"));
+	assert_false(cg_store_uri_is_pg("postgresql.db"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +147,7 @@ int main(void)
 		cmocka_unit_test(refuses_foreign_databases),
 		cmocka_unit_test(transactions),
 		cmocka_unit_test(export_covers_every_table),
+		cmocka_unit_test(hides_passwords),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -61,6 +61,36 @@ static void round_trip(void **state)
 	unsetenv("CIIGUARD_NOW");
 }
 
+/* migrate copies between backends: the one under test and an SQLite file, both ways. */
+static void migrate_both_ways(void **state)
+{
+	struct cg_store *a = cg_test_store(), *b = NULL, *c = cg_test_store();
+	struct cg_error err;
+	char path[400], h1[CG_HASH_HEX], h2[CG_HASH_HEX];
+	int64_t n1, n2;
+	(void)state;
+	cg_error_init(&err, CG_LANG_EN);
+	if (cg_demo_load(a, "cli:test", CG_LANG_EN, &err) != CG_OK)
+		fail_msg("demo: %s", err.message);
+	snprintf(path, sizeof path, "%s/migrated.sqlite", cg_test_tmpdir());
+	assert_int_equal(cg_store_open(path, CG_STORE_CREATE, &b, &err), CG_OK);
+	if (cg_migrate(a, b, &err) != CG_OK)
+		fail_msg("migrate: %s", err.message);
+	if (cg_migrate(b, c, &err) != CG_OK)
+		fail_msg("migrate back: %s", err.message);
+	assert_int_equal(cg_audit_head(a, &n1, h1, &err), CG_OK);
+	assert_int_equal(cg_audit_head(c, &n2, h2, &err), CG_OK);
+	assert_int_equal(n1, n2);
+	assert_string_equal(h1, h2);
+	/* A second copy into a non-empty target is refused, and changes nothing there. */
+	assert_int_equal(cg_migrate(a, b, &err), CG_E_EXISTS);
+	assert_int_equal(cg_audit_head(b, &n2, h2, &err), CG_OK);
+	assert_int_equal(n1, n2);
+	cg_store_free(a);
+	cg_store_free(b);
+	cg_store_free(c);
+}
+
 static void rejects_foreign_documents(void **state)
 {
 	struct cg_store *st = cg_test_store();
@@ -83,6 +113,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip),
+		cmocka_unit_test(migrate_both_ways),
 		cmocka_unit_test(rejects_foreign_documents),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
