@@ -1,0 +1,73 @@
+/*
+ * The rule catalog: libraries of YAML rule data (docs/catalog-format.md), the built-in ones
+ * compiled from catalog/*.yaml and those imported into a database. Items are exposed as
+ * jansson values converted from the YAML, so rule code reads data, never C constants.
+ */
+#ifndef CIIGUARD_CATALOG_H
+#define CIIGUARD_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+#include "ciiguard/error.h"
+#include "ciiguard/store.h"
+
+struct cg_catalog;
+
+/* Warnings from parsing or importing (unknown keys, missing dependencies). */
+struct cg_warnings {
+	char **v; /* each "file:line: text" */
+	size_t n;
+};
+void cg_warnings_release(struct cg_warnings *w);
+
+/*
+ * Parses one library file (`name` is used in messages). Returns its JSON tree in *library
+ * (caller decrefs). Errors name the file, the line and what was expected: bad YAML, wrong
+ * types, a duplicate urn, a parent_urn that does not exist. `strict` applies the rules that
+ * bind ciiguard's own catalog (source, effective date, confidence and zh text on every item).
+ */
+cg_code cg_catalog_parse(const char *name, const char *data, size_t len, bool strict,
+			 json_t **library, struct cg_warnings *w, struct cg_error *err) CG_MUST_CHECK;
+
+/*
+ * Loads the built-in libraries and, when `st` is not NULL, those imported into it (an
+ * imported library with the urn of a built-in one and a higher version replaces it).
+ */
+cg_code cg_catalog_open(struct cg_store *st, struct cg_catalog **out, struct cg_error *err)
+	CG_MUST_CHECK;
+void cg_catalog_free(struct cg_catalog *c);
+
+/* "urn@version+urn@version..." of the loaded libraries, recorded with every result. */
+const char *cg_catalog_version(const struct cg_catalog *c);
+
+size_t cg_catalog_library_count(const struct cg_catalog *c);
+/* Library i (borrowed), with `builtin` set for those compiled in. */
+json_t *cg_catalog_library(const struct cg_catalog *c, size_t i, bool *builtin);
+
+/*
+ * Items of one kind across all libraries, in library then file order: "requirement_nodes"
+ * (from objects.framework), "screening_rules", "penalties", "ai_scenarios". Borrowed.
+ */
+size_t cg_catalog_count(const struct cg_catalog *c, const char *kind);
+json_t *cg_catalog_item(const struct cg_catalog *c, const char *kind, size_t i);
+/* The item of that kind whose "id" or "urn" is `key`, or NULL. Borrowed. */
+json_t *cg_catalog_find(const struct cg_catalog *c, const char *kind, const char *key);
+
+/*
+ * The text of `key` ("name", "description", "text") of an item in `lang`: the item's
+ * translations.zh.KEY for Chinese, a {"en": ..., "zh": ...} value, or the plain value. NULL
+ * when absent.
+ */
+const char *cg_catalog_text(const json_t *item, const char *key, enum cg_lang lang);
+/* "Order 745 Art. 17" from an item's source, into out. */
+void cg_catalog_source(const json_t *item, char *out, size_t n);
+
+/*
+ * Imports a library file into the database (audited as entity "catalog:URN"), replacing an
+ * earlier import with the same urn. Warnings are returned, not errors.
+ */
+cg_code cg_catalog_import(struct cg_store *st, const char *actor, const char *name, const char *data,
+			  size_t len, struct cg_warnings *w, struct cg_error *err) CG_MUST_CHECK;
+
+#endif
