@@ -43,7 +43,7 @@ check-build:
 	@$(CMAKE) -S . -B build-check -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCIIGUARD_WERROR=ON >/dev/null
 	@$(CMAKE) --build build-check -j $(JOBS)
 	@cd build-check && $(CTEST) --output-on-failure -j $(JOBS) -LE fuzz
-	@bash scripts/check-pg.sh build-check --output-on-failure -j $(JOBS) -L 'unit|cli|crash|tamper|pg'
+	@bash scripts/check-pg.sh build-check --output-on-failure -j $(JOBS) -L 'unit|cli|crash|tamper|concurrency|pg'
 
 check-asan:
 	@$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCIIGUARD_WERROR=ON \

@@ -51,7 +51,7 @@ static cg_code sq_open(struct cg_store *st, const char *uri, unsigned flags, boo
 	struct stat sb;
 	const char *sync = getenv("CIIGUARD_SYNCHRONOUS");
 	char pragma[128];
-	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, rc;
 
 	if (stat(uri, &sb) != 0) {
 		if (errno != ENOENT)
@@ -77,7 +77,13 @@ static cg_code sq_open(struct cg_store *st, const char *uri, unsigned flags, boo
 	snprintf(pragma, sizeof pragma,
 		 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;",
 		 sync && strcmp(sync, "normal") == 0 ? "NORMAL" : "FULL");
-	if (sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
+	/* Turning a new file to WAL takes an exclusive lock, and SQLite answers SQLITE_BUSY at once,
+	 * without the busy handler, when other processes open the new file at the same moment: retry
+	 * for as long as the busy timeout would wait. The pragmas are idempotent. */
+	for (int waited = 0; (rc = sqlite3_exec(db, pragma, NULL, NULL, NULL)) != SQLITE_OK &&
+			     (rc & 0xff) == SQLITE_BUSY && waited < 15000; waited += 10)
+		sqlite3_sleep(10);
+	if (rc != SQLITE_OK) {
 		cg_code r = sq_error(st, err, "open");
 		sqlite3_close(db);
 		st->impl = NULL;

@@ -1,4 +1,9 @@
-/* Crash test: SIGKILLs ciiguard writes at random moments, then checks that every acknowledged write survived, every import is all or nothing, and the audit trail verifies. */
+/*
+ * Crash test: SIGKILLs ciiguard writes at random moments, then checks that every acknowledged
+ * write survived, every import is all or nothing, and the audit trail verifies. On SQLite by
+ * default; on a fresh PostgreSQL database of its own when CG_TEST_PG holds the URI of the
+ * "postgres" database of a throwaway cluster.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -14,6 +19,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <libpq-fe.h>
 
 #include "ciiguard/audit.h"
 #include "ciiguard/store.h"
@@ -40,6 +46,9 @@ struct write {
 static const char *bin;
 static char dir[4096], db[4200], import_path[4200], out_path[4200];
 static uint64_t rng;
+/* On PostgreSQL: the maintenance URI from CG_TEST_PG and the name of the database made here. */
+static const char *pg_base;
+static char pg_name[64];
 
 /* splitmix64: small, seedable, good enough to spread delays and kinds. */
 static uint64_t rnd(void)
@@ -80,7 +89,50 @@ static void die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\ncrash_test: the files are kept in %s\n", dir);
+	if (pg_name[0])
+		fprintf(stderr, "crash_test: the PostgreSQL database is kept: %s\n", db);
 	exit(1);
+}
+
+/* Runs one statement on the maintenance database of CG_TEST_PG; dies when it fails. */
+static void pg_admin(const char *sql)
+{
+	PGconn *c = PQconnectdb(pg_base);
+	PGresult *r = PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
+
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s", PQerrorMessage(c));
+		PQclear(r);
+		PQfinish(c);
+		die("CG_TEST_PG: %s: %s", sql, msg);
+	}
+	PQclear(r);
+	PQfinish(c);
+}
+
+/*
+ * Creates a fresh database `pg_name` beside the maintenance database and puts its URI in `db`:
+ * "/postgres?" (or a final "/postgres") in the URI becomes "/NAME?".
+ */
+static void pg_create_db(void)
+{
+	const char *q = strstr(pg_base, "/postgres?");
+	char sql[128];
+	size_t len = strlen(pg_base);
+
+	if (!q && len >= 9 && strcmp(pg_base + len - 9, "/postgres") == 0)
+		q = pg_base + len - 9;
+	if (!q)
+		die("CG_TEST_PG must name the \"postgres\" database (.../postgres?...): %s", pg_base);
+	snprintf(pg_name, sizeof pg_name, "cg_crash_%ld", (long)getpid());
+	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", pg_name);
+	pg_admin(sql);
+	snprintf(sql, sizeof sql, "CREATE DATABASE %s", pg_name);
+	pg_admin(sql);
+	if (snprintf(db, sizeof db, "%.*s/%s%s", (int)(q - pg_base), pg_base, pg_name,
+		     q + strlen("/postgres")) >= (int)sizeof db)
+		die("CG_TEST_PG is too long");
 }
 
 /* Prints the output of the last child, for failure messages. */
@@ -283,9 +335,16 @@ static void remove_files(void)
 	const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
 	char p[4300];
 
-	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-		snprintf(p, sizeof p, "%s%s", db, suffix[i]);
-		unlink(p);
+	if (pg_name[0]) {
+		char sql[128];
+		/* Every client has exited; WITH (FORCE) also ends a server process still winding down. */
+		snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", pg_name);
+		pg_admin(sql);
+	} else {
+		for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+			snprintf(p, sizeof p, "%s%s", db, suffix[i]);
+			unlink(p);
+		}
 	}
 	unlink(import_path);
 	unlink(out_path);
@@ -314,13 +373,20 @@ int main(int argc, char **argv)
 	printf("crash_test: seed %" PRIu64 " (set CG_CRASH_SEED=%" PRIu64 " to repeat)\n", seed, seed);
 	unsetenv("CIIGUARD_SYNCHRONOUS"); /* durability is what is under test */
 	unsetenv("CIIGUARD_DB");
+	pg_base = getenv("CG_TEST_PG");
+	if (pg_base && !*pg_base)
+		pg_base = NULL;
 
 	snprintf(dir, sizeof dir, "%s/cg-crash-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir)) {
 		fprintf(stderr, "crash_test: mkdtemp: %s\n", strerror(errno));
 		return 1;
 	}
-	snprintf(db, sizeof db, "%s/crash.db", dir);
+	if (pg_base)
+		pg_create_db();
+	else
+		snprintf(db, sizeof db, "%s/crash.db", dir);
+	printf("crash_test: backend %s, database %s\n", pg_base ? "postgresql" : "sqlite", db);
 	snprintf(import_path, sizeof import_path, "%s/import.json", dir);
 	snprintf(out_path, sizeof out_path, "%s/out.txt", dir);
 	if (!(w = calloc(MAX_WRITES, sizeof *w)))
@@ -394,6 +460,8 @@ int main(int argc, char **argv)
 	cg_error_init(&err, CG_LANG_EN);
 	if (cg_store_open(db, 0, &st, &err) != CG_OK)
 		die("cannot open the database after the crashes: %s", err.message);
+	if (strcmp(cg_store_backend(st), pg_base ? "postgresql" : "sqlite") != 0)
+		die("the store opened with backend %s", cg_store_backend(st));
 	for (size_t i = 0; i < nw; i++) {
 		struct write *c = &w[i];
 
@@ -448,7 +516,7 @@ int main(int argc, char **argv)
 	       acked, unacked_committed, killed_imports_committed, unacked_absent);
 	printf("crash_test: %" PRId64 " systems, %" PRId64 " 'create system' events, audit verify "
 	       "exits 0; every import all or nothing\n", systems, ec.creates);
-	printf("crash_test: PASS in %.1f s\n", now_sec() - t_start);
+	printf("crash_test: PASS on %s in %.1f s\n", pg_base ? "postgresql" : "sqlite", now_sec() - t_start);
 	free(w);
 	remove_files();
 	return 0;

@@ -1,4 +1,9 @@
-/* Tamper test: applies random edits behind ciiguard's back with the sqlite3 API and requires `audit verify` to exit 4 naming the broken event or record. */
+/*
+ * Tamper test: applies random edits behind ciiguard's back and requires `audit verify` to exit 4
+ * naming the broken event or record. On SQLite (copies of a template file, edited with the sqlite3
+ * API) by default; when CG_TEST_PG holds the URI of the "postgres" database of a throwaway
+ * cluster, on PostgreSQL (CREATE DATABASE ... TEMPLATE copies, edited with libpq).
+ */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +19,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "ciiguard/audit.h"
@@ -48,6 +54,8 @@ static const char *const ai_kinds[] = { "predictive", "generative", "decision", 
 static const char *const model_sources[] = { "in_house", "third_party_model", "saas", NULL };
 static const char *const link_kinds[] = { "depends_on", "exchanges_data", "embedded_in", NULL };
 
+static char pg_prefix[48]; /* on PostgreSQL: the names of this run's databases start with it */
+
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 static void die(const char *fmt, ...)
@@ -59,6 +67,8 @@ static void die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\ntamper_test: the files are kept in %s\n", dir);
+	if (pg_prefix[0])
+		fprintf(stderr, "tamper_test: the databases %s_* are kept on the cluster\n", pg_prefix);
 	exit(1);
 }
 
@@ -162,25 +172,134 @@ static void must_run(const char *const argv[])
 	}
 }
 
-/* --- sqlite helpers --- */
+/* --- the database behind ciiguard's back: SQLite through sqlite3, PostgreSQL through libpq --- */
 
-/* Runs SQL; returns 0, or -1 when the database refused it (a constraint). Other errors are fatal. */
-static int exec_sql(sqlite3 *db, const char *sql)
+/*
+ * One connection to the template or a trial copy. SQL text is shared by both backends: `$N`
+ * placeholders (SQLite reads them as named parameters), standard quoting from sqlite3_mprintf's
+ * %Q (used only to format text), no pragmas, rowids or typeof().
+ */
+struct db {
+	sqlite3 *sq;
+	PGconn *pg;
+	int64_t changes; /* rows changed by the last INSERT, UPDATE or DELETE, as sqlite3_changes() */
+};
+
+static void quiet_notice(void *arg, const char *message)
 {
-	char *msg = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	(void)arg;
+	(void)message;
+}
 
-	if (rc == SQLITE_OK)
-		return 0;
-	if ((rc & 0xff) == SQLITE_CONSTRAINT || (rc & 0xff) == SQLITE_MISMATCH) {
-		sqlite3_free(msg);
-		return -1;
+/* The PostgreSQL cluster when CG_TEST_PG is set: its maintenance URI and an open connection. */
+static const char *pg_base;
+static PGconn *pg_admin_conn;
+
+static void db_open(struct db *db, const char *where)
+{
+	memset(db, 0, sizeof *db);
+	if (pg_base) {
+		db->pg = PQconnectdb(where);
+		if (PQstatus(db->pg) != CONNECTION_OK)
+			die("cannot connect to %s: %s", where, PQerrorMessage(db->pg));
+		PQsetNoticeProcessor(db->pg, quiet_notice, NULL);
+	} else if (sqlite3_open_v2(where, &db->sq, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		die("cannot open %s: %s", where, sqlite3_errmsg(db->sq));
 	}
-	die("sqlite: %s: %s", sql, msg ? msg : sqlite3_errstr(rc));
+}
+
+static void db_close(struct db *db)
+{
+	if (db->pg)
+		PQfinish(db->pg);
+	else if (sqlite3_close(db->sq) != SQLITE_OK)
+		die("cannot close the database");
+	db->pg = NULL;
+	db->sq = NULL;
+}
+
+/* Whether a failed statement was the database refusing the change (a constraint or a value). */
+static bool pg_refused(const PGresult *r)
+{
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	/* 23: integrity constraints; 22: data exceptions (a text that is not a number...). Anything
+	 * else (a syntax or type error in the SQL itself) is a bug in the test and fatal. */
+	return state && (!strncmp(state, "23", 2) || !strncmp(state, "22", 2));
+}
+
+/* Records the rows an INSERT/UPDATE/DELETE changed; other commands leave the count alone. */
+static void pg_count(struct db *db, PGresult *r)
+{
+	const char *tag = PQcmdStatus(r);
+
+	if (!strncmp(tag, "INSERT", 6) || !strncmp(tag, "UPDATE", 6) || !strncmp(tag, "DELETE", 6))
+		db->changes = strtoll(PQcmdTuples(r), NULL, 10);
+}
+
+/*
+ * Runs SQL with `n` text parameters `$1..$n` (a NULL value binds SQL NULL); without parameters
+ * it may hold several statements. Returns 0, or -1 when the database refused it. Other errors are
+ * fatal.
+ */
+static int exec_params(struct db *db, const char *sql, int n, const char *const *values)
+{
+	if (db->pg) {
+		PGresult *r = n ? PQexecParams(db->pg, sql, n, NULL, values, NULL, NULL, 0) : PQexec(db->pg, sql);
+		ExecStatusType s = PQresultStatus(r);
+		int result = 0;
+
+		if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK)
+			pg_count(db, r);
+		else if (pg_refused(r))
+			result = -1;
+		else
+			die("postgresql: %s: %s", sql, PQresultErrorMessage(r));
+		PQclear(r);
+		return result;
+	}
+	char text[512] = "";
+	int rc;
+
+	if (!n) {
+		char *msg = NULL;
+		rc = sqlite3_exec(db->sq, sql, NULL, NULL, &msg);
+		snprintf(text, sizeof text, "%s", msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+	} else {
+		sqlite3_stmt *q;
+		char name[16];
+
+		if (sqlite3_prepare_v2(db->sq, sql, -1, &q, NULL) != SQLITE_OK)
+			die("sqlite: %s: %s", sql, sqlite3_errmsg(db->sq));
+		for (int i = 0; i < n; i++) {
+			snprintf(name, sizeof name, "$%d", i + 1);
+			int idx = sqlite3_bind_parameter_index(q, name);
+			if (idx > 0 && values[i])
+				sqlite3_bind_text(q, idx, values[i], -1, SQLITE_TRANSIENT);
+		}
+		rc = sqlite3_step(q);
+		snprintf(text, sizeof text, "%s", sqlite3_errmsg(db->sq));
+		sqlite3_finalize(q);
+		if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+			rc = SQLITE_OK;
+	}
+	if (rc == SQLITE_OK) {
+		db->changes = sqlite3_changes(db->sq);
+		return 0;
+	}
+	if ((rc & 0xff) == SQLITE_CONSTRAINT || (rc & 0xff) == SQLITE_MISMATCH)
+		return -1;
+	die("sqlite: %s: %s", sql, text);
+}
+
+/* Runs SQL without parameters; returns 0, or -1 when the database refused it. */
+static int exec_sql(struct db *db, const char *sql)
+{
+	return exec_params(db, sql, 0, NULL);
 }
 
 /* Like exec_sql for a string from sqlite3_mprintf (freed here). */
-static int exec_m(sqlite3 *db, char *sql)
+static int exec_m(struct db *db, char *sql)
 {
 	int r;
 
@@ -192,36 +311,58 @@ static int exec_m(sqlite3 *db, char *sql)
 }
 
 /* Ends a transaction begun for a mutation of several statements: commits when `ok`. */
-static int finish(sqlite3 *db, int ok)
+static int finish(struct db *db, int ok)
 {
 	exec_sql(db, ok ? "COMMIT" : "ROLLBACK");
 	return ok;
 }
 
-/* The first column of the first row as new text (NULL for SQL NULL or no row); frees `sql`. */
-static char *query_text(sqlite3 *db, char *sql, bool *found)
+/* Turns foreign-key enforcement on or off for the rest of the connection. */
+static void foreign_keys(struct db *db, bool on)
 {
-	sqlite3_stmt *q;
+	if (db->pg)
+		exec_sql(db, on ? "SET session_replication_role = origin" : "SET session_replication_role = replica");
+	else
+		exec_sql(db, on ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF");
+}
+
+/* The first column of the first row as new text (NULL for SQL NULL or no row); frees `sql`. */
+static char *query_text(struct db *db, char *sql, bool *found)
+{
 	char *v = NULL;
-	int rc;
 
 	if (!sql)
 		die("out of memory");
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-		die("sqlite: %s: %s", sql, sqlite3_errmsg(db));
-	rc = sqlite3_step(q);
-	if (found)
-		*found = rc == SQLITE_ROW;
-	if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
-		v = xstrdup((const char *)sqlite3_column_text(q, 0));
-	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		die("sqlite: %s: %s", sql, sqlite3_errmsg(db));
-	sqlite3_finalize(q);
+	if (db->pg) {
+		PGresult *r = PQexec(db->pg, sql);
+
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			die("postgresql: %s: %s", sql, PQresultErrorMessage(r));
+		if (found)
+			*found = PQntuples(r) > 0;
+		if (PQntuples(r) > 0 && PQnfields(r) > 0 && !PQgetisnull(r, 0, 0))
+			v = xstrdup(PQgetvalue(r, 0, 0));
+		PQclear(r);
+	} else {
+		sqlite3_stmt *q;
+		int rc;
+
+		if (sqlite3_prepare_v2(db->sq, sql, -1, &q, NULL) != SQLITE_OK)
+			die("sqlite: %s: %s", sql, sqlite3_errmsg(db->sq));
+		rc = sqlite3_step(q);
+		if (found)
+			*found = rc == SQLITE_ROW;
+		if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+			v = xstrdup((const char *)sqlite3_column_text(q, 0));
+		else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			die("sqlite: %s: %s", sql, sqlite3_errmsg(db->sq));
+		sqlite3_finalize(q);
+	}
 	sqlite3_free(sql);
 	return v;
 }
 
-static int64_t query_int(sqlite3 *db, char *sql)
+static int64_t query_int(struct db *db, char *sql)
 {
 	char *v = query_text(db, sql, NULL);
 	int64_t n = v ? strtoll(v, NULL, 10) : 0;
@@ -234,29 +375,59 @@ static int64_t query_int(sqlite3 *db, char *sql)
  * Sets `col` of the rows matching `where` to `value` (SQL NULL when NULL), only where it differs.
  * Returns the rows changed, or -1 when the database refused the value.
  */
-static int set_column(sqlite3 *db, const char *table, const char *where, const char *col,
+static int set_column(struct db *db, const char *table, const char *where, const char *col,
 		      const char *value)
 {
-	char *sql = sqlite3_mprintf("UPDATE %s SET %s = ?1 WHERE (%s) AND %s IS NOT ?1", table, col, where, col);
-	sqlite3_stmt *q;
-	int rc;
+	/* SQLite before 3.39 lacks IS DISTINCT FROM; PostgreSQL's IS NOT takes only NULL/TRUE/FALSE. */
+	char *sql = sqlite3_mprintf("UPDATE %s SET %s = $1 WHERE (%s) AND %s %s $1", table, col, where, col,
+				    db->pg ? "IS DISTINCT FROM" : "IS NOT");
+	int r;
 
 	if (!sql)
 		die("out of memory");
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-		die("sqlite: %s: %s", sql, sqlite3_errmsg(db));
-	if (value)
-		sqlite3_bind_text(q, 1, value, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(q, 1);
-	rc = sqlite3_step(q);
-	sqlite3_finalize(q);
+	r = exec_params(db, sql, 1, (const char *const[]){ value });
 	sqlite3_free(sql);
-	if (rc == SQLITE_DONE)
-		return sqlite3_changes(db);
-	if ((rc & 0xff) == SQLITE_CONSTRAINT)
-		return -1;
-	die("sqlite: updating %s.%s: %s", table, col, sqlite3_errmsg(db));
+	return r == 0 ? (int)db->changes : -1;
+}
+
+/* --- the template and its copies --- */
+
+/* The location of database `name` of this run: "/postgres?" in CG_TEST_PG becomes "/NAME?". */
+static void pg_location(char *out, size_t n, const char *name)
+{
+	const char *q = strstr(pg_base, "/postgres?");
+	size_t len = strlen(pg_base);
+
+	if (!q && len >= 9 && !strcmp(pg_base + len - 9, "/postgres"))
+		q = pg_base + len - 9;
+	if (!q)
+		die("CG_TEST_PG must name the \"postgres\" database (.../postgres?...): %s", pg_base);
+	if (snprintf(out, n, "%.*s/%s%s", (int)(q - pg_base), pg_base, name, q + strlen("/postgres")) >= (int)n)
+		die("CG_TEST_PG is too long");
+}
+
+/* Runs a statement on the cluster's maintenance database (CREATE/DROP DATABASE). */
+static void pg_admin(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void pg_admin(const char *fmt, ...)
+{
+	char sql[256];
+	va_list ap;
+	PGresult *r;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	if (!pg_admin_conn) {
+		pg_admin_conn = PQconnectdb(pg_base);
+		if (PQstatus(pg_admin_conn) != CONNECTION_OK)
+			die("CG_TEST_PG: cannot connect to %s: %s", pg_base, PQerrorMessage(pg_admin_conn));
+		PQsetNoticeProcessor(pg_admin_conn, quiet_notice, NULL);
+	}
+	r = PQexec(pg_admin_conn, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		die("CG_TEST_PG: %s: %s", sql, PQresultErrorMessage(r));
+	PQclear(r);
 }
 
 /* --- value generators --- */
@@ -341,7 +512,7 @@ static const char *const event_cols[] = { "at", "actor", "action", "entity_type"
 	"state", "state_hash", "prev_hash", "hash", NULL };
 
 /* Changes one column of a random event to a different value. */
-static int m_event_column(sqlite3 *db)
+static int m_event_column(struct db *db)
 {
 	int64_t seq = 1 + (int64_t)below((size_t)nevents), other;
 	static size_t turn;
@@ -399,7 +570,7 @@ static int m_event_column(sqlite3 *db)
 }
 
 /* Deletes one event, or the last few (then verify gets the original head as the anchor). */
-static int m_event_delete(sqlite3 *db)
+static int m_event_delete(struct db *db)
 {
 	int how = (int)below(3);
 	int64_t seq = how == 0 ? 1 + (int64_t)below((size_t)nevents - 1) : nevents;
@@ -418,7 +589,7 @@ static int m_event_delete(sqlite3 *db)
 	use_expect_head = how != 0;
 	return exec_m(db, sqlite3_mprintf("DELETE FROM audit_events WHERE seq > %lld - %lld AND seq <= %lld",
 					  (long long)seq, (long long)k, (long long)seq)) == 0 &&
-	       sqlite3_changes(db) == (int)k;
+	       db->changes == (int)k;
 }
 
 /* A row of audit_events, all text (state may be NULL). */
@@ -427,7 +598,7 @@ struct row {
 	char *f[9]; /* in event_cols order */
 };
 
-static void row_read(sqlite3 *db, int64_t seq, struct row *r)
+static void row_read(struct db *db, int64_t seq, struct row *r)
 {
 	r->seq = seq;
 	for (int i = 0; event_cols[i]; i++)
@@ -444,29 +615,21 @@ static void row_release(struct row *r)
 }
 
 /* Writes the row (INSERT when `insert`, else UPDATE of r->seq); -1 when refused. */
-static int row_write(sqlite3 *db, const struct row *r, bool insert)
+static int row_write(struct db *db, const struct row *r, bool insert)
 {
-	sqlite3_stmt *q;
 	const char *sql = insert ?
 		"INSERT INTO audit_events (at, actor, action, entity_type, entity_id, state, state_hash, "
-		"prev_hash, hash, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" :
-		"UPDATE audit_events SET at = ?, actor = ?, action = ?, entity_type = ?, entity_id = ?, "
-		"state = ?, state_hash = ?, prev_hash = ?, hash = ? WHERE seq = ?";
-	int rc;
+		"prev_hash, hash, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)" :
+		"UPDATE audit_events SET at = $1, actor = $2, action = $3, entity_type = $4, entity_id = $5, "
+		"state = $6, state_hash = $7, prev_hash = $8, hash = $9 WHERE seq = $10";
+	const char *v[10];
+	char seq[24];
 
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-		die("sqlite: %s", sqlite3_errmsg(db));
 	for (int i = 0; i < 9; i++)
-		if (r->f[i])
-			sqlite3_bind_text(q, i + 1, r->f[i], -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(q, 10, r->seq);
-	rc = sqlite3_step(q);
-	sqlite3_finalize(q);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if ((rc & 0xff) == SQLITE_CONSTRAINT)
-		return -1;
-	die("sqlite: writing event %lld: %s", (long long)r->seq, sqlite3_errmsg(db));
+		v[i] = r->f[i];
+	snprintf(seq, sizeof seq, "%lld", (long long)r->seq);
+	v[9] = seq;
+	return exec_params(db, sql, 10, v);
 }
 
 static void set_field(struct row *r, int i, char *v)
@@ -495,14 +658,14 @@ static void rehash(struct row *r)
 }
 
 /* The state the trail last recorded for system `id` (new text), or NULL. */
-static char *last_state(sqlite3 *db, const char *type, const char *id)
+static char *last_state(struct db *db, const char *type, const char *id)
 {
 	return query_text(db, sqlite3_mprintf("SELECT state FROM audit_events WHERE entity_type = %Q AND "
 					      "entity_id = %Q ORDER BY seq DESC LIMIT 1", type, id), NULL);
 }
 
 /* Inserts a fabricated event: at the end, in a gap made first, or out of range. */
-static int m_event_insert(sqlite3 *db)
+static int m_event_insert(struct db *db)
 {
 	struct row r = { 0 };
 	int how = (int)below(7), result;
@@ -592,7 +755,7 @@ static int m_event_insert(sqlite3 *db)
 }
 
 /* Swaps the contents (all but seq) of two events. */
-static int m_event_swap(sqlite3 *db)
+static int m_event_swap(struct db *db)
 {
 	struct row a, b;
 	int64_t i = 1 + (int64_t)below((size_t)nevents), j;
@@ -672,7 +835,7 @@ static char *other_value(const char *col, const char *old)
 }
 
 /* Changes one column of a random system row. */
-static int m_system_column(sqlite3 *db)
+static int m_system_column(struct db *db)
 {
 	static size_t turn;
 	const char *id = random_live_id(), *col = next_of(system_cols, &turn);
@@ -692,7 +855,7 @@ static int m_system_column(sqlite3 *db)
 }
 
 /* Deletes a system row: raw, with its links first, or with foreign keys enforced. */
-static int m_system_delete(sqlite3 *db)
+static int m_system_delete(struct db *db)
 {
 	const char *id = random_live_id();
 	int how = (int)below(3), r;
@@ -705,19 +868,19 @@ static int m_system_delete(sqlite3 *db)
 		exec_sql(db, "BEGIN");
 		r = exec_m(db, sqlite3_mprintf("DELETE FROM system_links WHERE system_id = %Q OR to_id = %Q; "
 					       "DELETE FROM systems WHERE id = %Q", id, id, id));
-		r = finish(db, r == 0 && sqlite3_changes(db) == 1) ? 0 : -1;
+		r = finish(db, r == 0 && db->changes == 1) ? 0 : -1;
 	} else {
 		set_label("system.delete/foreign-keys");
-		exec_sql(db, "PRAGMA foreign_keys = ON");
+		foreign_keys(db, true);
 		r = exec_m(db, sqlite3_mprintf("DELETE FROM systems WHERE id = %Q", id));
-		exec_sql(db, "PRAGMA foreign_keys = OFF");
+		foreign_keys(db, false);
 	}
 	describe("system %s deleted (%s)", id, label);
-	return r == 0 && sqlite3_changes(db) >= 1;
+	return r == 0 && db->changes >= 1;
 }
 
 /* Inserts a system row the trail does not know: a new id, or the id the trail deleted. */
-static int m_system_insert(sqlite3 *db)
+static int m_system_insert(struct db *db)
 {
 	const char *src = random_live_id();
 	int how = (int)below(3), r;
@@ -747,17 +910,18 @@ static int m_system_insert(sqlite3 *db)
 }
 
 /* Adds, deletes or changes a row of system_links. */
-static int m_link(sqlite3 *db)
+static int m_link(struct db *db)
 {
 	int64_t n = query_int(db, sqlite3_mprintf("SELECT COUNT(*) FROM system_links"));
 	int how = (int)below(5), r;
-	char where[64];
 	const char *from = random_live_id(), *to = random_live_id();
-	char *cur_from, *cur_to, *cur_kind;
-	int64_t rowid;
+	char *cur_from, *cur_to, *cur_kind, *where;
+	char *const pos = sqlite3_mprintf("FROM system_links ORDER BY system_id, to_id, kind LIMIT 1 OFFSET %lld",
+					  (long long)below((size_t)n));
 
 	if (how == 0) {
 		const char *kind = pick(link_kinds);
+		sqlite3_free(pos);
 		set_label("link.add");
 		describe("link %s -[%s]-> %s added", from, kind, to);
 		if (!strcmp(from, to))
@@ -765,16 +929,22 @@ static int m_link(sqlite3 *db)
 		return exec_m(db, sqlite3_mprintf("INSERT INTO system_links (system_id, to_id, kind) VALUES (%Q, %Q, %Q)",
 						  from, to, kind)) == 0;
 	}
-	rowid = query_int(db, sqlite3_mprintf("SELECT rowid FROM system_links ORDER BY rowid LIMIT 1 OFFSET %lld",
-					      (long long)below((size_t)n)));
-	snprintf(where, sizeof where, "rowid = %lld", (long long)rowid);
-	cur_from = query_text(db, sqlite3_mprintf("SELECT system_id FROM system_links WHERE %s", where), NULL);
-	cur_to = query_text(db, sqlite3_mprintf("SELECT to_id FROM system_links WHERE %s", where), NULL);
-	cur_kind = query_text(db, sqlite3_mprintf("SELECT kind FROM system_links WHERE %s", where), NULL);
+	/* A random row, named by its primary key (there is no portable rowid). */
+	if (!pos)
+		die("out of memory");
+	cur_from = query_text(db, sqlite3_mprintf("SELECT system_id %s", pos), NULL);
+	cur_to = query_text(db, sqlite3_mprintf("SELECT to_id %s", pos), NULL);
+	cur_kind = query_text(db, sqlite3_mprintf("SELECT kind %s", pos), NULL);
+	sqlite3_free(pos);
+	if (!cur_from || !cur_to || !cur_kind)
+		die("cannot read a row of system_links");
+	where = sqlite3_mprintf("system_id = %Q AND to_id = %Q AND kind = %Q", cur_from, cur_to, cur_kind);
+	if (!where)
+		die("out of memory");
 	if (how == 1) {
 		set_label("link.delete");
 		describe("link %s -[%s]-> %s deleted", cur_from, cur_kind, cur_to);
-		r = exec_m(db, sqlite3_mprintf("DELETE FROM system_links WHERE %s", where)) == 0 && sqlite3_changes(db) == 1;
+		r = exec_m(db, sqlite3_mprintf("DELETE FROM system_links WHERE %s", where)) == 0 && db->changes == 1;
 	} else if (how == 2) {
 		const char *kind = below(5) ? pick(link_kinds) : "is_part_of";
 		set_label("link.change-kind");
@@ -789,6 +959,7 @@ static int m_link(sqlite3 *db)
 		describe("link %s -[%s]-> %s: system_id changed to %s", cur_from, cur_kind, cur_to, from);
 		r = strcmp(cur_to, from) != 0 && set_column(db, "system_links", where, "system_id", from) > 0;
 	}
+	sqlite3_free(where);
 	free(cur_from);
 	free(cur_to);
 	free(cur_kind);
@@ -799,7 +970,7 @@ static const char *const operator_cols[] = { "name", "sector", "protection_depar
 	"notified_at", "central_or_state_organ", "created_at", "updated_at", "id", NULL };
 
 /* Changes a column of the operator row, or deletes it. */
-static int m_operator(sqlite3 *db)
+static int m_operator(struct db *db)
 {
 	static size_t turn;
 	const char *col = next_of(operator_cols, &turn);
@@ -809,11 +980,11 @@ static int m_operator(sqlite3 *db)
 	if (below(10) == 0) {
 		set_label("operator.delete");
 		describe("the operator row deleted");
-		return exec_sql(db, "DELETE FROM operator") == 0 && sqlite3_changes(db) == 1;
+		return exec_sql(db, "DELETE FROM operator") == 0 && db->changes == 1;
 	}
 	old = query_text(db, sqlite3_mprintf("SELECT %s FROM operator", col), NULL);
 	v = !strcmp(col, "id") ? xstrdup("operator2") : other_value(col, old);
-	r = set_column(db, "operator", "1", col, v);
+	r = set_column(db, "operator", "1 = 1", col, v);
 	describe("operator: %s changed from %s to %s%s", col, old ? old : "NULL", v ? v : "NULL",
 		 r < 0 ? " (refused)" : "");
 	free(old);
@@ -830,7 +1001,7 @@ static int m_operator(sqlite3 *db)
  * existed, or a create of a live system with its current state). The second is inherent to an
  * unkeyed hash chain unless verify also checks each entity's create/update/delete sequence.
  */
-static int m_known_gap(sqlite3 *db)
+static int m_known_gap(struct db *db)
 {
 	struct row r = { 0 };
 	int how = (int)below(4), result;
@@ -866,7 +1037,7 @@ static int m_known_gap(sqlite3 *db)
 
 struct kind {
 	const char *name;
-	int (*apply)(sqlite3 *db);
+	int (*apply)(struct db *db);
 };
 
 static const struct kind kinds[] = {
@@ -912,7 +1083,7 @@ static int cmp_tally(const void *a, const void *b)
 	return strcmp(x->label, y->label);
 }
 
-/* --- the template and its copies --- */
+/* --- building the template --- */
 
 static void write_file(const char *path, const void *data, size_t len)
 {
@@ -978,7 +1149,7 @@ static void write_systems_json(const char *path)
 static void build_template(void)
 {
 	char json[4300];
-	sqlite3 *db;
+	struct db db;
 	char *h;
 
 	snprintf(json, sizeof json, "%s/systems.json", dir);
@@ -1000,28 +1171,27 @@ static void build_template(void)
 #undef CG
 	unlink(json);
 
-	/* Fold the WAL into the file so that the file alone is the database. */
-	if (sqlite3_open_v2(tpl_path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
-		die("cannot open the template: %s", sqlite3_errmsg(db));
-	exec_sql(db, "PRAGMA wal_checkpoint(TRUNCATE)");
-	nevents = query_int(db, sqlite3_mprintf("SELECT COUNT(*) FROM audit_events"));
-	if (query_int(db, sqlite3_mprintf("SELECT MAX(seq) FROM audit_events")) != nevents)
+	db_open(&db, tpl_path);
+	if (!pg_base) /* fold the WAL into the file so that the file alone is the database */
+		exec_sql(&db, "PRAGMA wal_checkpoint(TRUNCATE)");
+	nevents = query_int(&db, sqlite3_mprintf("SELECT COUNT(*) FROM audit_events"));
+	if (query_int(&db, sqlite3_mprintf("SELECT MAX(seq) FROM audit_events")) != nevents)
 		die("the template's events are not numbered 1..N");
-	h = query_text(db, sqlite3_mprintf("SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1"), NULL);
+	h = query_text(&db, sqlite3_mprintf("SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1"), NULL);
 	if (!h || strlen(h) != 64)
 		die("the template has no head");
 	memcpy(orig_head, h, sizeof orig_head);
 	free(h);
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(db, "SELECT id FROM systems ORDER BY id", -1, &q, NULL) != SQLITE_OK)
-		die("sqlite: %s", sqlite3_errmsg(db));
-	while (sqlite3_step(q) == SQLITE_ROW && nlive < sizeof live_ids / sizeof live_ids[0])
-		live_ids[nlive++] = xstrdup((const char *)sqlite3_column_text(q, 0));
-	sqlite3_finalize(q);
-	if (query_int(db, sqlite3_mprintf("SELECT COUNT(*) FROM audit_events WHERE action = 'delete'")) < 1 ||
-	    query_int(db, sqlite3_mprintf("SELECT COUNT(*) FROM audit_events WHERE action = 'update'")) < 1)
+	while (nlive < sizeof live_ids / sizeof live_ids[0] &&
+	       (h = query_text(&db, sqlite3_mprintf("SELECT id FROM systems ORDER BY id LIMIT 1 OFFSET %lld", (long long)nlive), NULL)))
+		live_ids[nlive++] = h;
+	if (query_int(&db, sqlite3_mprintf("SELECT COUNT(*) FROM audit_events WHERE action = 'delete'")) < 1 ||
+	    query_int(&db, sqlite3_mprintf("SELECT COUNT(*) FROM audit_events WHERE action = 'update'")) < 1)
 		die("the template lacks update or delete events");
-	sqlite3_close(db);
+	/* On PostgreSQL the template is copied by CREATE DATABASE, which wants it unused. */
+	db_close(&db);
+	if (pg_base)
+		return;
 
 	struct stat sb;
 	int fd = open(tpl_path, O_RDONLY);
@@ -1032,10 +1202,44 @@ static void build_template(void)
 	close(fd);
 }
 
-static void fresh_copy(void)
+/* --- the copies: one per control and per trial --- */
+
+static char copy_name[64]; /* on PostgreSQL: the database of the current copy */
+
+/* Makes a fresh copy of the template, named after `what` and `n` on PostgreSQL, at copy_path. */
+static void fresh_copy(const char *what, int n)
 {
-	remove_db(copy_path);
-	write_file(copy_path, tpl_data, tpl_len);
+	if (pg_base) {
+		snprintf(copy_name, sizeof copy_name, "%s_%s%d", pg_prefix, what, n);
+		pg_admin("CREATE DATABASE %s TEMPLATE %s_tmpl", copy_name, pg_prefix);
+		pg_location(copy_path, sizeof copy_path, copy_name);
+	} else {
+		remove_db(copy_path);
+		write_file(copy_path, tpl_data, tpl_len);
+	}
+}
+
+/* Removes the current copy. */
+static void drop_copy(void)
+{
+	if (pg_base)
+		pg_admin("DROP DATABASE IF EXISTS %s WITH (FORCE)", copy_name);
+	else
+		remove_db(copy_path);
+}
+
+/* Keeps the current copy for inspection (trial `t` went undetected) and says where. */
+static void keep_copy(int t)
+{
+	char keep[4300];
+
+	if (pg_base) {
+		fprintf(stderr, "  the copy is kept as %s\n", copy_path);
+		return;
+	}
+	snprintf(keep, sizeof keep, "%s/undetected-%d.db", dir, t);
+	rename(copy_path, keep);
+	fprintf(stderr, "  the copy is kept as %s\n", keep);
 }
 
 /* Runs verify on the copy; `anchor` adds --expect-head with the template's head, `json` --json. */
@@ -1111,15 +1315,29 @@ int main(int argc, char **argv)
 	rng = seed;
 	printf("tamper_test: seed %" PRIu64 " (set CG_TAMPER_SEED=%" PRIu64 " to repeat)\n", seed, seed);
 	unsetenv("CIIGUARD_DB");
+	pg_base = getenv("CG_TEST_PG");
+	if (pg_base && !*pg_base)
+		pg_base = NULL;
 
 	snprintf(dir, sizeof dir, "%s/cg-tamper-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir)) {
 		fprintf(stderr, "tamper_test: mkdtemp: %s\n", strerror(errno));
 		return 1;
 	}
-	snprintf(tpl_path, sizeof tpl_path, "%s/template.db", dir);
-	snprintf(copy_path, sizeof copy_path, "%s/copy.db", dir);
 	snprintf(out_path, sizeof out_path, "%s/verify.out", dir);
+	if (pg_base) {
+		char name[64];
+
+		snprintf(pg_prefix, sizeof pg_prefix, "cg_tamper_%ld", (long)getpid());
+		snprintf(name, sizeof name, "%s_tmpl", pg_prefix);
+		pg_admin("DROP DATABASE IF EXISTS %s", name);
+		pg_admin("CREATE DATABASE %s", name);
+		pg_location(tpl_path, sizeof tpl_path, name);
+	} else {
+		snprintf(tpl_path, sizeof tpl_path, "%s/template.db", dir);
+		snprintf(copy_path, sizeof copy_path, "%s/copy.db", dir);
+	}
+	printf("tamper_test: backend %s, template %s\n", pg_base ? "postgresql" : "sqlite", tpl_path);
 	build_template();
 	printf("tamper_test: template with %lld events, %zu systems, head %.16s...\n", (long long)nevents,
 	       nlive, orig_head);
@@ -1128,34 +1346,33 @@ int main(int argc, char **argv)
 	for (int i = 0; i < CONTROLS; i++) {
 		int rc;
 
-		fresh_copy();
+		fresh_copy("control", i);
 		if ((rc = verify_copy(i % 2 == 1, false)) != 0) {
 			fprintf(stderr, "%s", output);
 			die("control copy %d (%s) exited %d instead of 0", i, i % 2 ? "--expect-head" : "plain", rc);
 		}
+		drop_copy();
 	}
 	printf("tamper_test: %d unmodified copies verify with exit 0\n", CONTROLS);
 
 	for (int t = 0; t < trials; t++) {
-		sqlite3 *db;
+		struct db db;
 		int rc;
 
-		fresh_copy();
-		if (sqlite3_open_v2(copy_path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
-			die("cannot open the copy: %s", sqlite3_errmsg(db));
-		exec_sql(db, "PRAGMA foreign_keys = OFF");
+		fresh_copy("trial", t);
+		db_open(&db, copy_path);
+		foreign_keys(&db, false);
 		for (;;) {
 			const struct kind *k = &kinds[below(nkinds)];
 
 			use_expect_head = false;
 			set_label(k->name);
 			desc[0] = '\0';
-			if (k->apply(db))
+			if (k->apply(&db))
 				break;
 			refused++;
 		}
-		if (sqlite3_close(db) != SQLITE_OK)
-			die("cannot close the copy");
+		db_close(&db);
 		count(label);
 		if (!detected(&rc)) {
 			if (++failures <= MAX_FAILURES_SHOWN)
@@ -1163,12 +1380,11 @@ int main(int argc, char **argv)
 					"  verify%s exited %d:\n%s\n", t, seed, label, desc,
 					use_expect_head ? " --expect-head ORIGINAL" : "", rc, output);
 			if (failures == 1) {
-				char keep[4300];
-				snprintf(keep, sizeof keep, "%s/undetected-%d.db", dir, t);
-				rename(copy_path, keep);
-				fprintf(stderr, "  the copy is kept as %s\n", keep);
+				keep_copy(t);
+				continue;
 			}
 		}
+		drop_copy();
 	}
 
 	qsort(tallies, sizeof tallies / sizeof tallies[0], sizeof tallies[0], cmp_tally);
@@ -1182,10 +1398,15 @@ int main(int argc, char **argv)
 	if (failures)
 		die("%d of %d mutations went undetected or were not named (seed %" PRIu64 ")", failures, trials, seed);
 	printf("tamper_test: every mutation detected (exit 4, naming an event or record, or the anchor "
-	       "and, in the JSON report, the first bad event); PASS in %.1f s\n",
+	       "and, in the JSON report, the first bad event); PASS on %s in %.1f s\n",
+	       pg_base ? "postgresql" : "sqlite",
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-	remove_db(copy_path);
-	remove_db(tpl_path);
+	if (pg_base) {
+		pg_admin("DROP DATABASE IF EXISTS %s_tmpl WITH (FORCE)", pg_prefix);
+		PQfinish(pg_admin_conn);
+	} else {
+		remove_db(tpl_path);
+	}
 	unlink(out_path);
 	rmdir(dir);
 	for (size_t i = 0; i < nlive; i++)
