@@ -33,17 +33,17 @@ echo "tool:    $tool, N=$N"
 
 top_self() { # FILE
 	if [ "$tool" = perf ]; then
-		perf report -i "$1" --stdio --no-children --sort dso,symbol 2>/dev/null | grep -E '^ +[0-9]' | head -"$TOP"
+		perf report -i "$1" --stdio --no-children --sort dso,symbol 2>/dev/null | grep -E '^ +[0-9.]+%' | head -"$TOP" || true
 	else
 		callgrind_annotate --threshold=100 "$1" 2>/dev/null |
-			awk '/file:function/ { go = 1; getline; next } go && NF' | head -"$TOP"
+			awk '/file:function/ { go = 1; getline; next } go && NF' | head -"$TOP" || true
 	fi
 }
 top_inclusive() { # FILE: the project's own functions by inclusive cost
 	if [ "$tool" = callgrind ]; then
 		callgrind_annotate --inclusive=yes --threshold=100 "$1" 2>/dev/null |
 			awk '/file:function/ { go = 1; getline; next } go && NF' |
-			grep -E '/(lib|cli)/' | head -$((TOP * 2))
+			{ grep -E '(^|[ /])(lib|cli)/[a-z_]+\.c:.*\[' || true; } | head -$((TOP * 2)) || true
 	fi
 }
 run() { # NAME COMMAND...
@@ -92,14 +92,21 @@ if [ "${PERF_CLOCK:-0}" = 1 ] && [ "$tool" = callgrind ]; then
 		"$CIIGUARD" --db "$tmp/big.db" system import "$tmp/big.json" >/dev/null 2>"$OUT/import-clock.log"
 	echo
 	echo "== perf cpu-clock, system import of $big systems (self, incl. kernel)"
+	perf report -i "$OUT/import-clock.perf" --stdio --no-children --sort dso 2>/dev/null |
+		grep -E '^ +[0-9.]+%' || true
 	perf report -i "$OUT/import-clock.perf" --stdio --no-children --sort dso,symbol 2>/dev/null |
-		grep -E '^ +[0-9]' | head -"$TOP"
+		grep -E '^ +[0-9.]+%' | head -"$TOP" || true
 	if [ -n "${VERIFY_DB:-}" ]; then
-		perf record -e cpu-clock -g -o "$OUT/verify-clock.perf" -- \
+		# DWARF call graphs: the libraries have no frame pointers.
+		perf record -e cpu-clock -F 499 --call-graph dwarf,16384 -o "$OUT/verify-clock.perf" -- \
 			"$CIIGUARD" --db "$VERIFY_DB" --json audit verify >/dev/null 2>"$OUT/verify-clock.log"
 		echo
-		echo "== perf cpu-clock, audit verify of $VERIFY_DB (self, incl. kernel)"
+		echo "== perf cpu-clock, audit verify of $VERIFY_DB (self, incl. kernel; then inclusive)"
+		perf report -i "$OUT/verify-clock.perf" --stdio --no-children --sort dso 2>/dev/null |
+			grep -E '^ +[0-9.]+%' || true
 		perf report -i "$OUT/verify-clock.perf" --stdio --no-children --sort dso,symbol 2>/dev/null |
-			grep -E '^ +[0-9]' | head -"$TOP"
+			grep -E '^ +[0-9.]+%' | head -"$TOP" || true
+		perf report -i "$OUT/verify-clock.perf" --stdio --children --sort symbol 2>/dev/null |
+			grep -E '^ +[0-9.]+%.*(cg_|sq_|hasher|SHA256_Update|table_|snprintf|pread)' | head -$((TOP * 2)) || true
 	fi
 fi
