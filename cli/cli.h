@@ -74,5 +74,7 @@ int cmd_audit(struct cli *cli, int argc, char **argv);
 int cmd_export(struct cli *cli, int argc, char **argv);
 int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_migrate(struct cli *cli, int argc, char **argv);
+int cmd_catalog(struct cli *cli, int argc, char **argv);
+int cmd_screen(struct cli *cli, int argc, char **argv);
 
 #endif

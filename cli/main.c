@@ -16,6 +16,7 @@ static const struct command {
 	{ "init", cmd_init, N_("record the operator and create the database (--demo loads a demo)") },
 	{ "operator", cmd_operator, N_("show or update the operator profile") },
 	{ "system", cmd_system, N_("the system inventory: add, list, show, update, delete, import, summary") },
+	{ "catalog", cmd_catalog, N_("the rule libraries: list, show, import") },
 	{ "audit", cmd_audit, N_("the tamper-evident audit trail: verify, head, log") },
 	{ "export", cmd_export, N_("write every record and the audit trail as JSON") },
 	{ "import", cmd_import, N_("restore an export into an empty database") },

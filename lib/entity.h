@@ -25,6 +25,8 @@ extern const struct cg_entity_type cg_entity_types[];
 cg_code cg_system_each_canonical(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
 cg_code cg_system_check_rows(struct cg_store *st, char *bad, size_t n, struct cg_error *err);
 cg_code cg_operator_each_canonical(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
+/* Imported catalog libraries: {imported_at, locale, name, sha256 (of the content), urn, version}. */
+cg_code cg_catalog_each_canonical(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
 
 /* Internal writers used by import/restore: insert a record exactly as given (no audit). */
 cg_code cg_system_insert_raw(struct cg_store *st, const struct cg_system *s, struct cg_error *err);

@@ -50,7 +50,7 @@ static cg_code sq_open(struct cg_store *st, const char *uri, unsigned flags, boo
 	sqlite3 *db = NULL;
 	struct stat sb;
 	const char *sync = getenv("CIIGUARD_SYNCHRONOUS");
-	char pragma[128];
+	char pragma[256];
 	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, rc;
 
 	if (stat(uri, &sb) != 0) {
@@ -74,8 +74,11 @@ static cg_code sq_open(struct cg_store *st, const char *uri, unsigned flags, boo
 	st->impl = db;
 	sqlite3_extended_result_codes(db, 1);
 	sqlite3_busy_timeout(db, 15000);
+	/* 16 KB pages (set before the first table exists, so only for a new file) and a 64 MB page
+	 * cache keep a large import or a verify of a million events from re-reading pages. */
 	snprintf(pragma, sizeof pragma,
-		 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;",
+		 "%sPRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON; "
+		 "PRAGMA cache_size=-65536;", *created ? "PRAGMA page_size=16384; " : "",
 		 sync && strcmp(sync, "normal") == 0 ? "NORMAL" : "FULL");
 	/* Turning a new file to WAL takes an exclusive lock, and SQLite answers SQLITE_BUSY at once,
 	 * without the busy handler, when other processes open the new file at the same moment: retry

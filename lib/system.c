@@ -888,6 +888,41 @@ cg_code cg_system_parse(const char *data, size_t len, enum cg_format fmt, struct
 	return fmt == CG_FORMAT_CSV ? parse_csv(data, len, out, n, err) : parse_json(data, len, out, n, err);
 }
 
+struct id_pos {
+	const char *id;
+	size_t pos;
+};
+
+static int id_pos_cmp(const void *a, const void *b)
+{
+	const struct id_pos *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+	return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* Sorts the ids once (not each against all: imports of a million records must stay fast). */
+static cg_code check_unique_ids(const struct cg_system *v, size_t n, struct cg_error *err)
+{
+	struct id_pos *ids = malloc((n + 1) * sizeof *ids);
+	size_t k = 0;
+	cg_code result = CG_OK;
+
+	if (!ids)
+		return cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
+	for (size_t i = 0; i < n; i++)
+		if (v[i].id)
+			ids[k++] = (struct id_pos){ v[i].id, i };
+	qsort(ids, k, sizeof *ids, id_pos_cmp);
+	for (size_t i = 1; i < k; i++)
+		if (strcmp(ids[i].id, ids[i - 1].id) == 0) {
+			result = cg_error_set(err, CG_E_INVALID, "id", N_("record %zu: id '%s' appears twice in the file"),
+					      ids[i].pos + 1, ids[i].id);
+			break;
+		}
+	free(ids);
+	return result;
+}
+
 cg_code cg_system_import(struct cg_store *st, const char *actor, const char *data, size_t len,
 			 enum cg_format fmt, bool update, struct cg_import_result *res,
 			 struct cg_error *err)
@@ -900,13 +935,8 @@ cg_code cg_system_import(struct cg_store *st, const char *actor, const char *dat
 	res->created = res->updated = 0;
 	if ((result = cg_system_parse(data, len, fmt, &v, &n, err)) != CG_OK)
 		return result;
-	for (i = 0; i < n; i++)
-		for (size_t j = 0; v[i].id && j < i; j++)
-			if (v[j].id && strcmp(v[i].id, v[j].id) == 0) {
-				result = cg_error_set(err, CG_E_INVALID, "id",
-						      N_("record %zu: id '%s' appears twice in the file"), i + 1, v[i].id);
-				goto out_free;
-			}
+	if ((result = check_unique_ids(v, n, err)) != CG_OK)
+		goto out_free;
 	was_update = calloc(n + 1, sizeof *was_update);
 	if (!was_update) {
 		result = cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));

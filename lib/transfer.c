@@ -13,7 +13,8 @@
 #include "store_impl.h"
 #include "banned.h"
 
-const char *const cg_export_tables[] = { "operator", "systems", "system_links", "audit_events", NULL };
+const char *const cg_export_tables[] = { "operator", "systems", "system_links", "catalogs",
+					 "audit_events", NULL };
 
 struct out {
 	FILE *f;
@@ -54,6 +55,45 @@ static int put_event(const struct cg_audit_event *ev, void *ud)
 	return o->failed;
 }
 
+/* The imported catalog libraries, as stored: {content, imported_at, locale, name, urn, version}. */
+static cg_code put_catalogs(struct cg_store *st, struct out *o, struct cg_error *err)
+{
+	struct cg_stmt *q;
+	enum cg_step r;
+	cg_code result = cg_store_prepare(st, "SELECT urn, version, name, locale, content, imported_at "
+					  "FROM catalogs ORDER BY urn", &q, err);
+
+	if (result != CG_OK)
+		return result;
+	while ((r = cg_stmt_step(q, err)) == CG_STEP_ROW) {
+		json_t *row = json_object();
+		char *s;
+		static const char *const cols[] = { "urn", NULL, "name", "locale", "content", "imported_at" };
+		for (int c = 0; row && c < 6; c++) {
+			json_t *v = cg_stmt_is_null(q, c) ? json_null() :
+				    c == 1 ? json_integer(cg_stmt_int64(q, c)) : json_string(cg_stmt_text(q, c));
+			if (json_object_set_new(row, cols[c] ? cols[c] : "version", v) != 0) {
+				json_decref(row);
+				row = NULL;
+			}
+		}
+		s = row ? json_dumps(row, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		json_decref(row);
+		if (!s) {
+			result = cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
+			break;
+		}
+		put_record("catalog", "", s, strlen(s), o);
+		free(s);
+		if (o->failed)
+			break;
+	}
+	if (result == CG_OK && r == CG_STEP_ERROR)
+		result = err && err->code ? err->code : CG_E_STORE;
+	cg_stmt_done(q);
+	return result;
+}
+
 cg_code cg_export(struct cg_store *st, FILE *f, struct cg_error *err)
 {
 	char now[CG_TIME_MAX];
@@ -81,6 +121,12 @@ cg_code cg_export(struct cg_store *st, FILE *f, struct cg_error *err)
 	if (result == CG_OK) {
 		fputs(",\n  \"systems\": [", f);
 		result = cg_system_each_canonical(st, put_record, &o, err);
+		fputs(o.first ? "],\n" : "\n  ],\n", f);
+	}
+	if (result == CG_OK) {
+		o.first = true;
+		fputs("  \"catalogs\": [", f);
+		result = put_catalogs(st, &o, err);
 		fputs(o.first ? "],\n" : "\n  ],\n", f);
 	}
 	if (result == CG_OK) {
@@ -130,6 +176,38 @@ bind:
 	return cg_error_set(err, CG_E_STORE, NULL, N_("could not bind a query parameter"));
 }
 
+/* One imported catalog library, exactly as exported (the audit check follows the restore). */
+static cg_code restore_catalog(struct cg_store *st, json_t *row, size_t i, struct cg_error *err)
+{
+	static const char *const keys[] = { "urn", "name", "locale", "content", "imported_at" };
+	json_t *version = json_object_get(row, "version");
+	struct cg_stmt *q;
+	cg_code result;
+
+	if (!json_is_object(row) || json_object_size(row) != 6 || !json_is_integer(version))
+		return cg_error_set(err, CG_E_INVALID, "catalogs",
+				    N_("catalogs[%zu]: expected an object with urn, version, name, locale, content and imported_at"), i);
+	result = cg_store_prepare(st, "INSERT INTO catalogs (version, urn, name, locale, content, imported_at) "
+				  "VALUES (?, ?, ?, ?, ?, ?)", &q, err);
+	if (result != CG_OK)
+		return result;
+	if (cg_stmt_bind_int64(q, 1, json_integer_value(version)))
+		goto bind;
+	for (int k = 0; k < 5; k++) {
+		json_t *v = json_object_get(row, keys[k]);
+		if (!(json_is_string(v) || (k == 2 && json_is_null(v)))) {
+			cg_stmt_done(q);
+			return cg_error_set(err, CG_E_INVALID, keys[k], N_("catalogs[%zu]: %s: expected a string"), i, keys[k]);
+		}
+		if (cg_stmt_bind_text(q, k + 2, json_is_null(v) ? NULL : json_string_value(v)))
+			goto bind;
+	}
+	return cg_stmt_run(q, err);
+bind:
+	cg_stmt_done(q);
+	return cg_error_set(err, CG_E_STORE, NULL, N_("could not bind a query parameter"));
+}
+
 static cg_code restore_links(struct cg_store *st, const struct cg_system *s, struct cg_error *err)
 {
 	for (size_t i = 0; i < s->nlinks; i++) {
@@ -151,7 +229,7 @@ static cg_code restore_links(struct cg_store *st, const struct cg_system *s, str
 cg_code cg_import(struct cg_store *st, const char *data, size_t len, struct cg_error *err)
 {
 	static const char *const known[] = { "format", "version", "schema_version", "exported_at",
-					     "operator", "systems", "audit_events" };
+					     "operator", "systems", "catalogs", "audit_events" };
 	json_error_t jerr;
 	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr), *v, *item;
 	struct cg_system *sys = NULL;
@@ -242,6 +320,15 @@ cg_code cg_import(struct cg_store *st, const char *data, size_t len, struct cg_e
 			cg_error_prefix(err, N_("systems[%zu]"), i);
 			goto rollback;
 		}
+	}
+	v = json_object_get(root, "catalogs");
+	if (v && !json_is_array(v)) {
+		result = cg_error_set(err, CG_E_INVALID, "catalogs", N_("catalogs: expected an array"));
+		goto rollback;
+	}
+	json_array_foreach(v, i, item) {
+		if ((result = restore_catalog(st, item, i, err)) != CG_OK)
+			goto rollback;
 	}
 	v = json_object_get(root, "audit_events");
 	if (v && !json_is_array(v)) {

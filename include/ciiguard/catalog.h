@@ -1,6 +1,6 @@
 /*
  * The rule catalog: libraries of YAML rule data (docs/catalog-format.md), the built-in ones
- * compiled from catalog/*.yaml and those imported into a database. Items are exposed as
+ * compiled from the YAML files in catalog/ and those imported into a database. Items are exposed as
  * jansson values converted from the YAML, so rule code reads data, never C constants.
  */
 #ifndef CIIGUARD_CATALOG_H
@@ -8,11 +8,19 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 #include "ciiguard/error.h"
 #include "ciiguard/store.h"
 
 struct cg_catalog;
+
+/* Limits on a library file: its size, and aliases (against "billion laughs" documents). */
+#define CG_CATALOG_MAX_BYTES ((size_t)16 << 20)
+#define CG_CATALOG_MAX_ALIASES 100
+#define CG_CATALOG_MAX_VALUES 1000000 /* values in the document once aliases are expanded */
+#define CG_CATALOG_MAX_DEPTH 64       /* nesting of mappings and lists */
+#define CG_CATALOG_URN_MAX 256        /* a library urn is an audit entity id */
 
 /* Warnings from parsing or importing (unknown keys, missing dependencies). */
 struct cg_warnings {
@@ -37,6 +45,12 @@ cg_code cg_catalog_parse(const char *name, const char *data, size_t len, bool st
 cg_code cg_catalog_open(struct cg_store *st, struct cg_catalog **out, struct cg_error *err)
 	CG_MUST_CHECK;
 void cg_catalog_free(struct cg_catalog *c);
+
+/*
+ * Warnings found while loading (a missing dependency, a reference to no loaded item, an imported
+ * library shadowed by a newer built-in one). Borrowed; the built-in libraries alone give none.
+ */
+const struct cg_warnings *cg_catalog_warnings(const struct cg_catalog *c);
 
 /* "urn@version+urn@version..." of the loaded libraries, recorded with every result. */
 const char *cg_catalog_version(const struct cg_catalog *c);
@@ -69,5 +83,17 @@ void cg_catalog_source(const json_t *item, char *out, size_t n);
  */
 cg_code cg_catalog_import(struct cg_store *st, const char *actor, const char *name, const char *data,
 			  size_t len, struct cg_warnings *w, struct cg_error *err) CG_MUST_CHECK;
+
+/* What an import stored. */
+struct cg_catalog_import_result {
+	char urn[CG_CATALOG_URN_MAX + 1];
+	int64_t version;
+	size_t nodes;  /* requirement nodes */
+	bool replaced; /* an earlier import with the same urn was replaced ("update" in the trail) */
+};
+/* cg_catalog_import(), also telling what was stored in *res (which may be NULL). */
+cg_code cg_catalog_import_ex(struct cg_store *st, const char *actor, const char *name,
+			     const char *data, size_t len, struct cg_catalog_import_result *res,
+			     struct cg_warnings *w, struct cg_error *err) CG_MUST_CHECK;
 
 #endif

@@ -12,6 +12,8 @@
 #include "ciiguard/operator.h"
 #include "ciiguard/csv.h"
 #include "ciiguard/transfer.h"
+#include "ciiguard/catalog.h"
+#include "ciiguard/screen.h"
 
 /* The library version, "MAJOR.MINOR.PATCH". */
 const char *cg_version(void);

@@ -9,7 +9,8 @@
 /*
  * Writes every record and the audit trail to `out` as JSON:
  * {"format": "ciiguard-export", "version": 1, "schema_version": N, "exported_at": ...,
- *  "operator": {...}|null, "systems": [...], "audit_events": [...]}.
+ *  "operator": {...}|null, "systems": [...], "catalogs": [...], "audit_events": [...]}, where
+ * "catalogs" holds the imported catalog libraries as stored (their YAML included).
  */
 cg_code cg_export(struct cg_store *st, FILE *out, struct cg_error *err) CG_MUST_CHECK;
 

@@ -20,10 +20,13 @@
 #                   "ACTION ENTITY_TYPE:ENTITY_ID"; an empty section means none
 #   check           shell lines run after the command; each must exit 0
 #   no-verify       skip the final `ciiguard audit verify`
+#   requires-shared the case reads $CG_SHARED (../shared beside the checkout, with the test data
+#                   shared between projects); when that directory is absent the case is
+#                   skipped (exit 77, which ctest reports as skipped)
 # Trailing blank lines of a section are dropped. In setup, command and check lines the word
 # `ciiguard` is a shell function running the binary under test ($CIIGUARD_BIN), so it may
 # stand anywhere in a line (after `|`, in `$(...)`, after VAR=value). Lines run under
-# `bash -o pipefail`. The environment is fixed: CIIGUARD_DB=$TMP/test.db,
+# `bash -o pipefail`. The environment is fixed: CIIGUARD_DB=$TMP/test.db, CG_SHARED (when it exists),
 # CIIGUARD_NOW=2026-11-24T08:00:00Z, LANG=C.UTF-8, TZ=UTC; LANGUAGE, LC_ALL and LC_MESSAGES
 # are unset. Unless no-verify is given, `ciiguard audit verify` must exit 0 afterwards when
 # the database exists.
@@ -47,7 +50,7 @@ trap cleanup EXIT
 mkdir -p "$work/sec" "$work/files"
 
 # --- parse the case file into $work/sec/NAME and $work/files/NAME ---
-known="description setup command stdin exit stdout stdout-json stdout-contains stdout-not-contains stderr stderr-contains audit check no-verify"
+known="description setup command stdin exit stdout stdout-json stdout-contains stdout-not-contains stderr stderr-contains audit check no-verify requires-shared"
 declare -A present=()
 files=()
 current=""
@@ -115,7 +118,16 @@ if has exit; then
 fi
 
 # --- the environment ---
-unset LANGUAGE LC_ALL LC_MESSAGES CIIGUARD_DB CIIGUARD_NOW
+unset LANGUAGE LC_ALL LC_MESSAGES CIIGUARD_DB CIIGUARD_NOW CG_SHARED
+# The directory shared beside the checkout (tests/cli/cases/../../../../shared).
+shared="$(dirname -- "$casefile")/../../../../shared"
+if [[ -d $shared ]]; then
+	CG_SHARED=$(realpath -- "$shared")
+	export CG_SHARED
+elif has requires-shared; then
+	echo "skipped [$name]: $shared is absent"
+	exit 77
+fi
 export CIIGUARD_BIN="$bin"
 export CIIGUARD_DB="$tmp/test.db"
 export CIIGUARD_NOW="2026-11-24T08:00:00Z"
