@@ -17,6 +17,7 @@ static const struct command {
 	{ "operator", cmd_operator, N_("show or update the operator profile") },
 	{ "system", cmd_system, N_("the system inventory: add, list, show, update, delete, import, summary") },
 	{ "catalog", cmd_catalog, N_("the rule libraries: list, show, import") },
+	{ "screen", cmd_screen, N_("screen a system against the CII perimeter, with reasons") },
 	{ "audit", cmd_audit, N_("the tamper-evident audit trail: verify, head, log") },
 	{ "export", cmd_export, N_("write every record and the audit trail as JSON") },
 	{ "import", cmd_import, N_("restore an export into an empty database") },

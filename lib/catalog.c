@@ -1919,8 +1919,10 @@ void cg_catalog_source(const json_t *item, char *out, size_t n)
 		return;
 	if (json_is_integer(art))
 		snprintf(out, n, "%s Art. %lld", law, (long long)json_integer_value(art));
-	else if (json_is_string(art))
+	else if (json_is_string(art) && json_string_value(art)[0] >= '0' && json_string_value(art)[0] <= '9')
 		snprintf(out, n, "%s Art. %s", law, json_string_value(art));
+	else if (json_is_string(art)) /* guidance and standards: "advice 01", "5.2" */
+		snprintf(out, n, "%s, %s", law, json_string_value(art));
 	else
 		snprintf(out, n, "%s", law);
 }
