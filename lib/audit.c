@@ -21,6 +21,7 @@ const struct cg_entity_type cg_entity_types[] = {
 	{ "operator", cg_operator_each_canonical, NULL },
 	{ "system", cg_system_each_canonical, cg_system_check_rows },
 	{ "catalog", cg_catalog_each_canonical, NULL },
+	{ "screening", cg_screening_each_canonical, NULL },
 	{ NULL, NULL, NULL },
 };
 

@@ -25,6 +25,10 @@ extern const struct cg_entity_type cg_entity_types[];
 cg_code cg_system_each_canonical(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
 cg_code cg_system_check_rows(struct cg_store *st, char *bad, size_t n, struct cg_error *err);
 cg_code cg_operator_each_canonical(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
+struct json_t;
+/* The screening history (lib/screen.c); rows are restored as exported. */
+cg_code cg_screening_each_canonical(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
+cg_code cg_screening_restore(struct cg_store *st, struct json_t *row, struct cg_error *err);
 /* Imported catalog libraries: {imported_at, locale, name, sha256 (of the content), urn, version}. */
 cg_code cg_catalog_each_canonical(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
 

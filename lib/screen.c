@@ -3,13 +3,19 @@
  * ai_scenarios; this file only evaluates their conditions (docs/catalog-format.md) on a system
  * given as the JSON of its record.
  */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 
+#include "ciiguard/audit.h"
+#include "ciiguard/clock.h"
 #include "ciiguard/i18n.h"
 #include "ciiguard/screen.h"
+#include "entity.h"
+#include "record.h"
 #include "banned.h"
 
 const char *const cg_perimeter_names[] = { "outside", "near_cii", "likely_cii", "cii", NULL };
@@ -122,6 +128,13 @@ static int eval(struct eval_ctx *x, json_t *when)
 			return r;
 	}
 	return 1;
+}
+
+int cg_condition_eval(json_t *when, json_t *system, cg_linked_fn linked, void *ud, const char *item,
+		      struct cg_error *err)
+{
+	struct eval_ctx x = { system, linked, ud, item ? item : "?", err };
+	return eval(&x, when);
 }
 
 static const char *item_id(json_t *item)
@@ -349,5 +362,281 @@ cg_code cg_screen_stored(struct cg_store *st, const struct cg_catalog *c, const 
 		json_object_set_new(*result, "system", json_string(id));
 	json_decref(tree);
 	cg_system_release(&s);
+	return r;
+}
+
+/* --- the screening history --- */
+
+struct screening {
+	char *id, *system_id, *seq, *at, *perimeter, *rules, *inputs, *catalog_version, *actor;
+	uint64_t given;
+	char *corrupt;
+};
+
+#define SF(name) { #name, #name, CG_F_TEXT, offsetof(struct screening, name), 0, NULL, 0, 0 }
+
+/* Sorted by name: the canonical order. `seq` is text here: it is only stored and compared. */
+static const struct cg_field screening_fields[] = {
+	SF(actor), SF(at), SF(catalog_version),
+	{ "id", "id", CG_F_TEXT, offsetof(struct screening, id), CG_FF_KEY, NULL, 0, 0 },
+	SF(inputs), SF(perimeter), SF(rules), SF(seq), SF(system_id),
+};
+
+static const struct cg_record_desc screening_desc = {
+	.entity = "screening",
+	.table = "screenings",
+	.fields = screening_fields,
+	.nfields = sizeof screening_fields / sizeof screening_fields[0],
+	.given_off = offsetof(struct screening, given),
+	.corrupt_off = offsetof(struct screening, corrupt),
+};
+
+/* Collects the field names the perimeter rules test ("links" for linked_to). */
+static void decisive_fields(json_t *when, json_t *names)
+{
+	const char *key;
+	json_t *v, *each;
+	size_t i;
+
+	json_object_foreach(when, key, v) {
+		if (strcmp(key, "any") == 0)
+			json_array_foreach(v, i, each)
+				decisive_fields(each, names);
+		else
+			json_object_set_new(names, strcmp(key, "linked_to") == 0 ? "links" : key, json_true());
+	}
+}
+
+/* {field: value} of the decisive fields of a system. */
+static json_t *snapshot(const struct cg_catalog *c, json_t *sys)
+{
+	json_t *names = json_object(), *snap = json_object(), *v;
+	const char *key;
+
+	for (size_t i = 0; i < cg_catalog_count(c, "screening_rules"); i++) {
+		json_t *rule = cg_catalog_item(c, "screening_rules", i);
+		if (!json_is_true(json_object_get(rule, "refines")))
+			decisive_fields(json_object_get(rule, "when"), names);
+	}
+	json_object_foreach(names, key, v) {
+		json_t *val = get_path(sys, key);
+		json_object_set(snap, key, val ? val : json_null());
+	}
+	json_decref(names);
+	return snap;
+}
+
+static char *dumps_sorted(json_t *v)
+{
+	return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+}
+
+/* The current snapshot of stored system `id`. */
+static cg_code current_snapshot(struct cg_store *st, const struct cg_catalog *c, const char *id,
+				char **out, struct cg_error *err)
+{
+	struct cg_system s;
+	json_t *tree, *snap;
+	cg_code r;
+
+	cg_system_init(&s);
+	r = cg_system_get(st, id, &s, err);
+	tree = r == CG_OK ? system_tree(&s, err) : NULL;
+	cg_system_release(&s);
+	if (r != CG_OK)
+		return r;
+	if (!tree)
+		return CG_E_NOMEM;
+	snap = snapshot(c, tree);
+	*out = dumps_sorted(snap);
+	json_decref(snap);
+	json_decref(tree);
+	return *out ? CG_OK : cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
+}
+
+cg_code cg_screen_record(struct cg_store *st, const char *actor, const struct cg_catalog *c,
+			 const char *id, enum cg_lang lang, json_t **result, struct cg_error *err)
+{
+	struct screening row = { 0 };
+	struct cg_stmt *q = NULL;
+	struct cg_buf b;
+	char now[CG_TIME_MAX], seqtext[24], key[CG_ID_MAX + 24];
+	json_t *rules = json_array(), *each;
+	int64_t seq = 0;
+	size_t i;
+	int idx = 1;
+	cg_code r;
+
+	*result = NULL;
+	cg_buf_init(&b, 0);
+	if ((r = cg_now(now, err)) != CG_OK || (r = cg_store_begin(st, err)) != CG_OK)
+		goto out;
+	r = cg_screen_stored(st, c, id, lang, result, err);
+	if (r == CG_OK)
+		r = current_snapshot(st, c, id, &row.inputs, err);
+	if (r == CG_OK)
+		r = cg_store_prepare(st, "SELECT COUNT(*) FROM screenings WHERE system_id = ?", &q, err);
+	if (r == CG_OK) {
+		if (cg_stmt_bind_text(q, 1, id) || cg_stmt_step(q, err) != CG_STEP_ROW)
+			r = err && err->code ? err->code : CG_E_STORE;
+		else
+			seq = cg_stmt_int64(q, 0) + 1;
+		cg_stmt_done(q);
+	}
+	if (r != CG_OK)
+		goto rollback;
+	json_array_foreach(json_object_get(*result, "reasons"), i, each)
+		json_array_append(rules, json_object_get(each, "rule"));
+	snprintf(seqtext, sizeof seqtext, "%lld", (long long)seq);
+	snprintf(key, sizeof key, "%s#%lld", id, (long long)seq);
+	row.id = key;
+	row.system_id = (char *)id;
+	row.seq = seqtext;
+	row.at = now;
+	row.perimeter = (char *)json_string_value(json_object_get(*result, "perimeter"));
+	row.rules = dumps_sorted(rules);
+	row.catalog_version = (char *)cg_catalog_version(c);
+	row.actor = (char *)actor;
+	if (!row.rules) {
+		r = cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
+		goto rollback;
+	}
+	if ((r = cg_store_prepare(st, cg_record_sql_insert(&screening_desc), &q, err)) != CG_OK)
+		goto rollback;
+	if (cg_record_bind(&screening_desc, &row, q, &idx)) {
+		cg_stmt_done(q);
+		r = cg_error_set(err, CG_E_STORE, NULL, N_("could not bind a query parameter"));
+		goto rollback;
+	}
+	if ((r = cg_stmt_run(q, err)) != CG_OK || (r = cg_record_to_json(&screening_desc, &row, &b)) != CG_OK ||
+	    (r = cg_audit_append(st, actor, "create", "screening", key, b.ptr, b.len, err)) != CG_OK)
+		goto rollback;
+	r = cg_store_commit(st, err);
+	if (r == CG_OK)
+		json_object_set_new(*result, "screened_at", json_string(now));
+	goto out;
+rollback:
+	cg_store_rollback(st);
+out:
+	if (r != CG_OK) {
+		json_decref(*result);
+		*result = NULL;
+	}
+	free(row.rules);
+	free(row.inputs);
+	json_decref(rules);
+	cg_buf_release(&b);
+	return r;
+}
+
+cg_code cg_screen_history(struct cg_store *st, const char *id, json_t **history, struct cg_error *err)
+{
+	struct cg_stmt *q;
+	enum cg_step s;
+	cg_code r;
+
+	*history = json_array();
+	r = cg_store_prepare(st, "SELECT at, perimeter, rules, catalog_version, actor FROM screenings "
+			     "WHERE system_id = ? ORDER BY seq", &q, err);
+	if (r != CG_OK)
+		return r;
+	if (cg_stmt_bind_text(q, 1, id)) {
+		cg_stmt_done(q);
+		return cg_error_set(err, CG_E_STORE, NULL, N_("could not bind a query parameter"));
+	}
+	while ((s = cg_stmt_step(q, err)) == CG_STEP_ROW) {
+		json_t *rules = json_loads(cg_stmt_text(q, 2), 0, NULL);
+		json_array_append_new(*history, json_pack("{s:s,s:s,s:o,s:s,s:s}", "at", cg_stmt_text(q, 0),
+			"perimeter", cg_stmt_text(q, 1), "rules", rules ? rules : json_array(),
+			"catalog_version", cg_stmt_text(q, 3), "actor", cg_stmt_text(q, 4)));
+	}
+	cg_stmt_done(q);
+	return s == CG_STEP_ERROR ? (err && err->code ? err->code : CG_E_STORE) : CG_OK;
+}
+
+cg_code cg_screen_stale(struct cg_store *st, const struct cg_catalog *c, const char *id,
+			bool *stale, char last[16], struct cg_error *err)
+{
+	struct cg_stmt *q;
+	char *now = NULL;
+	enum cg_step s;
+	cg_code r;
+
+	*stale = true;
+	last[0] = '\0';
+	if ((r = current_snapshot(st, c, id, &now, err)) != CG_OK)
+		return r;
+	r = cg_store_prepare(st, "SELECT inputs, perimeter FROM screenings WHERE system_id = ? "
+			     "ORDER BY seq DESC LIMIT 1", &q, err);
+	if (r == CG_OK) {
+		if (cg_stmt_bind_text(q, 1, id)) {
+			r = cg_error_set(err, CG_E_STORE, NULL, N_("could not bind a query parameter"));
+		} else if ((s = cg_stmt_step(q, err)) == CG_STEP_ROW) {
+			*stale = strcmp(cg_stmt_text(q, 0), now) != 0;
+			snprintf(last, 16, "%s", cg_stmt_text(q, 1));
+		} else if (s == CG_STEP_ERROR) {
+			r = err && err->code ? err->code : CG_E_STORE;
+		}
+		cg_stmt_done(q);
+	}
+	free(now);
+	return r;
+}
+
+cg_code cg_screening_each_canonical(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err)
+{
+	char sql[512];
+	struct cg_stmt *q;
+	struct cg_buf b;
+	enum cg_step s;
+	cg_code r;
+
+	snprintf(sql, sizeof sql, "%s ORDER BY id", cg_record_sql_select(&screening_desc));
+	if ((r = cg_store_prepare(st, sql, &q, err)) != CG_OK)
+		return r;
+	cg_buf_init(&b, 0);
+	while ((s = cg_stmt_step(q, err)) == CG_STEP_ROW) {
+		struct screening row = { 0 };
+		int stop;
+		cg_record_init(&screening_desc, &row);
+		cg_buf_reset(&b);
+		if (cg_record_read(&screening_desc, &row, q) != CG_OK || cg_record_to_json(&screening_desc, &row, &b) != CG_OK) {
+			cg_record_release(&screening_desc, &row);
+			r = cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
+			break;
+		}
+		stop = fn("screening", row.id, b.ptr, b.len, ud);
+		cg_record_release(&screening_desc, &row);
+		if (stop)
+			break;
+	}
+	if (r == CG_OK && s == CG_STEP_ERROR)
+		r = err && err->code ? err->code : CG_E_STORE;
+	cg_stmt_done(q);
+	cg_buf_release(&b);
+	return r;
+}
+
+/* For export: the rows as stored (canonical JSON), in id order. */
+cg_code cg_screening_restore(struct cg_store *st, json_t *row, struct cg_error *err)
+{
+	struct screening rec = { 0 };
+	struct cg_stmt *q;
+	int idx = 1;
+	cg_code r;
+
+	cg_record_init(&screening_desc, &rec);
+	r = cg_record_from_json(&screening_desc, &rec, row, true, err);
+	if (r == CG_OK && !rec.id)
+		r = cg_error_set(err, CG_E_INVALID, "id", N_("id: is required"));
+	if (r == CG_OK && (r = cg_store_prepare(st, cg_record_sql_insert(&screening_desc), &q, err)) == CG_OK) {
+		if (cg_record_bind(&screening_desc, &rec, q, &idx)) {
+			cg_stmt_done(q);
+			r = cg_error_set(err, CG_E_STORE, NULL, N_("could not bind a query parameter"));
+		} else {
+			r = cg_stmt_run(q, err);
+		}
+	}
+	cg_record_release(&screening_desc, &rec);
 	return r;
 }

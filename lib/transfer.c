@@ -14,7 +14,7 @@
 #include "banned.h"
 
 const char *const cg_export_tables[] = { "operator", "systems", "system_links", "catalogs",
-					 "audit_events", NULL };
+					 "screenings", "audit_events", NULL };
 
 struct out {
 	FILE *f;
@@ -131,6 +131,12 @@ cg_code cg_export(struct cg_store *st, FILE *f, struct cg_error *err)
 	}
 	if (result == CG_OK) {
 		o.first = true;
+		fputs("  \"screenings\": [", f);
+		result = cg_screening_each_canonical(st, put_record, &o, err);
+		fputs(o.first ? "],\n" : "\n  ],\n", f);
+	}
+	if (result == CG_OK) {
+		o.first = true;
 		fputs("  \"audit_events\": [", f);
 		result = cg_audit_each(st, NULL, 0, 0, put_event, &o, err);
 		fputs(o.first ? "]\n}\n" : "\n  ]\n}\n", f);
@@ -229,7 +235,7 @@ static cg_code restore_links(struct cg_store *st, const struct cg_system *s, str
 cg_code cg_import(struct cg_store *st, const char *data, size_t len, struct cg_error *err)
 {
 	static const char *const known[] = { "format", "version", "schema_version", "exported_at",
-					     "operator", "systems", "catalogs", "audit_events" };
+					     "operator", "systems", "catalogs", "screenings", "audit_events" };
 	json_error_t jerr;
 	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr), *v, *item;
 	struct cg_system *sys = NULL;
@@ -329,6 +335,17 @@ cg_code cg_import(struct cg_store *st, const char *data, size_t len, struct cg_e
 	json_array_foreach(v, i, item) {
 		if ((result = restore_catalog(st, item, i, err)) != CG_OK)
 			goto rollback;
+	}
+	v = json_object_get(root, "screenings");
+	if (v && !json_is_array(v)) {
+		result = cg_error_set(err, CG_E_INVALID, "screenings", N_("screenings: expected an array"));
+		goto rollback;
+	}
+	json_array_foreach(v, i, item) {
+		if ((result = cg_screening_restore(st, item, err)) != CG_OK) {
+			cg_error_prefix(err, N_("screenings[%zu]"), i);
+			goto rollback;
+		}
 	}
 	v = json_object_get(root, "audit_events");
 	if (v && !json_is_array(v)) {

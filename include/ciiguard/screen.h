@@ -24,6 +24,14 @@ extern const char *const cg_perimeter_names[]; /* "outside", "near_cii", "likely
 typedef bool (*cg_linked_fn)(void *ud, unsigned wanted);
 
 /*
+ * Evaluates a `when` condition of the catalog (screening rules, applies_when) on a system given
+ * as the JSON of its record; linked_to tests ask `linked` (NULL: never linked). `item` names the
+ * catalog item in messages. Returns 1 (holds), 0 (does not) or -1 (malformed; err is set).
+ */
+int cg_condition_eval(json_t *when, json_t *system, cg_linked_fn linked, void *ud, const char *item,
+		      struct cg_error *err);
+
+/*
  * Screens one system given as a JSON object with the system record's field names. `linked`
  * answers the linked_to tests (NULL: never linked). Returns a new JSON result (caller decrefs):
  * {"perimeter", "reasons": [{"rule", "perimeter", "refines", "source", "text"}],
@@ -43,5 +51,28 @@ cg_code cg_screen_input(const struct cg_catalog *c, const char *json, size_t len
 /* Screens stored system `id`, its links resolved against the whole inventory. */
 cg_code cg_screen_stored(struct cg_store *st, const struct cg_catalog *c, const char *id,
 			 enum cg_lang lang, json_t **result, struct cg_error *err) CG_MUST_CHECK;
+
+/*
+ * Screens stored system `id` and records the result in its screening history (audited as entity
+ * "screening", id "SYSTEM#N"): the perimeter, the rules that matched, the catalog version and a
+ * snapshot of the fields the perimeter rules read, so that a later change can be flagged.
+ */
+cg_code cg_screen_record(struct cg_store *st, const char *actor, const struct cg_catalog *c,
+			 const char *id, enum cg_lang lang, json_t **result, struct cg_error *err) CG_MUST_CHECK;
+
+/*
+ * The screening history of system `id`, oldest first, as a JSON array of
+ * {"at", "perimeter", "rules", "catalog_version", "actor"} (caller decrefs).
+ */
+cg_code cg_screen_history(struct cg_store *st, const char *id, json_t **history,
+			  struct cg_error *err) CG_MUST_CHECK;
+
+/*
+ * Whether system `id` needs screening again: never screened, or a field the perimeter rules read
+ * (or its links) changed since the last screening. *last gets that screening's perimeter
+ * ("" when none).
+ */
+cg_code cg_screen_stale(struct cg_store *st, const struct cg_catalog *c, const char *id,
+			bool *stale, char last[16], struct cg_error *err) CG_MUST_CHECK;
 
 #endif

@@ -198,6 +198,59 @@ static void stored_links(void **state)
 	cg_store_free(st);
 }
 
+/* Stored screenings keep a history and notice when a decisive field changes. */
+static void history_and_staleness(void **state)
+{
+	struct cg_store *st = cg_test_store();
+	struct cg_error err;
+	struct cg_system s;
+	json_t *res = NULL, *h = NULL;
+	struct cg_audit_report rep;
+	char last[16];
+	bool stale;
+	(void)state;
+	cg_error_init(&err, CG_LANG_EN);
+	cg_system_init(&s);
+	assert_int_equal(cg_system_set_field(&s, "id", "g", &err), CG_OK);
+	assert_int_equal(cg_system_set_field(&s, "name", "G", &err), CG_OK);
+	assert_int_equal(cg_system_set_field(&s, "sector", "energy", &err), CG_OK);
+	assert_int_equal(cg_system_set_field(&s, "supports_core_business", "yes", &err), CG_OK);
+	assert_int_equal(cg_system_set_field(&s, "harm_if_compromised", "serious", &err), CG_OK);
+	assert_int_equal(cg_system_set_field(&s, "status", "production", &err), CG_OK);
+	assert_int_equal(cg_system_add(st, "t", &s, &err), CG_OK);
+	assert_int_equal(cg_screen_stale(st, cat, "g", &stale, last, &err), CG_OK);
+	assert_true(stale);
+	assert_string_equal(last, "");
+	assert_int_equal(cg_screen_record(st, "t", cat, "g", CG_LANG_EN, &res, &err), CG_OK);
+	assert_string_equal(json_string_value(json_object_get(res, "perimeter")), "likely_cii");
+	json_decref(res);
+	assert_int_equal(cg_screen_stale(st, cat, "g", &stale, last, &err), CG_OK);
+	assert_false(stale);
+	assert_string_equal(last, "likely_cii");
+	/* A field no perimeter rule reads changes nothing; a decisive one does. */
+	assert_int_equal(cg_system_set_field(&s, "owner", "someone", &err), CG_OK);
+	assert_int_equal(cg_system_update(st, "t", &s, &err), CG_OK);
+	assert_int_equal(cg_screen_stale(st, cat, "g", &stale, last, &err), CG_OK);
+	assert_false(stale);
+	assert_int_equal(cg_system_set_field(&s, "harm_if_compromised", "moderate", &err), CG_OK);
+	assert_int_equal(cg_system_update(st, "t", &s, &err), CG_OK);
+	assert_int_equal(cg_screen_stale(st, cat, "g", &stale, last, &err), CG_OK);
+	assert_true(stale);
+	assert_int_equal(cg_screen_record(st, "t", cat, "g", CG_LANG_EN, &res, &err), CG_OK);
+	json_decref(res);
+	assert_int_equal(cg_screen_history(st, "g", &h, &err), CG_OK);
+	assert_int_equal(json_array_size(h), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(h, 1), "perimeter")), "outside");
+	json_decref(h);
+	/* The history is audited. */
+	assert_int_equal(cg_audit_verify(st, NULL, &rep, &err), CG_OK);
+	assert_int_equal(cg_store_exec(st, "UPDATE screenings SET perimeter = 'cii' WHERE seq = 1", &err), CG_OK);
+	assert_int_equal(cg_audit_verify(st, NULL, &rep, &err), CG_E_TAMPERED);
+	assert_string_equal(rep.bad_entity, "screening:g#1");
+	cg_system_release(&s);
+	cg_store_free(st);
+}
+
 static int setup(void **state)
 {
 	struct cg_error err;
@@ -225,6 +278,7 @@ int main(void)
 		cmocka_unit_test(scenarios),
 		cmocka_unit_test(bad_input),
 		cmocka_unit_test(stored_links),
+		cmocka_unit_test(history_and_staleness),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
