@@ -2052,17 +2052,6 @@ static cg_code import_warnings(struct cg_store *st, const char *name, const stru
 	return result;
 }
 
-/* Ends the transaction the function opened itself (`own`), committing when all went well. */
-static cg_code end_txn(struct cg_store *st, bool own, cg_code result, struct cg_error *err)
-{
-	if (!own)
-		return result;
-	if (result == CG_OK)
-		return cg_store_commit(st, err);
-	cg_store_rollback(st);
-	return result;
-}
-
 cg_code cg_catalog_import_ex(struct cg_store *st, const char *actor, const char *name,
 			     const char *data, size_t len, struct cg_catalog_import_result *res,
 			     struct cg_warnings *w, struct cg_error *err)
@@ -2124,7 +2113,7 @@ cg_code cg_catalog_import_ex(struct cg_store *st, const char *actor, const char 
 	result = cg_audit_append(st, actor, found ? "update" : "create", "catalog", urn, canon.ptr,
 				 canon.len, err);
 end:
-	result = end_txn(st, own, result, err);
+	result = cg_store_end(st, own, result, err);
 out:
 	if (result == CG_OK && res) {
 		snprintf(res->urn, sizeof res->urn, "%s", urn);

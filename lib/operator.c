@@ -181,12 +181,7 @@ static cg_code save(struct cg_store *st, const char *actor, struct cg_operator *
 					 b.ptr, b.len, err);
 	cg_buf_release(&b);
 	cg_operator_release(&old);
-	if (!own)
-		return result;
-	if (result == CG_OK)
-		return cg_store_commit(st, err);
-	cg_store_rollback(st);
-	return result;
+	return cg_store_end(st, own, result, err);
 }
 
 cg_code cg_operator_create(struct cg_store *st, const char *actor, struct cg_operator *op,

@@ -246,6 +246,43 @@ bool cg_store_in_transaction(const struct cg_store *st)
 	return st->in_txn;
 }
 
+cg_code cg_store_end(struct cg_store *st, bool own, cg_code result, struct cg_error *err)
+{
+	if (!own)
+		return result;
+	if (result == CG_OK)
+		return cg_store_commit(st, err);
+	cg_store_rollback(st);
+	return result;
+}
+
+char *cg_store_replace_all(const char *sql, const char *from, const char *to)
+{
+	size_t n = strlen(sql), nf = strlen(from), nt = strlen(to), count = 0;
+	const char *p;
+	char *out, *o;
+
+	for (p = sql; (p = strstr(p, from)); p += nf)
+		count++;
+	out = malloc(n + count * (nt > nf ? nt - nf : 0) + 1);
+	if (!out)
+		return NULL;
+	o = out;
+	for (p = sql;;) {
+		const char *q = strstr(p, from);
+		size_t k = q ? (size_t)(q - p) : strlen(p);
+		memcpy(o, p, k);
+		o += k;
+		if (!q)
+			break;
+		memcpy(o, to, nt);
+		o += nt;
+		p = q + nf;
+	}
+	*o = '\0';
+	return out;
+}
+
 static uint64_t fnv1a(const char *s)
 {
 	uint64_t h = 1469598103934665603ull;

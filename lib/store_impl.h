@@ -62,6 +62,9 @@ struct cg_store {
 	size_t ncache;
 };
 
+/* A copy of `sql` with every `from` replaced by `to` (for translate_ddl); NULL on no memory. */
+char *cg_store_replace_all(const char *sql, const char *from, const char *to);
+
 extern const struct cg_store_ops cg_store_sqlite_ops;
 extern const struct cg_store_ops cg_store_pg_ops;
 

@@ -191,30 +191,7 @@ static cg_code pg_lock_migrations(struct cg_store *st, struct cg_error *err)
 /* Portable DDL to PostgreSQL: text compares byte-wise, as in SQLite, so orders agree. */
 static char *pg_translate_ddl(const char *sql)
 {
-	static const char from[] = " TEXT", to[] = " TEXT COLLATE \"C\"";
-	size_t n = strlen(sql), count = 0;
-	const char *p;
-	char *out, *o;
-
-	for (p = sql; (p = strstr(p, from)); p += sizeof from - 1)
-		count++;
-	out = malloc(n + count * (sizeof to - sizeof from) + 1);
-	if (!out)
-		return NULL;
-	o = out;
-	for (p = sql;;) {
-		const char *q = strstr(p, from);
-		size_t k = q ? (size_t)(q - p) : strlen(p);
-		memcpy(o, p, k);
-		o += k;
-		if (!q)
-			break;
-		memcpy(o, to, sizeof to - 1);
-		o += sizeof to - 1;
-		p = q + sizeof from - 1;
-	}
-	*o = '\0';
-	return out;
+	return cg_store_replace_all(sql, " TEXT", " TEXT COLLATE \"C\"");
 }
 
 /* Rewrites `?` placeholders as `$1, $2, ...`, leaving quoted text alone. */

@@ -127,30 +127,7 @@ static cg_code sq_lock_migrations(struct cg_store *st, struct cg_error *err)
 
 static char *sq_translate_ddl(const char *sql)
 {
-	static const char from[] = "BIGINT PRIMARY KEY", to[] = "INTEGER PRIMARY KEY";
-	size_t n = strlen(sql), count = 0;
-	const char *p;
-	char *out, *o;
-
-	for (p = sql; (p = strstr(p, from)); p += sizeof from - 1)
-		count++;
-	out = malloc(n + count * (sizeof to - sizeof from) + 1);
-	if (!out)
-		return NULL;
-	o = out;
-	for (p = sql;;) {
-		const char *q = strstr(p, from);
-		size_t k = q ? (size_t)(q - p) : strlen(p);
-		memcpy(o, p, k);
-		o += k;
-		if (!q)
-			break;
-		memcpy(o, to, sizeof to - 1);
-		o += sizeof to - 1;
-		p = q + sizeof from - 1;
-	}
-	*o = '\0';
-	return out;
+	return cg_store_replace_all(sql, "BIGINT PRIMARY KEY", "INTEGER PRIMARY KEY");
 }
 
 static cg_code sq_prepare(struct cg_store *st, const char *sql, struct cg_stmt **out,

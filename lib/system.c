@@ -474,17 +474,6 @@ static cg_code put(struct cg_store *st, struct cg_system *s, bool allow_update,
 	return CG_OK;
 }
 
-/* Ends the transaction the function opened itself (`own`), committing when all went well. */
-static cg_code end_txn(struct cg_store *st, bool own, cg_code result, struct cg_error *err)
-{
-	if (!own)
-		return result;
-	if (result == CG_OK)
-		return cg_store_commit(st, err);
-	cg_store_rollback(st);
-	return result;
-}
-
 cg_code cg_system_add(struct cg_store *st, const char *actor, struct cg_system *s,
 		      struct cg_error *err)
 {
@@ -498,7 +487,7 @@ cg_code cg_system_add(struct cg_store *st, const char *actor, struct cg_system *
 	result = put(st, s, false, true, &updated, err);
 	if (result == CG_OK)
 		result = audit_system(st, actor, "create", s, err);
-	return end_txn(st, own, result, err);
+	return cg_store_end(st, own, result, err);
 }
 
 cg_code cg_system_update(struct cg_store *st, const char *actor, struct cg_system *s,
@@ -520,7 +509,7 @@ cg_code cg_system_update(struct cg_store *st, const char *actor, struct cg_syste
 		result = put(st, s, true, true, &updated, err);
 	if (result == CG_OK)
 		result = audit_system(st, actor, "update", s, err);
-	return end_txn(st, own, result, err);
+	return cg_store_end(st, own, result, err);
 }
 
 cg_code cg_system_delete(struct cg_store *st, const char *actor, const char *id,
@@ -566,7 +555,7 @@ cg_code cg_system_delete(struct cg_store *st, const char *actor, const char *id,
 	if (result == CG_OK)
 		result = cg_audit_append(st, actor, "delete", "system", id, NULL, 0, err);
 	cg_buf_release(&users);
-	return end_txn(st, own, result, err);
+	return cg_store_end(st, own, result, err);
 }
 
 static cg_code read_links(struct cg_store *st, struct cg_system *s, struct cg_error *err)
@@ -963,7 +952,7 @@ cg_code cg_system_import(struct cg_store *st, const char *actor, const char *dat
 		else
 			res->created++;
 	}
-	result = end_txn(st, own, result, err);
+	result = cg_store_end(st, own, result, err);
 	if (result != CG_OK)
 		res->created = res->updated = 0;
 out_free:

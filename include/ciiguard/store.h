@@ -52,6 +52,11 @@ cg_code cg_store_commit(struct cg_store *st, struct cg_error *err) CG_MUST_CHECK
 void cg_store_rollback(struct cg_store *st);
 bool cg_store_in_transaction(const struct cg_store *st);
 /*
+ * Ends a transaction that a function opened itself (`own`; when the caller held one, nothing
+ * happens): commits when `result` is CG_OK, else rolls back. Returns the final result.
+ */
+cg_code cg_store_end(struct cg_store *st, bool own, cg_code result, struct cg_error *err);
+/*
  * Starts a read transaction: a consistent snapshot for multi-statement reads such as
  * `audit verify` and `export`. End it with cg_store_rollback().
  */
