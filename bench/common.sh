@@ -83,7 +83,7 @@ pg_start() {
 	pg_sock=$pgdir/sock
 	echo "postgresql: $("$PG_BIN/postgres" --version), cluster $pgdir/data on" \
 		"$(df -PT "$pgdir" | awk 'NR == 2 { print $2 }'), Unix socket;" \
-		"$(pg_psql postgres -Atc "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name)
+		"$(pg_psql postgres -Atc "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name)
 			FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes',
 			'shared_buffers', 'wal_level', 'max_wal_size', 'wal_buffers', 'checkpoint_timeout')")"
 }
@@ -110,8 +110,33 @@ pg_count_statements() {
 	pg_psql "$1" -AtF $'\t' -c "SELECT calls, left(regexp_replace(query, '\s+', ' ', 'g'), 90) FROM pg_stat_statements
 		WHERE dbid = (SELECT oid FROM pg_database WHERE datname = '$1') ORDER BY calls DESC, query"
 }
-# rss_run FILE CMD...: run CMD, writing its peak RSS in KB to FILE (when /usr/bin/time exists).
+# rss_run FILE CMD...: run CMD, writing its resource use to FILE (GNU time: peak RSS in KB, user
+# and system CPU seconds, 512-byte blocks written to the block layer), shown by res_show FILE.
 rss_run() {
 	local f=$1; shift
-	if [ -x /usr/bin/time ]; then /usr/bin/time -f %M -o "$f" "$@"; else echo "?" >"$f"; "$@"; fi
+	if [ -x /usr/bin/time ]; then /usr/bin/time -f "%M %U %S %O" -o "$f" "$@"; else echo "? ? ? ?" >"$f"; "$@"; fi
 }
+res_show() {
+	awk '{ printf "peak RSS %.0f MB, CPU %.2f s user + %.2f s sys, %.0f MB written", $1 / 1024, $2, $3, $4 * 512 / 1e6 }' "$1"
+}
+# pg_cpu: CPU seconds (user + sys) of the server's exited children (backends) so far, from the
+# postmaster's cutime and cstime; a backend's time counts once its connection has closed.
+pg_cpu() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($16 + $17) / hz }' "/proc/$(head -1 "$pgdir/data/postmaster.pid")/stat"
+}
+# pg_timed CMD...: CHECKPOINT and sync, then run CMD timed; sets t_run (seconds) and srv
+# ("server CPU S s, WAL M MB": the backends' CPU and the WAL written while CMD ran).
+pg_timed() {
+	local w0 w1 c0 c1 t0 t1
+	pg_checkpoint
+	sync
+	w0=$(pg_wal); c0=$(pg_cpu)
+	t0=$(now)
+	"$@"
+	t1=$(now)
+	t_run=$(elapsed "$t0" "$t1")
+	w1=$(pg_wal); sleep 0.3; c1=$(pg_cpu)
+	srv="server CPU $(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }') s, WAL $(pg_wal_mb "$w0" "$w1") MB"
+}
+pg_wal() { pg_psql postgres -Atc "SELECT pg_current_wal_lsn()"; }
+pg_wal_mb() { pg_psql postgres -Atc "SELECT round(pg_wal_lsn_diff('$2', '$1') / 1e6, 1)"; }
