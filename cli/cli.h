@@ -76,5 +76,10 @@ int cmd_import(struct cli *cli, int argc, char **argv);
 int cmd_migrate(struct cli *cli, int argc, char **argv);
 int cmd_catalog(struct cli *cli, int argc, char **argv);
 int cmd_screen(struct cli *cli, int argc, char **argv);
+int cmd_obligations(struct cli *cli, int argc, char **argv);
+int cmd_evidence(struct cli *cli, int argc, char **argv);
+int cmd_gaps(struct cli *cli, int argc, char **argv);
+int cmd_exposure(struct cli *cli, int argc, char **argv);
+int cmd_status(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -18,6 +18,11 @@ static const struct command {
 	{ "system", cmd_system, N_("the system inventory: add, list, show, update, delete, import, summary") },
 	{ "catalog", cmd_catalog, N_("the rule libraries: list, show, import") },
 	{ "screen", cmd_screen, N_("screen a system against the CII perimeter, with reasons") },
+	{ "status", cmd_status, N_("the organisation at a glance: perimeters, obligations, exposure, deadlines") },
+	{ "obligations", cmd_obligations, N_("the obligations that apply, with status, owner and due date; set") },
+	{ "evidence", cmd_evidence, N_("evidence for an obligation: add, list, get") },
+	{ "gaps", cmd_gaps, N_("unmet and overdue obligations, most severe first") },
+	{ "exposure", cmd_exposure, N_("the fines the gaps expose the operator to (statutory ranges)") },
 	{ "audit", cmd_audit, N_("the tamper-evident audit trail: verify, head, log") },
 	{ "export", cmd_export, N_("write every record and the audit trail as JSON") },
 	{ "import", cmd_import, N_("restore an export into an empty database") },
@@ -32,6 +37,8 @@ static void usage(struct cli *cli, FILE *f)
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
 		fprintf(f, "  ");
 		cli_pad(f, commands[i].name, 10);
+		if (strlen(commands[i].name) >= 10)
+			fputs("\n            ", f); /* a long name gets its summary on the next line */
 		fprintf(f, "%s\n", T(cli, commands[i].summary));
 	}
 	fprintf(f, "%s", T(cli, "\nGlobal options (before or after the command):\n"

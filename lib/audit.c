@@ -22,6 +22,9 @@ const struct cg_entity_type cg_entity_types[] = {
 	{ "system", cg_system_each_canonical, cg_system_check_rows },
 	{ "catalog", cg_catalog_each_canonical, NULL },
 	{ "screening", cg_screening_each_canonical, NULL },
+	{ "obligation", cg_obligation_each_canonical, NULL },
+	{ "evidence", cg_evidence_each_canonical, NULL },
+	{ "evidence_link", cg_evidence_link_each_canonical, NULL },
 	{ NULL, NULL, NULL },
 };
 

@@ -32,6 +32,15 @@ cg_code cg_screening_restore(struct cg_store *st, struct json_t *row, struct cg_
 /* Imported catalog libraries: {imported_at, locale, name, sha256 (of the content), urn, version}. */
 cg_code cg_catalog_each_canonical(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
 
+/* The obligation register (lib/obligation.c): entities "obligation", "evidence" (stated by the
+ * hash of its content) and "evidence_link"; export rows are whole (evidence with its content). */
+cg_code cg_obligation_each_canonical(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
+cg_code cg_evidence_each_canonical(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
+cg_code cg_evidence_link_each_canonical(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
+cg_code cg_obligation_each_row(struct cg_store *st, const char *table, cg_canon_fn fn, void *ud,
+			       struct cg_error *err);
+cg_code cg_obligation_restore(struct cg_store *st, const char *table, struct json_t *row, struct cg_error *err);
+
 /* Internal writers used by import/restore: insert a record exactly as given (no audit). */
 cg_code cg_system_insert_raw(struct cg_store *st, const struct cg_system *s, struct cg_error *err);
 cg_code cg_operator_insert_raw(struct cg_store *st, const struct cg_operator *op, struct cg_error *err);

@@ -14,7 +14,11 @@
 #include "banned.h"
 
 const char *const cg_export_tables[] = { "operator", "systems", "system_links", "catalogs",
-					 "screenings", "audit_events", NULL };
+					 "screenings", "obligation_status", "evidence", "evidence_links",
+					 "audit_events", NULL };
+
+/* The obligation register's tables, exported and restored row by row under these names. */
+static const char *const register_tables[] = { "obligation_status", "evidence", "evidence_links", NULL };
 
 struct out {
 	FILE *f;
@@ -135,6 +139,12 @@ cg_code cg_export(struct cg_store *st, FILE *f, struct cg_error *err)
 		result = cg_screening_each_canonical(st, put_record, &o, err);
 		fputs(o.first ? "],\n" : "\n  ],\n", f);
 	}
+	for (const char *const *t = register_tables; *t && result == CG_OK; t++) {
+		o.first = true;
+		fprintf(f, "  \"%s\": [", *t);
+		result = cg_obligation_each_row(st, *t, put_record, &o, err);
+		fputs(o.first ? "],\n" : "\n  ],\n", f);
+	}
 	if (result == CG_OK) {
 		o.first = true;
 		fputs("  \"audit_events\": [", f);
@@ -235,7 +245,8 @@ static cg_code restore_links(struct cg_store *st, const struct cg_system *s, str
 cg_code cg_import(struct cg_store *st, const char *data, size_t len, struct cg_error *err)
 {
 	static const char *const known[] = { "format", "version", "schema_version", "exported_at",
-					     "operator", "systems", "catalogs", "screenings", "audit_events" };
+					     "operator", "systems", "catalogs", "screenings", "obligation_status",
+					     "evidence", "evidence_links", "audit_events" };
 	json_error_t jerr;
 	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr), *v, *item;
 	struct cg_system *sys = NULL;
@@ -345,6 +356,19 @@ cg_code cg_import(struct cg_store *st, const char *data, size_t len, struct cg_e
 		if ((result = cg_screening_restore(st, item, err)) != CG_OK) {
 			cg_error_prefix(err, N_("screenings[%zu]"), i);
 			goto rollback;
+		}
+	}
+	for (const char *const *t = register_tables; *t; t++) {
+		v = json_object_get(root, *t);
+		if (v && !json_is_array(v)) {
+			result = cg_error_set(err, CG_E_INVALID, *t, N_("%s: expected an array"), *t);
+			goto rollback;
+		}
+		json_array_foreach(v, i, item) {
+			if ((result = cg_obligation_restore(st, *t, item, err)) != CG_OK) {
+				cg_error_prefix(err, "%s[%zu]", *t, i);
+				goto rollback;
+			}
 		}
 	}
 	v = json_object_get(root, "audit_events");

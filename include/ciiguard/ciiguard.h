@@ -14,6 +14,7 @@
 #include "ciiguard/transfer.h"
 #include "ciiguard/catalog.h"
 #include "ciiguard/screen.h"
+#include "ciiguard/obligation.h"
 
 /* The library version, "MAJOR.MINOR.PATCH". */
 const char *cg_version(void);
