@@ -32,6 +32,7 @@ build: deps
 run: build
 	@mkdir -p $(dir $(DB))
 	@if [ ! -f $(DB) ]; then ./build/ciiguard --db $(DB) init --demo; fi
+	@./build/ciiguard --db $(DB) status
 	@./build/ciiguard --db $(DB) system summary
 	@./build/ciiguard --db $(DB) system list
 	@./build/ciiguard --db $(DB) audit verify
