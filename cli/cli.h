@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <jansson.h>
 #include "ciiguard/ciiguard.h"
 
 /* Exit codes (documented in ciiguard(1)). */
@@ -38,6 +39,14 @@ int cli_exit_code(cg_code code);
 
 /* Prints JSON text pretty-printed (two-space indent), keys in the order given. */
 int cli_print_json(struct cli *cli, const char *json);
+
+/* Prints a JSON tree (borrowed; NULL means out of memory) as the command's document. */
+int cli_print_tree(struct cli *cli, json_t *doc);
+/*
+ * For commands with subcommands: true when the call asks for help (no subcommand: usage on
+ * stderr, *rc = EXIT_USAGE; --help or -h anywhere: help on stdout, *rc = EXIT_OK).
+ */
+int cli_help_wanted(struct cli *cli, const char *help, int argc, char **argv, int *rc);
 
 /* Prints `text` padded with spaces to `width` terminal columns. */
 void cli_pad(FILE *f, const char *text, size_t width);

@@ -56,19 +56,14 @@ int cmd_audit(struct cli *cli, int argc, char **argv)
 	int64_t limit = 0, offset = 0;
 	int rc = EXIT_OK;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(T(cli, help), argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_USAGE : EXIT_OK;
-	}
+	if (cli_help_wanted(cli, help, argc, argv, &rc))
+		return rc;
 	sub = argv[1];
 	if (strcmp(sub, "verify") && strcmp(sub, "head") && strcmp(sub, "log"))
 		return cli_usage(cli, "audit", N_("unknown subcommand '%s'"), sub);
 	for (int i = 2; i < argc; i++) {
 		const char *v = NULL;
-		if (strcmp(argv[i], "--help") == 0) {
-			fputs(T(cli, help), stdout);
-			return EXIT_OK;
-		} else if (strcmp(sub, "verify") == 0 && cli_opt(argv[i], "expect-head")) {
+		if (strcmp(sub, "verify") == 0 && cli_opt(argv[i], "expect-head")) {
 			if (!(expect = cli_optval(cli, "audit", argc, argv, &i, &rc)))
 				return rc;
 		} else if (strcmp(sub, "log") == 0 && cli_opt(argv[i], "entity")) {

@@ -57,16 +57,10 @@ static json_t *warnings_json(const struct cg_warnings *w)
 /* Prints a JSON tree (consumed) as the command's document. */
 static int print_tree(struct cli *cli, json_t *doc)
 {
-	char *s = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	int rc = cli_print_tree(cli, doc);
 
 	json_decref(doc);
-	if (!s) {
-		cg_error_set(&cli->err, CG_E_NOMEM, NULL, N_("out of memory"));
-		return cli_fail(cli);
-	}
-	puts(s);
-	free(s);
-	return EXIT_OK;
+	return rc;
 }
 
 static json_t *objects_list(const json_t *lib, const char *kind)
@@ -414,15 +408,8 @@ int cmd_catalog(struct cli *cli, int argc, char **argv)
 	const char *sub;
 	int rc;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(T(cli, help), argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_USAGE : EXIT_OK;
-	}
-	for (int i = 2; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			fputs(T(cli, help), stdout);
-			return EXIT_OK;
-		}
+	if (cli_help_wanted(cli, help, argc, argv, &rc))
+		return rc;
 	sub = argv[1];
 	if (strcmp(sub, "import") == 0)
 		return do_import(cli, argc, argv);

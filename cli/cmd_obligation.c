@@ -66,18 +66,6 @@ static int help_or_usage(struct cli *cli, const char *help, int argc, char **arg
 	return 0;
 }
 
-static int print_doc(struct cli *cli, json_t *doc)
-{
-	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	if (!s) {
-		cg_error_set(&cli->err, CG_E_NOMEM, NULL, N_("out of memory"));
-		return cli_fail(cli);
-	}
-	puts(s);
-	free(s);
-	return EXIT_OK;
-}
-
 static const char *str(json_t *o, const char *key)
 {
 	const char *s = json_string_value(json_object_get(o, key));
@@ -188,7 +176,7 @@ static int obligations_set(struct cli *cli, struct cg_store *st, struct cg_catal
 			node = cg_catalog_find(cat, "requirement_nodes", full);
 		json_t *doc = json_pack("{s:s,s:s,s:s}", "scope", pos[0], "urn",
 					node ? json_string_value(json_object_get(node, "urn")) : pos[1], "status", u.status);
-		rc = print_doc(cli, doc);
+		rc = cli_print_tree(cli, doc);
 		json_decref(doc);
 	} else {
 		printf(T(cli, "Recorded: %s in %s is %s.\n"), pos[1], pos[0], status_label(cli, u.status));
@@ -229,7 +217,7 @@ int cmd_obligations(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (cli->json) {
-		rc = print_doc(cli, doc);
+		rc = cli_print_tree(cli, doc);
 		goto out;
 	}
 	const char *last = "";
@@ -325,7 +313,7 @@ static int evidence_add(struct cli *cli, struct cg_store *st, int argc, char **a
 				snprintf(t, sizeof t, "sha256:%s", sha);
 				json_object_set_new(doc, "target", json_string(t));
 			}
-			rc = print_doc(cli, doc);
+			rc = cli_print_tree(cli, doc);
 			json_decref(doc);
 		} else if (link) {
 			printf(T(cli, "Linked %s as evidence.\n"), link);
@@ -363,7 +351,7 @@ int cmd_evidence(struct cli *cli, int argc, char **argv)
 	} else if (cg_evidence_list(st, argc > 2 ? argv[2] : NULL, argc > 3 ? argv[3] : NULL, &list, &cli->err) != CG_OK) {
 		rc = cli_fail(cli);
 	} else if (cli->json) {
-		rc = print_doc(cli, list);
+		rc = cli_print_tree(cli, list);
 	} else {
 		json_array_foreach(list, i, e) {
 			printf("%s  %s  %s", str(e, "scope"), str(e, "urn"), str(e, "target"));
@@ -421,7 +409,7 @@ int cmd_gaps(struct cli *cli, int argc, char **argv)
 	json_array_foreach(json_object_get(doc, "gaps"), i, g)
 		overdue |= json_is_true(json_object_get(g, "overdue"));
 	if (cli->json) {
-		rc = print_doc(cli, doc);
+		rc = cli_print_tree(cli, doc);
 	} else {
 		json_array_foreach(json_object_get(doc, "gaps"), i, g) {
 			printf("%3zu. %s%s (%s) %s %s: %s\n", i + 1,
@@ -466,7 +454,7 @@ int cmd_exposure(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (cli->json) {
 		json_object_set_new(doc, "disclaimer", json_pack("{s:s,s:s}", "en", disclaimer_en, "zh", disclaimer_zh));
-		rc = print_doc(cli, doc);
+		rc = cli_print_tree(cli, doc);
 	} else {
 		json_array_foreach(json_object_get(doc, "gaps"), i, g) {
 			json_t *p = json_object_get(g, "penalty");
@@ -503,7 +491,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	if (rc != EXIT_OK)
 		return rc;
 	if (cli->json) {
-		rc = print_doc(cli, doc);
+		rc = cli_print_tree(cli, doc);
 		json_decref(doc);
 		return rc;
 	}

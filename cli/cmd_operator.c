@@ -35,10 +35,8 @@ int cmd_operator(struct cli *cli, int argc, char **argv)
 	struct cg_buf b;
 	int rc = EXIT_OK;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(T(cli, help), argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_USAGE : EXIT_OK;
-	}
+	if (cli_help_wanted(cli, help, argc, argv, &rc))
+		return rc;
 	if (strcmp(argv[1], "show") != 0 && strcmp(argv[1], "update") != 0)
 		return cli_usage(cli, "operator", N_("unknown subcommand '%s'"), argv[1]);
 	if (strcmp(argv[1], "show") == 0 && argc > 2)

@@ -96,10 +96,7 @@ int cmd_screen(struct cli *cli, int argc, char **argv)
 	}
 	if (rc == EXIT_OK) {
 		if (cli->json) {
-			char *s = json_dumps(res, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-			if (s)
-				puts(s);
-			free(s);
+			rc = cli_print_tree(cli, res);
 		} else if (history) {
 			json_t *e;
 			size_t i;

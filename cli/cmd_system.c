@@ -442,15 +442,8 @@ int cmd_system(struct cli *cli, int argc, char **argv)
 	const char *sub;
 	int rc;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(T(cli, help), argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_USAGE : EXIT_OK;
-	}
-	for (int i = 2; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			fputs(T(cli, help), stdout);
-			return EXIT_OK;
-		}
+	if (cli_help_wanted(cli, help, argc, argv, &rc))
+		return rc;
 	sub = argv[1];
 	if (strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "show") && strcmp(sub, "update") &&
 	    strcmp(sub, "delete") && strcmp(sub, "import") && strcmp(sub, "summary"))

@@ -74,14 +74,20 @@ int cli_print_json(struct cli *cli, const char *text)
 {
 	json_error_t jerr;
 	json_t *v = json_loads(text, JSON_DECODE_ANY, &jerr);
-	char *s;
 
 	if (!v) {
 		cg_error_set(&cli->err, CG_E_INTERNAL, NULL, "internal: bad JSON output: %s", jerr.text);
 		return cli_fail(cli);
 	}
-	s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	int rc = cli_print_tree(cli, v);
 	json_decref(v);
+	return rc;
+}
+
+int cli_print_tree(struct cli *cli, json_t *doc)
+{
+	char *s = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) : NULL;
+
 	if (!s) {
 		cg_error_set(&cli->err, CG_E_NOMEM, NULL, N_("out of memory"));
 		return cli_fail(cli);
@@ -89,6 +95,22 @@ int cli_print_json(struct cli *cli, const char *text)
 	puts(s);
 	free(s);
 	return EXIT_OK;
+}
+
+int cli_help_wanted(struct cli *cli, const char *help, int argc, char **argv, int *rc)
+{
+	if (argc < 2) {
+		fputs(T(cli, help), stderr);
+		*rc = EXIT_USAGE;
+		return 1;
+	}
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(T(cli, help), stdout);
+			*rc = EXIT_OK;
+			return 1;
+		}
+	return 0;
 }
 
 void cli_pad(FILE *f, const char *text, size_t width)
