@@ -279,9 +279,70 @@ static int do_add(struct cli *cli, struct cg_store *st, int argc, char **argv)
 	return rc;
 }
 
+/* Tells of the Art. 11 duties a change recorded (on stderr: stdout keeps the command's document). */
+static void print_changes(struct cli *cli, json_t *changes)
+{
+	size_t i, k;
+	json_t *c, *f;
+
+	json_array_foreach(changes, i, c) {
+		char fields[512] = "";
+		size_t used = 0;
+		json_array_foreach(json_object_get(c, "fields"), k, f) {
+			int w = snprintf(fields + used, sizeof fields - used, "%s%s", k ? ", " : "",
+					 cli_label(cli, "field", json_string_value(f)));
+			if (w < 0 || (size_t)w >= sizeof fields - used)
+				break;
+			used += (size_t)w;
+		}
+		fprintf(stderr, T(cli, "note: '%s' is notified CII and its decisive fields changed (%s): "
+				       "report the change to the protection work department by %s (%s); "
+				       "'ciiguard obligations %s' tracks it.\n"),
+			json_string_value(json_object_get(c, "system")), fields,
+			json_string_value(json_object_get(c, "due")), json_string_value(json_object_get(c, "source")),
+			json_string_value(json_object_get(c, "system")));
+	}
+}
+
+/* Opens the catalog and a transaction, and notes the notified CII that the write may change. */
+static bool watch_begin(struct cli *cli, struct cg_store *st, const char *id, struct cg_catalog **cat,
+			struct cg_cii_watch *w)
+{
+	*cat = NULL;
+	memset(w, 0, sizeof *w);
+	if (cg_catalog_open(st, cat, &cli->err) != CG_OK)
+		return false;
+	if (cg_store_begin(st, &cli->err) != CG_OK)
+		return false;
+	if (cg_cii_watch_begin(st, *cat, id, w, &cli->err) != CG_OK) {
+		cg_store_rollback(st);
+		return false;
+	}
+	return true;
+}
+
+/* Records the Art. 11 duties and commits, or rolls back when `result` or that fails. */
+static cg_code watch_end(struct cli *cli, struct cg_store *st, struct cg_catalog *cat, struct cg_cii_watch *w,
+			 cg_code result)
+{
+	json_t *changes = NULL;
+
+	if (result == CG_OK)
+		result = cg_cii_watch_end(st, cli->actor, cat, w, &changes, &cli->err);
+	else
+		cg_cii_watch_release(w);
+	result = cg_store_end(st, true, result, &cli->err);
+	if (result == CG_OK)
+		print_changes(cli, changes);
+	json_decref(changes);
+	return result;
+}
+
 static int do_update(struct cli *cli, struct cg_store *st, int argc, char **argv)
 {
 	struct cg_system s;
+	struct cg_catalog *cat = NULL;
+	struct cg_cii_watch w;
 	int rc;
 
 	if (argc < 3 || strncmp(argv[2], "--", 2) == 0)
@@ -293,7 +354,8 @@ static int do_update(struct cli *cli, struct cg_store *st, int argc, char **argv
 		if (strcmp(s.id, argv[2]) != 0) {
 			cg_error_set(&cli->err, CG_E_INVALID, "id", N_("id: a system's id cannot be changed"));
 			rc = cli_fail(cli);
-		} else if (cg_system_update(st, cli->actor, &s, &cli->err) != CG_OK) {
+		} else if (!watch_begin(cli, st, s.id, &cat, &w) ||
+			   watch_end(cli, st, cat, &w, cg_system_update(st, cli->actor, &s, &cli->err)) != CG_OK) {
 			rc = cli_fail(cli);
 		} else if (cli->json) {
 			rc = print_system(cli, &s);
@@ -302,6 +364,7 @@ static int do_update(struct cli *cli, struct cg_store *st, int argc, char **argv
 		}
 	}
 	cg_system_release(&s);
+	cg_catalog_free(cat);
 	return rc;
 }
 
@@ -310,6 +373,8 @@ static int do_import(struct cli *cli, struct cg_store *st, int argc, char **argv
 	const char *path = NULL, *format = NULL;
 	bool update = false;
 	struct cg_import_result res;
+	struct cg_catalog *cat = NULL;
+	struct cg_cii_watch w;
 	enum cg_format fmt;
 	char *data;
 	size_t len;
@@ -335,7 +400,8 @@ static int do_import(struct cli *cli, struct cg_store *st, int argc, char **argv
 	      (strlen(path) > 4 && strcasecmp(path + strlen(path) - 4, ".csv") == 0) ? CG_FORMAT_CSV : CG_FORMAT_JSON;
 	if (!(data = cli_read_input(cli, path, &len)))
 		return cli_fail(cli);
-	if (cg_system_import(st, cli->actor, data, len, fmt, update, &res, &cli->err) != CG_OK) {
+	if (!watch_begin(cli, st, NULL, &cat, &w) ||
+	    watch_end(cli, st, cat, &w, cg_system_import(st, cli->actor, data, len, fmt, update, &res, &cli->err)) != CG_OK) {
 		rc = cli_fail(cli);
 	} else if (cli->json) {
 		printf("{\n  \"created\": %zu,\n  \"updated\": %zu\n}\n", res.created, res.updated);
@@ -344,6 +410,7 @@ static int do_import(struct cli *cli, struct cg_store *st, int argc, char **argv
 		       res.created + res.updated, res.created, res.updated);
 	}
 	free(data);
+	cg_catalog_free(cat);
 	return rc;
 }
 

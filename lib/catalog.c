@@ -541,7 +541,7 @@ static const char *const node_keys[] = { "urn", "ref_id", "name", "description",
 	"depth", "parent_urn", "assessable", "typical_evidence", "implementation_groups",
 	"translations", "source", "effective", "confidence", "kind", "applies_to", "cadence",
 	"evidence", "sanction", "maps_to", "supports", "applies_when", "clock", "retention",
-	"thresholds", NULL };
+	"thresholds", "deadline", NULL };
 static const char *const rule_keys[] = { "id", "perimeter", "refines", "when", "duties", "text",
 	"source", "effective", "confidence", NULL };
 static const char *const penalty_keys[] = { "id", "entity", "persons", "optional_fine",
@@ -553,6 +553,9 @@ static const char *const fine_keys[] = { "min_cny", "max_cny", "min_times_amount
 	"max_times_amount", NULL };
 static const char *const sanction_keys[] = { "id", "also", NULL };
 static const char *const clock_keys[] = { "party", "within", "from", NULL };
+static const char *const deadline_keys[] = { "within", "from", "confidence", "note", NULL };
+/* The events a deadline can run from (docs/catalog-format.md). */
+static const char *const deadline_events[] = { "cii_change", NULL };
 static const char *const duration_units[] = { "minutes", "hours", "days", "working_days", "months",
 	"years", NULL };
 static const char *const bans_keys[] = { "administrative_years", "criminal", NULL };
@@ -1149,7 +1152,8 @@ static cg_code check_duration(struct vctx *x, json_t *d, const char *path, unsig
 	return CG_OK;
 }
 
-/* clock {party, within, from}, retention {at_least}, thresholds {NAME: N, ...}. */
+/* clock {party, within, from}, deadline {within, from, confidence, note}, retention {at_least},
+ * thresholds {NAME: N, ...}. */
 static cg_code check_timing(struct vctx *x, json_t *node, const char *path, unsigned line)
 {
 	char p[PATH_LEN], pk[PATH_LEN];
@@ -1157,6 +1161,22 @@ static cg_code check_timing(struct vctx *x, json_t *node, const char *path, unsi
 	json_t *v, *w;
 	unsigned l;
 	cg_code result;
+
+	if ((result = member(x, node, path, line, "deadline", VT_MAP, false, &v)) != CG_OK)
+		return result;
+	if (v) {
+		l = line_of(x, node, "deadline", 0);
+		path_key(p, path, "deadline");
+		if ((result = check_keys(x, v, deadline_keys)) != CG_OK ||
+		    (result = one_of(x, v, p, l, "from", deadline_events, true, &w)) != CG_OK ||
+		    (result = one_of(x, v, p, l, "confidence", confidence_values, true, &w)) != CG_OK ||
+		    (result = check_text(x, v, p, l, "note", "deadline")) != CG_OK ||
+		    (result = member(x, v, p, l, "within", VT_MAP, true, &w)) != CG_OK)
+			return result;
+		path_key(pk, p, "within");
+		if ((result = check_duration(x, w, pk, line_of(x, v, "within", 0))) != CG_OK)
+			return result;
+	}
 
 	if ((result = member(x, node, path, line, "clock", VT_MAP, false, &v)) != CG_OK)
 		return result;

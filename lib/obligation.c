@@ -402,6 +402,44 @@ static bool add_days(const char *date, int64_t days, char out[11])
 	return true;
 }
 
+/*
+ * `date` plus a catalog DURATION ({days|months|years|hours|minutes: N}). A month added to the
+ * 31st lands on the last day of a shorter month (2026-01-31 + 1 month = 2026-02-28). Working
+ * days need the calendar of the registers and are not counted here (false, as for bad input).
+ */
+static bool add_duration(const char *date, json_t *duration, char out[11])
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	const char *unit;
+	json_t *v;
+	int y, m, d;
+
+	json_object_foreach(duration, unit, v) {
+		json_int_t n = json_integer_value(v);
+		if (!json_is_integer(v) || n < 0 || n > 100000)
+			return false;
+		if (strcmp(unit, "days") == 0)
+			return add_days(date, n, out);
+		if (strcmp(unit, "hours") == 0 || strcmp(unit, "minutes") == 0)
+			return add_days(date, strcmp(unit, "hours") == 0 ? n / 24 : n / 1440, out);
+		if (strcmp(unit, "months") != 0 && strcmp(unit, "years") != 0)
+			return false;
+		if (!cg_date_valid(date) || sscanf(date, "%4d-%2d-%2d", &y, &m, &d) != 3)
+			return false;
+		int64_t months = (int64_t)(m - 1) + (strcmp(unit, "years") == 0 ? n * 12 : n);
+		y += (int)(months / 12);
+		m = (int)(months % 12) + 1;
+		int last = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+		if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
+			return false;
+		char tmp[32];
+		snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", y, m, d < last ? d : last);
+		memcpy(out, tmp, 11);
+		return true;
+	}
+	return false;
+}
+
 /* --- the register --- */
 
 struct scope {
@@ -589,8 +627,8 @@ static json_t *make_item(json_t *node, const char *scope, int perim, json_t *sta
 	overdue = !na && due[0] && strcmp(due, today) < 0;
 	gap = !na && (!met || overdue);
 	cg_catalog_source(node, src, sizeof src);
-	json_t *n = json_object_get(counts, key);
-	return json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:s?,s:O?,s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:b,s:b,s:s?,s:I}",
+	json_t *n = json_object_get(counts, key), *item;
+	item = json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:s?,s:O?,s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:b,s:b,s:s?,s:I}",
 		"scope", scope, "perimeter", cg_perimeter_names[perim], "urn", urn,
 		"ref_id", json_string_value(json_object_get(node, "ref_id")),
 		"name", cg_catalog_text(node, "name", lang),
@@ -601,6 +639,16 @@ static json_t *make_item(json_t *node, const char *scope, int perim, json_t *sta
 		"last_met", last, "due", due[0] ? due : NULL, "overdue", overdue, "gap", gap,
 		"sanction", json_string_value(json_object_get(sanction, "id")),
 		"evidence", (json_int_t)(n ? json_integer_value(n) : 0));
+	/* A clock that runs against another party once the duty is met (Art. 11: the department
+	 * re-identifies within 3 months of receiving the report), from the date it was met. */
+	json_t *clock = json_object_get(node, "clock");
+	char follow[11];
+	if (item && clock && met && last && add_duration(last, json_object_get(clock, "within"), follow))
+		json_object_set_new(item, "follow_up", json_pack("{s:s?,s:s?,s:s,s:b}",
+			"party", json_string_value(json_object_get(clock, "party")),
+			"from", json_string_value(json_object_get(clock, "from")), "due", follow,
+			"passed", strcmp(follow, today) < 0));
+	return item;
 }
 
 static cg_code today_of(char today[11], struct cg_error *err)
@@ -654,7 +702,7 @@ cg_code cg_obligations(struct cg_store *st, const struct cg_catalog *c, const ch
 				int h = 1;
 				if (!only_org && !has_string(to, cg_perimeter_names[s.v[i].perim]))
 					continue;
-				if (when && (h = cg_condition_eval(when, s.v[i].tree, NULL, NULL,
+				if (when && (h = cg_condition_eval(when, s.v[i].tree, neighbour_in, &s.v[i],
 						json_string_value(json_object_get(node, "urn")), err)) < 0) {
 					r = err ? err->code : CG_E_INTERNAL;
 					goto out;
@@ -678,7 +726,7 @@ cg_code cg_obligations(struct cg_store *st, const struct cg_catalog *c, const ch
 			if (!is_obligation(node) || is_duty(node) != (k < nn) || has_string(to, CG_SCOPE_ORGANISATION) ||
 			    !has_string(to, cg_perimeter_names[s.v[i].perim]))
 				continue;
-			if (when && (h = cg_condition_eval(when, s.v[i].tree, NULL, NULL,
+			if (when && (h = cg_condition_eval(when, s.v[i].tree, neighbour_in, &s.v[i],
 					json_string_value(json_object_get(node, "urn")), err)) < 0) {
 				r = err ? err->code : CG_E_INTERNAL;
 				goto out;
@@ -1264,4 +1312,185 @@ cg_code cg_evidence_get(struct cg_store *st, const char *sha, char **data, size_
 	}
 	*data = (char *)bytes;
 	return CG_OK;
+}
+
+/* --- changes to notified CII (Art. 11) --- */
+
+static int watch_collect(const struct cg_system *sys, void *ud)
+{
+	struct cg_cii_watch *w = ud;
+	char **v;
+
+	if (!sys->notified_cii)
+		return 0;
+	if (!(v = realloc(w->ids, (w->n + 1) * sizeof *v)))
+		return 1;
+	w->ids = v;
+	if (!(w->ids[w->n] = strdup(sys->id)))
+		return 1;
+	w->n++;
+	return 0;
+}
+
+void cg_cii_watch_release(struct cg_cii_watch *w)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		free(w->ids[i]);
+		if (w->snaps)
+			free(w->snaps[i]);
+	}
+	free(w->ids);
+	free(w->snaps);
+	memset(w, 0, sizeof *w);
+}
+
+cg_code cg_cii_watch_begin(struct cg_store *st, const struct cg_catalog *c, const char *id,
+			   struct cg_cii_watch *w, struct cg_error *err)
+{
+	cg_code r = CG_OK;
+
+	memset(w, 0, sizeof *w);
+	if (id) {
+		struct cg_system s;
+		cg_system_init(&s);
+		r = cg_system_get(st, id, &s, err);
+		if (r == CG_E_NOTFOUND)
+			r = CG_OK;
+		else if (r == CG_OK && watch_collect(&s, w))
+			r = nomem(err);
+		cg_system_release(&s);
+	} else {
+		r = cg_system_each(st, watch_collect, w, err);
+		if (r == CG_OK && w->n && !w->ids[w->n - 1])
+			r = nomem(err);
+	}
+	if (r == CG_OK && !(w->snaps = calloc(w->n + 1, sizeof *w->snaps)))
+		r = nomem(err);
+	for (size_t i = 0; i < w->n && r == CG_OK; i++)
+		r = cg_screen_snapshot(st, c, w->ids[i], &w->snaps[i], err);
+	if (r != CG_OK)
+		cg_cii_watch_release(w);
+	return r;
+}
+
+/* The stored status row of (scope, urn), or NULL in *row. */
+static cg_code status_row(struct cg_store *st, const char *scope, const char *urn, json_t **row,
+			  struct cg_error *err)
+{
+	struct cg_stmt *q;
+	enum cg_step s;
+	cg_code r = cg_store_prepare(st, "SELECT scope, urn, status, owner, reason, last_met, due, updated_at, "
+				     "updated_by FROM obligation_status WHERE scope = ? AND urn = ?", &q, err);
+	*row = NULL;
+	if (r != CG_OK)
+		return r;
+	if (cg_stmt_bind_text(q, 1, scope) || cg_stmt_bind_text(q, 2, urn))
+		return bind_failed(q, err);
+	if ((s = cg_stmt_step(q, err)) == CG_STEP_ROW && !(*row = read_row(&tables[0], q)))
+		r = nomem(err);
+	cg_stmt_done(q);
+	return s == CG_STEP_ERROR ? step_failed(err) : r;
+}
+
+/* The keys whose values differ between two snapshots. */
+static json_t *changed_fields(const char *before, const char *after)
+{
+	json_t *a = json_loads(before, 0, NULL), *b = json_loads(after, 0, NULL), *out = json_array(), *v;
+	const char *key;
+
+	json_object_foreach(b, key, v)
+		if (!json_equal(v, json_object_get(a, key)))
+			json_array_append_new(out, json_string(key));
+	json_object_foreach(a, key, v)
+		if (!json_object_get(b, key))
+			json_array_append_new(out, json_string(key));
+	json_decref(a);
+	json_decref(b);
+	return out;
+}
+
+/* Records the duties that a decisive change of notified CII `id` brings (deadline from cii_change). */
+static cg_code record_change(struct cg_store *st, const char *actor, const struct cg_catalog *c,
+			     const char *id, json_t *fields, const char *now, json_t *changes,
+			     struct cg_error *err)
+{
+	size_t nn = cg_catalog_count(c, "requirement_nodes");
+	char today[11], due[11], src[160];
+	cg_code r = CG_OK;
+
+	snprintf(today, sizeof today, "%.10s", now);
+	for (size_t k = 0; k < nn && r == CG_OK; k++) {
+		json_t *node = cg_catalog_item(c, "requirement_nodes", k), *dl = json_object_get(node, "deadline");
+		const char *urn = json_string_value(json_object_get(node, "urn")), *old_due, *old_status;
+		json_t *row = NULL;
+
+		if (!dl || !is_obligation(node) || !has_string(json_object_get(node, "applies_to"), "cii") ||
+		    strcmp(json_string_value(json_object_get(dl, "from")), "cii_change") != 0)
+			continue;
+		if (!add_duration(today, json_object_get(dl, "within"), due))
+			return cg_error_set(err, CG_E_INVALID, "deadline", N_("%s: deadline.within cannot be counted in days"), urn);
+		if ((r = status_row(st, id, urn, &row, err)) != CG_OK)
+			return r;
+		bool update = row != NULL;
+		if (!row && !(row = json_pack("{s:s,s:s,s:n,s:n,s:n,s:n}", "scope", id, "urn", urn, "owner",
+					      "reason", "last_met", "due")))
+			return nomem(err);
+		old_status = json_string_value(json_object_get(row, "status"));
+		old_due = json_string_value(json_object_get(row, "due"));
+		/* A change not yet reported keeps the earlier deadline: the report covers both. */
+		bool pending = old_status && (strcmp(old_status, "not_started") == 0 || strcmp(old_status, "in_progress") == 0);
+		if (pending && old_due && strcmp(old_due, due) < 0)
+			snprintf(due, sizeof due, "%s", old_due);
+		if (!pending) {
+			json_object_set_new(row, "status", json_string("not_started"));
+			json_object_set_new(row, "reason", json_null());
+		}
+		json_object_set_new(row, "due", json_string(due));
+		json_object_set_new(row, "updated_at", json_string(now));
+		json_object_set_new(row, "updated_by", json_string(actor));
+		r = write_audited(st, actor, &tables[0], row, update, err);
+		cg_catalog_source(node, src, sizeof src);
+		if (r == CG_OK)
+			json_array_append_new(changes, json_pack("{s:s,s:s,s:s?,s:s,s:s,s:s,s:O}", "system", id, "urn", urn,
+				"ref_id", json_string_value(json_object_get(node, "ref_id")), "source", src,
+				"status", json_string_value(json_object_get(row, "status")), "due", due, "fields", fields));
+		json_decref(row);
+	}
+	return r;
+}
+
+cg_code cg_cii_watch_end(struct cg_store *st, const char *actor, const struct cg_catalog *c,
+			 struct cg_cii_watch *w, json_t **changes, struct cg_error *err)
+{
+	char now[CG_TIME_MAX];
+	cg_code r;
+
+	if (!(*changes = json_array()))
+		r = nomem(err);
+	else
+		r = cg_now(now, err);
+	for (size_t i = 0; i < w->n && r == CG_OK; i++) {
+		struct cg_system s;
+		char *snap = NULL;
+		cg_system_init(&s);
+		r = cg_system_get(st, w->ids[i], &s, err);
+		if (r == CG_E_NOTFOUND) { /* deleted: that is Art. 21 (or a retirement), not a change */
+			r = CG_OK;
+			if (err)
+				cg_error_init(err, err->lang);
+		} else if (r == CG_OK && s.notified_cii && (r = cg_screen_snapshot(st, c, w->ids[i], &snap, err)) == CG_OK &&
+			   strcmp(snap, w->snaps[i]) != 0) {
+			json_t *fields = changed_fields(w->snaps[i], snap);
+			r = fields ? record_change(st, actor, c, w->ids[i], fields, now, *changes, err) : nomem(err);
+			json_decref(fields);
+		}
+		free(snap);
+		cg_system_release(&s);
+	}
+	cg_cii_watch_release(w);
+	if (r != CG_OK) {
+		json_decref(*changes);
+		*changes = NULL;
+	}
+	return r;
 }

@@ -432,7 +432,7 @@ static char *dumps_sorted(json_t *v)
 }
 
 /* The current snapshot of stored system `id`. */
-static cg_code current_snapshot(struct cg_store *st, const struct cg_catalog *c, const char *id,
+cg_code cg_screen_snapshot(struct cg_store *st, const struct cg_catalog *c, const char *id,
 				char **out, struct cg_error *err)
 {
 	struct cg_system s;
@@ -473,7 +473,7 @@ cg_code cg_screen_record(struct cg_store *st, const char *actor, const struct cg
 		goto out;
 	r = cg_screen_stored(st, c, id, lang, result, err);
 	if (r == CG_OK)
-		r = current_snapshot(st, c, id, &row.inputs, err);
+		r = cg_screen_snapshot(st, c, id, &row.inputs, err);
 	if (r == CG_OK)
 		r = cg_store_prepare(st, "SELECT COUNT(*) FROM screenings WHERE system_id = ?", &q, err);
 	if (r == CG_OK) {
@@ -564,7 +564,7 @@ cg_code cg_screen_stale(struct cg_store *st, const struct cg_catalog *c, const c
 
 	*stale = true;
 	last[0] = '\0';
-	if ((r = current_snapshot(st, c, id, &now, err)) != CG_OK)
+	if ((r = cg_screen_snapshot(st, c, id, &now, err)) != CG_OK)
 		return r;
 	r = cg_store_prepare(st, "SELECT inputs, perimeter FROM screenings WHERE system_id = ? "
 			     "ORDER BY seq DESC LIMIT 1", &q, err);

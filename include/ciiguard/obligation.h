@@ -114,4 +114,26 @@ cg_code cg_evidence_list(struct cg_store *st, const char *scope, const char *urn
 cg_code cg_evidence_get(struct cg_store *st, const char *sha, char **data, size_t *len,
 			struct cg_error *err) CG_MUST_CHECK;
 
+/*
+ * Art. 11: a change to a decisive field (one the perimeter rules read, or a link) of a notified
+ * CII system is to be reported to the protection work department. A write that may change
+ * systems is bracketed, inside one transaction, by cg_cii_watch_begin (which notes the decisive
+ * fields of notified system `id`, or of every notified system when `id` is NULL) and
+ * cg_cii_watch_end, which, for each of them that is still notified and whose decisive fields
+ * changed, records each duty of the catalog with `deadline.from: cii_change` in the system's
+ * scope: status not_started (an unreported earlier change keeps its status and its earlier due
+ * date), due today plus `deadline.within`; audited as the acting user. *changes gets a new array
+ * of {"system", "urn", "ref_id", "source", "status", "due", "fields": [changed field names]}.
+ * _end releases the watch; _release alone is for a write that failed.
+ */
+struct cg_cii_watch {
+	size_t n;
+	char **ids, **snaps;
+};
+cg_code cg_cii_watch_begin(struct cg_store *st, const struct cg_catalog *c, const char *id,
+			   struct cg_cii_watch *w, struct cg_error *err) CG_MUST_CHECK;
+cg_code cg_cii_watch_end(struct cg_store *st, const char *actor, const struct cg_catalog *c,
+			 struct cg_cii_watch *w, json_t **changes, struct cg_error *err) CG_MUST_CHECK;
+void cg_cii_watch_release(struct cg_cii_watch *w);
+
 #endif

@@ -75,4 +75,11 @@ cg_code cg_screen_history(struct cg_store *st, const char *id, json_t **history,
 cg_code cg_screen_stale(struct cg_store *st, const struct cg_catalog *c, const char *id,
 			bool *stale, char last[16], struct cg_error *err) CG_MUST_CHECK;
 
+/*
+ * The decisive fields of stored system `id` (those the perimeter rules read, and its links) as
+ * canonical JSON text (caller frees): what a screening records and cg_screen_stale compares.
+ */
+cg_code cg_screen_snapshot(struct cg_store *st, const struct cg_catalog *c, const char *id,
+			   char **out, struct cg_error *err) CG_MUST_CHECK;
+
 #endif
