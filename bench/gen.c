@@ -5,6 +5,12 @@
  *   gen N [REV] sql    the same rows as INSERT statements into table `plain` (23 columns
  *                      of the systems table), for the sqlite3 reference
  *   gen N [REV] csv    the same rows as CSV (header + rows), for sqlite3 .import
+ *   gen N links        the links of the N records as CSV (system_id,to_id,kind; header + rows),
+ *                      the rows `system import` of the JSON stores in system_links
+ *   gen N status M URNS  M obligation_status rows as CSV (header + rows) over the N records
+ *                      and the organisation (bench/register.sh). URNS is a file of lines
+ *                      "system URN" or "organisation URN": the duties and controls of the
+ *                      catalog and the scope each binds. NULL is an unquoted empty field.
  *
  * Every field varies: sectors, harm, booleans, notification dates, AI kind/source (or no AI),
  * PI counts, users, MLPS level, status, Chinese and English names, owners and descriptions
@@ -327,6 +333,144 @@ static void emit_row(FILE *f, const struct rec *r, void (*str)(FILE *, const cha
 	str(f, ts);
 }
 
+/* --- obligation_status rows (mode "status") --- */
+
+/* Days since 1970-01-01 of a civil date, and back (H. Hinnant's algorithms). */
+static long days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	long era = (y >= 0 ? y : y - 399) / 400;
+	long yoe = y - era * 400;
+	long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void civil(long z, char out[11])
+{
+	char tmp[48];
+
+	z += 719468;
+	long era = (z >= 0 ? z : z - 146096) / 146097;
+	long doe = z - era * 146097;
+	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+	long d = doy - (153 * mp + 2) / 5 + 1, m = mp + (mp < 10 ? 3 : -9);
+	snprintf(tmp, sizeof tmp, "%04ld-%02ld-%02ld", y + (m <= 2), m, d);
+	memcpy(out, tmp, 10);
+	out[10] = '\0';
+}
+
+static const char *const st_owners[] = { "调度控制中心", "网络安全部", "数字化部", "IT Operations",
+	"Security Operations Center", "Data Platform Team", "安全监察部", "Risk Management" };
+static const char *const st_reasons[] = { "no internet exposure", "系统不处理个人信息",
+	"covered by the group-level programme", "not a generative service", "已由上级单位统一履行",
+	"decommissioning scheduled, no changes allowed" };
+static const char *const st_actors[] = { "cli:root", "cli:secops", "cli:compliance" };
+
+/* One row: the status, owner, reason, dates of (scope, urn), drawn from g. "Today" is
+ * 2026-11-27 (bench/register.sh fixes CIIGUARD_NOW to it): met dates up to 2 years back (so
+ * annual duties met over a year ago are overdue), due dates from 4 months back to 8 months on. */
+static void emit_status(FILE *f, struct rng *g, const char *scope, const char *urn)
+{
+	const long today = days_from_civil(2026, 11, 27);
+	unsigned roll = pick(g, 100);
+	const char *status = roll < 20 ? "not_started" : roll < 45 ? "in_progress" : roll < 90 ? "met" : "not_applicable";
+	char last[11] = "", due[11] = "", upd[11];
+	int met = strcmp(status, "met") == 0, na = strcmp(status, "not_applicable") == 0;
+
+	if (met || chance(g, 15))
+		civil(today - 1 - (long)pick(g, 730), last);
+	if (!na && ((met && chance(g, 10)) || (!met && chance(g, status[0] == 'i' ? 70 : 40))))
+		civil(today - 120 + (long)pick(g, 360), due);
+	civil(today - (long)pick(g, 200), upd);
+	if (last[0] && strcmp(upd, last) < 0)
+		memcpy(upd, last, sizeof upd);
+	cstr(f, scope);
+	putc(',', f);
+	cstr(f, urn);
+	putc(',', f);
+	cstr(f, status);
+	putc(',', f);
+	if (chance(g, 60))
+		cstr(f, st_owners[pick(g, NEL(st_owners))]);
+	putc(',', f);
+	if (na)
+		cstr(f, st_reasons[pick(g, NEL(st_reasons))]);
+	putc(',', f);
+	if (last[0])
+		cstr(f, last);
+	putc(',', f);
+	if (due[0])
+		cstr(f, due);
+	fprintf(f, ",\"%sT%02u:%02u:%02u.%03uZ\",", upd, pick(g, 24), pick(g, 60), pick(g, 60), pick(g, 1000));
+	cstr(f, st_actors[pick(g, NEL(st_actors))]);
+	putc('\n', f);
+}
+
+/* M rows: each organisation-wide urn once in scope "organisation", the rest spread over the N
+ * systems, M/N on average, from 0 to twice that (pairs of systems trade rows), each a distinct
+ * urn of those that bind a system. */
+static int gen_status(FILE *f, unsigned long n, unsigned long m, const char *urnfile)
+{
+	FILE *u = fopen(urnfile, "r");
+	char line[512], *sys[256], *org[256], id[80];
+	size_t nsys = 0, norg = 0;
+
+	if (!u) {
+		perror(urnfile);
+		return 2;
+	}
+	while (fgets(line, sizeof line, u)) {
+		char scope[32], urn[400];
+		if (sscanf(line, "%31s %399s", scope, urn) != 2)
+			continue;
+		if (strcmp(scope, "organisation") == 0 && norg < NEL(org))
+			org[norg++] = strdup(urn);
+		else if (strcmp(scope, "system") == 0 && nsys < NEL(sys))
+			sys[nsys++] = strdup(urn);
+	}
+	fclose(u);
+	if (!nsys || !n) {
+		fprintf(stderr, "gen: no system urns in %s, or no systems\n", urnfile);
+		return 2;
+	}
+	fputs("scope,urn,status,owner,reason,last_met,due,updated_at,updated_by\n", f);
+	for (size_t k = 0; k < norg && k < m; k++) {
+		struct rng g = { mix(k) ^ 0x0f6ull };
+		emit_status(f, &g, "organisation", org[k]);
+	}
+	m = m > norg ? m - norg : 0;
+	if (m > (unsigned long long)n * nsys) {
+		fprintf(stderr, "gen: %lu rows do not fit %lu systems x %zu urns\n", m, n, nsys);
+		return 2;
+	}
+	for (unsigned long i = 0; i < n; i++) {
+		/* base: an exact share of m; jitter d moves rows from the odd system of a pair to the even one. */
+		unsigned long base = (unsigned long)((unsigned long long)(i + 1) * m / n - (unsigned long long)i * m / n);
+		unsigned long pb = i % 2 ? (unsigned long)((unsigned long long)i * m / n - (unsigned long long)(i - 1) * m / n) :
+			i + 1 < n ? (unsigned long)((unsigned long long)(i + 2) * m / n - (unsigned long long)(i + 1) * m / n) : 0;
+		unsigned long lo = base < pb ? base : pb, room = nsys - (base > pb ? base : pb);
+		unsigned long lim = lo < room ? lo : room;
+		struct rng pj = { mix(i / 2) ^ 0x9a17ull };
+		unsigned long d = (i % 2 == 0 && i + 1 >= n) ? 0 : (unsigned long)(next(&pj) % (lim + 1));
+		unsigned long k = i % 2 ? base - d : base + d;
+		struct rng g = { mix(i) ^ 0x57a7ull };
+		size_t idx[256];
+
+		make_id(i, id, sizeof id);
+		for (size_t j = 0; j < nsys; j++)
+			idx[j] = j;
+		for (unsigned long j = 0; j < k; j++) { /* partial Fisher-Yates: k distinct urns */
+			size_t r = j + pick(&g, (unsigned)(nsys - j)), t = idx[j];
+			idx[j] = idx[r];
+			idx[r] = t;
+			emit_status(f, &g, id, sys[idx[j]]);
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long n;
@@ -337,8 +481,28 @@ int main(int argc, char **argv)
 	FILE *f = stdout;
 	static char obuf[1 << 20];
 
+	if (argc >= 3 && strcmp(argv[2], "status") == 0) {
+		if (argc != 5) {
+			fprintf(stderr, "usage: gen N status M URNS\n");
+			return 2;
+		}
+		setvbuf(f, obuf, _IOFBF, sizeof obuf);
+		int rc = gen_status(f, strtoul(argv[1], NULL, 10), strtoul(argv[3], NULL, 10), argv[4]);
+		return fflush(f) == 0 ? rc : 1;
+	}
+	if (argc == 3 && strcmp(argv[2], "links") == 0) {
+		n = strtoul(argv[1], NULL, 10);
+		setvbuf(f, obuf, _IOFBF, sizeof obuf);
+		fputs("system_id,to_id,kind\n", f);
+		for (unsigned long i = 0; i < n; i++) {
+			make(i, 0, &r);
+			for (int l = 0; l < r.nlinks; l++)
+				fprintf(f, "\"%s\",\"%s\",\"%s\"\n", r.id, r.link_to[l], r.link_kind[l]);
+		}
+		return fflush(f) == 0 ? 0 : 1;
+	}
 	if (argc != 3 && argc != 4) {
-		fprintf(stderr, "usage: gen N [REV] json|sql|csv\n");
+		fprintf(stderr, "usage: gen N [REV] json|sql|csv, gen N links, gen N status M URNS\n");
 		return 2;
 	}
 	n = strtoul(argv[1], NULL, 10);

@@ -78,6 +78,8 @@ int cli_apply_fields(struct cli *cli, const char *cmd, int argc, char **argv, in
 /* Commands: each returns the process exit code. */
 int cmd_init(struct cli *cli, int argc, char **argv);
 int cmd_operator(struct cli *cli, int argc, char **argv);
+int cmd_incident(struct cli *cli, int argc, char **argv);
+int cmd_due(struct cli *cli, int argc, char **argv);
 int cmd_system(struct cli *cli, int argc, char **argv);
 int cmd_audit(struct cli *cli, int argc, char **argv);
 int cmd_export(struct cli *cli, int argc, char **argv);

@@ -23,6 +23,8 @@ static const struct command {
 	{ "evidence", cmd_evidence, N_("evidence for an obligation: add, list, get") },
 	{ "gaps", cmd_gaps, N_("unmet and overdue obligations, most severe first") },
 	{ "exposure", cmd_exposure, N_("the fines the gaps expose the operator to (statutory ranges)") },
+	{ "incident", cmd_incident, N_("cybersecurity incidents: open, grade, report, submit, close") },
+	{ "due", cmd_due, N_("every open deadline, soonest first (exit 3 when any is overdue)") },
 	{ "audit", cmd_audit, N_("the tamper-evident audit trail: verify, head, log") },
 	{ "export", cmd_export, N_("write every record and the audit trail as JSON") },
 	{ "import", cmd_import, N_("restore an export into an empty database") },

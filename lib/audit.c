@@ -25,6 +25,7 @@ const struct cg_entity_type cg_entity_types[] = {
 	{ "obligation", cg_obligation_each_canonical, NULL },
 	{ "evidence", cg_evidence_each_canonical, NULL },
 	{ "evidence_link", cg_evidence_link_each_canonical, NULL },
+	{ "incident", cg_incident_each_canonical, NULL },
 	{ NULL, NULL, NULL },
 };
 

@@ -19,6 +19,7 @@
 #include "ciiguard/catalog.h"
 #include "ciiguard/clock.h"
 #include "ciiguard/i18n.h"
+#include "ciiguard/incident.h"
 #include "ciiguard/system.h"
 #include "catalogs.h"
 #include "entity.h"
@@ -532,7 +533,7 @@ static const char *const library_keys[] = { "urn", "locale", "ref_id", "name", "
 	"annotation", "copyright", "version", "publication_date", "provider", "packager",
 	"translations", "dependencies", "objects", "convert_library_version", NULL };
 static const char *const objects_keys[] = { "framework", "screening_rules", "penalties",
-	"ai_scenarios", NULL };
+	"ai_scenarios", "incident_criteria", "incident_reporting", NULL };
 static const char *const framework_keys[] = { "urn", "ref_id", "name", "description",
 	"annotation", "translations", "min_score", "max_score", "scores_definition",
 	"implementation_groups_definition", "requirement_nodes", NULL };
@@ -546,6 +547,16 @@ static const char *const rule_keys[] = { "id", "perimeter", "refines", "when", "
 	"source", "effective", "confidence", NULL };
 static const char *const penalty_keys[] = { "id", "entity", "persons", "optional_fine",
 	"measures", "fine_when", "bans", "text", "source", "effective", "confidence", NULL };
+static const char *const criterion_keys[] = { "id", "input", "tiers", "text", "source",
+	"effective", "confidence", NULL };
+static const char *const tier_keys[] = { "grade", "at_least", "in", "when", "confidence", NULL };
+static const char *const reporting_keys[] = { "id", "kind", "when", "min_grade", "recipients",
+	"escalations", "within", "text", "source", "effective", "confidence", NULL };
+static const char *const reporting_kinds[] = { "route", "additional", "supplement", "final", NULL };
+static const char *const recipient_keys[] = { "recipient", "within", NULL };
+static const char *const escalation_keys[] = { "by", "to", "within", "min_grade", NULL };
+static const char *const tier_grades[] = { "relatively_major", "major", "particularly_major", NULL };
+static const char *const clock_units[] = { "minutes", "hours", "days", NULL };
 static const char *const scenario_keys[] = { "id", "when", "duties", "text", "source",
 	"effective", "confidence", NULL };
 static const char *const source_keys[] = { "law", "article", NULL };
@@ -1352,12 +1363,146 @@ static cg_code check_fine(struct vctx *x, json_t *item, const char *path, unsign
 	return CG_OK;
 }
 
-enum item_kind { ITEM_RULE, ITEM_PENALTY, ITEM_SCENARIO };
+enum item_kind { ITEM_RULE, ITEM_PENALTY, ITEM_SCENARIO, ITEM_CRITERION, ITEM_REPORTING };
+
+/* A duration of an incident clock: minutes, hours or days. */
+static cg_code check_clock(struct vctx *x, json_t *obj, const char *path, unsigned line, const char *key,
+			   bool required)
+{
+	char p[PATH_LEN], list[64];
+	json_t *d;
+	cg_code result = member(x, obj, path, line, key, VT_MAP, required, &d);
+
+	if (result != CG_OK || !d)
+		return result;
+	path_key(p, path, key);
+	line = line_of(x, obj, key, 0);
+	if ((result = check_duration(x, d, p, line)) != CG_OK)
+		return result;
+	join_names(list, sizeof list, clock_units);
+	if (name_index(clock_units, json_object_iter_key(json_object_iter(d))) < 0)
+		return verr(x, line, p, N_("expected a duration in one of the units %s"), list);
+	return CG_OK;
+}
+
+/* `when` of grading: input keys of type bool (true or false) or enum (a list of its values). */
+static cg_code check_grade_when(struct vctx *x, json_t *obj, const char *path, unsigned line)
+{
+	char p[PATH_LEN], pk[PATH_LEN];
+	const char *key;
+	json_t *when, *v;
+	cg_code result = member(x, obj, path, line, "when", VT_MAP, false, &when);
+
+	if (result != CG_OK || !when)
+		return result;
+	path_key(p, path, "when");
+	line = line_of(x, obj, "when", 0);
+	json_object_foreach(when, key, v) {
+		const struct cg_grade_input *g = cg_grade_input_find(key);
+		path_key(pk, p, key);
+		if (!g || (g->type != CG_G_BOOL && g->type != CG_G_ENUM))
+			return verr(x, line_of(x, when, key, 0), pk,
+				    N_("'%s' is not an incident input that can be tested (a yes/no or a choice)"), key);
+		if (g->type == CG_G_BOOL && (result = check_type(x, v, VT_BOOL, pk, line_of(x, when, key, 0))) != CG_OK)
+			return result;
+		if (g->type == CG_G_ENUM && (result = string_list(x, when, p, line, key, g->values, true)) != CG_OK)
+			return result;
+	}
+	return CG_OK;
+}
+
+static cg_code check_criterion(struct vctx *x, json_t *item, const char *path, unsigned line)
+{
+	char p[PATH_LEN], pt[PATH_LEN];
+	const struct cg_grade_input *g;
+	json_t *v, *tiers, *tier;
+	size_t i;
+	cg_code result;
+
+	if ((result = member(x, item, path, line, "input", VT_STRING, true, &v)) != CG_OK)
+		return result;
+	g = cg_grade_input_find(json_string_value(v));
+	path_key(p, path, "input");
+	if (!g || g->type == CG_G_TIME || g->type == CG_G_BOOL)
+		return verr(x, line_of(x, item, "input", 0), p,
+			    N_("'%s' is not an incident figure (a number or a choice of the grading input)"),
+			    json_string_value(v));
+	if ((result = member(x, item, path, line, "tiers", VT_LIST, true, &tiers)) != CG_OK)
+		return result;
+	path_key(p, path, "tiers");
+	if (json_array_size(tiers) == 0)
+		return verr(x, line_of(x, item, "tiers", 0), p, N_("expected a list that is not empty"));
+	json_array_foreach(tiers, i, tier) {
+		unsigned tl = line_of(x, tiers, NULL, i);
+		json_t *least, *in;
+		path_idx(pt, p, i);
+		if ((result = check_type(x, tier, VT_MAP, pt, tl)) != CG_OK ||
+		    (result = check_keys(x, tier, tier_keys)) != CG_OK ||
+		    (result = one_of(x, tier, pt, tl, "grade", tier_grades, true, &v)) != CG_OK ||
+		    (result = one_of(x, tier, pt, tl, "confidence", confidence_values, x->strict, &v)) != CG_OK ||
+		    (result = member(x, tier, pt, tl, "at_least", VT_INT, false, &least)) != CG_OK ||
+		    (result = string_list(x, tier, pt, tl, "in", g->type == CG_G_ENUM ? g->values : NULL, true)) != CG_OK ||
+		    (result = check_grade_when(x, tier, pt, tl)) != CG_OK)
+			return result;
+		in = json_object_get(tier, "in");
+		if (!least == !in || (least && g->type == CG_G_ENUM) || (in && g->type != CG_G_ENUM))
+			return verr(x, tl, pt, g->type == CG_G_ENUM ? N_("expected 'in': a list of the values that meet the tier") :
+					       N_("expected 'at_least': the figure that meets the tier"));
+		if (least && json_integer_value(least) < 0)
+			return verr(x, tl, pt, N_("amounts cannot be negative"));
+	}
+	return CG_OK;
+}
+
+static cg_code check_reporting(struct vctx *x, json_t *item, const char *path, unsigned line)
+{
+	char p[PATH_LEN], pe[PATH_LEN];
+	json_t *kind, *v, *list, *e;
+	const char *name;
+	size_t i;
+	cg_code result;
+
+	if ((result = one_of(x, item, path, line, "kind", reporting_kinds, true, &kind)) != CG_OK ||
+	    (result = one_of(x, item, path, line, "min_grade", cg_grade_names, true, &v)) != CG_OK ||
+	    (result = check_grade_when(x, item, path, line)) != CG_OK)
+		return result;
+	bool later = name_index(reporting_kinds, json_string_value(kind)) >= 2;
+	if ((result = check_clock(x, item, path, line, "within", later)) != CG_OK ||
+	    (result = member(x, item, path, line, "recipients", VT_LIST, !later, &list)) != CG_OK)
+		return result;
+	path_key(p, path, "recipients");
+	json_array_foreach(list, i, e) {
+		unsigned el = line_of(x, list, NULL, i);
+		path_idx(pe, p, i);
+		if ((result = check_type(x, e, VT_MAP, pe, el)) != CG_OK ||
+		    (result = check_keys(x, e, recipient_keys)) != CG_OK ||
+		    (result = ident(x, e, pe, el, "recipient", &name)) != CG_OK ||
+		    (result = check_clock(x, e, pe, el, "within", false)) != CG_OK)
+			return result;
+	}
+	if ((result = member(x, item, path, line, "escalations", VT_LIST, false, &list)) != CG_OK)
+		return result;
+	path_key(p, path, "escalations");
+	json_array_foreach(list, i, e) {
+		unsigned el = line_of(x, list, NULL, i);
+		path_idx(pe, p, i);
+		if ((result = check_type(x, e, VT_MAP, pe, el)) != CG_OK ||
+		    (result = check_keys(x, e, escalation_keys)) != CG_OK ||
+		    (result = ident(x, e, pe, el, "by", &name)) != CG_OK ||
+		    (result = string_list(x, e, pe, el, "to", NULL, true)) != CG_OK ||
+		    (result = member(x, e, pe, el, "to", VT_LIST, true, &v)) != CG_OK ||
+		    (result = one_of(x, e, pe, el, "min_grade", cg_grade_names, false, &v)) != CG_OK ||
+		    (result = check_clock(x, e, pe, el, "within", true)) != CG_OK)
+			return result;
+	}
+	return CG_OK;
+}
 
 static cg_code check_item(struct vctx *x, enum item_kind k, json_t *seen, json_t *item,
 			  const char *path, unsigned line)
 {
-	static const char *const *const keys[] = { rule_keys, penalty_keys, scenario_keys };
+	static const char *const *const keys[] = { rule_keys, penalty_keys, scenario_keys, criterion_keys,
+						   reporting_keys };
 	const char *id;
 	json_t *v, *refines;
 	cg_code result;
@@ -1372,6 +1517,10 @@ static cg_code check_item(struct vctx *x, enum item_kind k, json_t *seen, json_t
 		    (result = one_of(x, item, path, line, "perimeter", perimeters, !json_is_true(refines), &v)) != CG_OK)
 			return result;
 	}
+	if (k == ITEM_CRITERION && (result = check_criterion(x, item, path, line)) != CG_OK)
+		return result;
+	if (k == ITEM_REPORTING && (result = check_reporting(x, item, path, line)) != CG_OK)
+		return result;
 	if (k == ITEM_PENALTY) {
 		if ((result = check_fine(x, item, path, line, "entity")) != CG_OK ||
 		    (result = check_fine(x, item, path, line, "persons")) != CG_OK ||
@@ -1381,7 +1530,7 @@ static cg_code check_item(struct vctx *x, enum item_kind k, json_t *seen, json_t
 		    (result = member(x, item, path, line, "bans", VT_MAP, false, &v)) != CG_OK ||
 		    (v && (result = check_keys(x, v, bans_keys)) != CG_OK))
 			return result;
-	} else {
+	} else if (k == ITEM_RULE || k == ITEM_SCENARIO) {
 		char p[PATH_LEN];
 		if ((result = member(x, item, path, line, "when", VT_MAP, true, &v)) != CG_OK)
 			return result;
@@ -1492,7 +1641,9 @@ static cg_code check_library(const char *file, const struct parsed *pl, bool str
 	    (result = check_framework(&x, objects, line)) != CG_OK ||
 	    (result = check_items(&x, objects, line, "screening_rules", ITEM_RULE)) != CG_OK ||
 	    (result = check_items(&x, objects, line, "penalties", ITEM_PENALTY)) != CG_OK ||
-	    (result = check_items(&x, objects, line, "ai_scenarios", ITEM_SCENARIO)) != CG_OK)
+	    (result = check_items(&x, objects, line, "ai_scenarios", ITEM_SCENARIO)) != CG_OK ||
+	    (result = check_items(&x, objects, line, "incident_criteria", ITEM_CRITERION)) != CG_OK ||
+	    (result = check_items(&x, objects, line, "incident_reporting", ITEM_REPORTING)) != CG_OK)
 		goto out;
 	for (size_t i = 0; i < x.nunk && result == CG_OK; i++) {
 		if (x.unk[i].count == 1)
@@ -1610,7 +1761,8 @@ cg_code cg_catalog_parse(const char *name, const char *data, size_t len, bool st
 
 /* --- the loaded catalog --- */
 
-static const char *const kinds[] = { "requirement_nodes", "screening_rules", "penalties", "ai_scenarios" };
+static const char *const kinds[] = { "requirement_nodes", "screening_rules", "penalties", "ai_scenarios",
+	"incident_criteria", "incident_reporting" };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
 struct lib {

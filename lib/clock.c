@@ -142,3 +142,25 @@ cg_code cg_now(char out[CG_TIME_MAX], struct cg_error *err)
 	cg_rfc3339_format(ms, out);
 	return CG_OK;
 }
+
+int cg_parse_duration(const char *s, int64_t *ms)
+{
+	static const struct { char unit; int64_t ms; } units[] = {
+		{ 's', 1000 }, { 'm', 60000 }, { 'h', 3600000 }, { 'd', 86400000 }, { 'w', 604800000 },
+	};
+	char num[24];
+	size_t n = s ? strlen(s) : 0;
+	int64_t v;
+
+	if (n < 2 || n > sizeof num)
+		return -1;
+	snprintf(num, sizeof num, "%.*s", (int)(n - 1), s);
+	if (cg_parse_number(num, &v) != 0 || v > 100000000)
+		return -1;
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (s[n - 1] == units[i].unit) {
+			*ms = v * units[i].ms;
+			return 0;
+		}
+	return -1;
+}

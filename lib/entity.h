@@ -41,6 +41,10 @@ cg_code cg_obligation_each_row(struct cg_store *st, const char *table, cg_canon_
 			       struct cg_error *err);
 cg_code cg_obligation_restore(struct cg_store *st, const char *table, struct json_t *row, struct cg_error *err);
 
+/* Incidents (lib/incident.c): the stored document, its columns overlaid. */
+cg_code cg_incident_each_canonical(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
+cg_code cg_incident_restore(struct cg_store *st, struct json_t *doc, struct cg_error *err);
+
 /* Internal writers used by import/restore: insert a record exactly as given (no audit). */
 cg_code cg_system_insert_raw(struct cg_store *st, const struct cg_system *s, struct cg_error *err);
 cg_code cg_operator_insert_raw(struct cg_store *st, const struct cg_operator *op, struct cg_error *err);

@@ -15,6 +15,7 @@
 #include "ciiguard/catalog.h"
 #include "ciiguard/screen.h"
 #include "ciiguard/obligation.h"
+#include "ciiguard/incident.h"
 
 /* The library version, "MAJOR.MINOR.PATCH". */
 const char *cg_version(void);

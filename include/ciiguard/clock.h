@@ -24,4 +24,7 @@ bool cg_date_valid(const char *s);
 /* Parses a non-negative decimal integer strictly (no sign, no spaces); 0 on success. */
 int cg_parse_number(const char *s, int64_t *out);
 
+/* Parses a duration "30m", "24h", "7d" (also "45s", "2w") to milliseconds; 0 on success. */
+int cg_parse_duration(const char *s, int64_t *ms);
+
 #endif
