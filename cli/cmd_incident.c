@@ -21,7 +21,7 @@ static const char help[] = N_(
 	"       ciiguard incident submit ID --kind initial|supplement|final --to RECIPIENT\n"
 	"                [--channel TEXT] [--at TIME] [--file FILE]\n"
 	"       ciiguard incident report ID --kind initial|supplement|final\n"
-	"                [--format md|html|json] [--output FILE]\n\n"
+	"                [--format md|html|json] [--output FILE]   (--json: format json)\n\n"
 	"Cybersecurity incidents (网络安全事件), graded under the 2025 grading guide: particularly\n"
 	"major, major, relatively major or general; relatively major and above must be reported.\n"
 	"Times are RFC 3339 (stored in UTC, shown in Asia/Shanghai).\n\n"
@@ -501,7 +501,8 @@ int cmd_incident(struct cli *cli, int argc, char **argv)
 	} else if (strcmp(sub, "report") == 0) {
 		struct cg_buf b;
 		cg_buf_init(&b, 0);
-		if (cg_incident_report(st, cat, id, vals[0], vals[1] ? vals[1] : "md", cli->lang, &b, &cli->err) != CG_OK)
+		if (cg_incident_report(st, cat, id, vals[0], vals[1] ? vals[1] : cli->json ? "json" : "md", cli->lang, &b,
+				       &cli->err) != CG_OK)
 			rc = cli_fail(cli);
 		else
 			rc = write_output(cli, vals[2], b.ptr ? b.ptr : "", b.len);
