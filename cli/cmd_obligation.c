@@ -520,6 +520,15 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		printf("  %s  %s  %s %s\n", str(o, "due"), str(o, "scope"), str(o, "source"), str(o, "name"));
 	if (!json_array_size(json_object_get(doc, "next_deadlines")))
 		printf("  %s\n", T(cli, "none"));
+	o = json_object_get(doc, "incidents");
+	printf("\n%s: %lld %s, %lld %s, %lld %s\n", T(cli, "Incidents"),
+	       (long long)json_integer_value(json_object_get(o, "open")), T(cli, "being handled"),
+	       (long long)json_integer_value(json_object_get(o, "reports_due")), T(cli, "reports due"),
+	       (long long)json_integer_value(json_object_get(o, "reports_overdue")), T(cli, "overdue"));
+	json_array_foreach(json_object_get(o, "next_reports"), i, v)
+		printf("  %s  %s %s -> %s%s\n", str(v, "due_at") ? str(v, "due_at") : T(cli, "promptly"), str(v, "incident"),
+		       cli_label(cli, "report_kind", str(v, "kind")), cli_label(cli, "recipient", str(v, "recipient")),
+		       json_is_true(json_object_get(v, "overdue")) ? T(cli, " (OVERDUE)") : "");
 	json_decref(doc);
 	return rc;
 }

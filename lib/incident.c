@@ -879,6 +879,39 @@ cg_code cg_incident_deadlines(struct cg_store *st, const struct cg_catalog *c, j
 
 /* --- due: every open deadline of the product --- */
 
+/* Appends the unmet deadlines of every incident to `all`; counts open incidents in *open. */
+static cg_code incident_deadlines_all(struct cg_store *st, const struct cg_catalog *c, json_t *all, size_t *open,
+				      struct cg_error *err)
+{
+	json_t *list = NULL, *doc, *item;
+	size_t i, k;
+	cg_code r = cg_incident_list(st, NULL, &list, err);
+
+	if (open)
+		*open = 0;
+	json_array_foreach(list, i, doc) {
+		json_t *d = NULL;
+		if (r != CG_OK)
+			break;
+		if (open && strcmp(json_string_value(json_object_get(doc, "status")), "open") == 0)
+			(*open)++;
+		if ((r = cg_incident_deadlines(st, c, doc, &d, err)) != CG_OK)
+			break;
+		json_array_foreach(d, k, item) {
+			char ref[300];
+			if (json_is_true(json_object_get(item, "met")))
+				continue;
+			snprintf(ref, sizeof ref, "%s/%s/%s", json_string_value(json_object_get(item, "incident")),
+				 json_string_value(json_object_get(item, "kind")), json_string_value(json_object_get(item, "recipient")));
+			json_object_set_new(item, "ref", json_string(ref));
+			json_array_append(all, item);
+		}
+		json_decref(d);
+	}
+	json_decref(list);
+	return r;
+}
+
 static int due_cmp(const void *a, const void *b)
 {
 	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
@@ -891,10 +924,10 @@ static int due_cmp(const void *a, const void *b)
 cg_code cg_due(struct cg_store *st, const struct cg_catalog *c, int64_t within_ms, enum cg_lang lang,
 	       json_t **out, struct cg_error *err)
 {
-	json_t *list = NULL, *reg = NULL, *all = json_array(), *kept = json_array(), *doc, *item;
+	json_t *reg = NULL, *all = json_array(), *kept = json_array(), *item;
 	char now[CG_TIME_MAX];
 	int64_t nowms;
-	size_t i, k, overdue = 0;
+	size_t i, overdue = 0;
 	cg_code r;
 
 	*out = NULL;
@@ -907,23 +940,8 @@ cg_code cg_due(struct cg_store *st, const struct cg_catalog *c, int64_t within_m
 		goto out;
 	cg_rfc3339_parse(now, &nowms);
 	/* Incidents: every one, open or closed, whose deadlines are not all met. */
-	if ((r = cg_incident_list(st, NULL, &list, err)) != CG_OK)
+	if ((r = incident_deadlines_all(st, c, all, NULL, err)) != CG_OK)
 		goto out;
-	json_array_foreach(list, i, doc) {
-		json_t *d = NULL;
-		if ((r = cg_incident_deadlines(st, c, doc, &d, err)) != CG_OK)
-			goto out;
-		json_array_foreach(d, k, item) {
-			char ref[300];
-			if (json_is_true(json_object_get(item, "met")))
-				continue;
-			snprintf(ref, sizeof ref, "%s/%s/%s", json_string_value(json_object_get(item, "incident")),
-				 json_string_value(json_object_get(item, "kind")), json_string_value(json_object_get(item, "recipient")));
-			json_object_set_new(item, "ref", json_string(ref));
-			json_array_append(all, item);
-		}
-		json_decref(d);
-	}
 	/* The obligation register: open obligations with a due date; the clocks others owe. */
 	if ((r = cg_obligations(st, c, NULL, lang, &reg, err)) != CG_OK)
 		goto out;
@@ -979,9 +997,37 @@ cg_code cg_due(struct cg_store *st, const struct cg_catalog *c, int64_t within_m
 	if (!*out)
 		r = nomem(err);
 out:
-	json_decref(list);
 	json_decref(reg);
 	json_decref(all);
 	json_decref(kept);
+	return r;
+}
+
+cg_code cg_incident_summary(struct cg_store *st, const struct cg_catalog *c, json_t **out, struct cg_error *err)
+{
+	json_t *all = json_array(), *next = json_array(), **v = NULL, *item;
+	size_t open = 0, overdue = 0, i, n;
+	cg_code r = all && next ? incident_deadlines_all(st, c, all, &open, err) : nomem(err);
+
+	*out = NULL;
+	n = json_array_size(all);
+	if (r == CG_OK && !(v = calloc(n + 1, sizeof *v)))
+		r = nomem(err);
+	if (r == CG_OK) {
+		json_array_foreach(all, i, item) {
+			v[i] = item;
+			overdue += json_is_true(json_object_get(item, "overdue"));
+		}
+		qsort(v, n, sizeof *v, due_cmp);
+		for (i = 0; i < n && i < 5; i++)
+			json_array_append(next, v[i]);
+		*out = json_pack("{s:I,s:I,s:I,s:O}", "open", (json_int_t)open, "reports_due", (json_int_t)n,
+				 "reports_overdue", (json_int_t)overdue, "next_reports", next);
+		if (!*out)
+			r = nomem(err);
+	}
+	free(v);
+	json_decref(all);
+	json_decref(next);
 	return r;
 }

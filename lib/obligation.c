@@ -12,6 +12,7 @@
 #include "ciiguard/audit.h"
 #include "ciiguard/clock.h"
 #include "ciiguard/i18n.h"
+#include "ciiguard/incident.h"
 #include "ciiguard/obligation.h"
 #include "ciiguard/screen.h"
 #include "ciiguard/system.h"
@@ -1033,7 +1034,7 @@ static int due_cmp(const void *a, const void *b)
 cg_code cg_status(struct cg_store *st, const struct cg_catalog *c, enum cg_lang lang, json_t **out,
 		  struct cg_error *err)
 {
-	json_t *reg = NULL, *ex = NULL, *item, *by = json_object(), *next = json_array();
+	json_t *reg = NULL, *ex = NULL, *inc = NULL, *item, *by = json_object(), *next = json_array();
 	json_t **v = NULL;
 	json_int_t met = 0, open = 0, overdue = 0, na = 0;
 	size_t i, n = 0;
@@ -1045,7 +1046,8 @@ cg_code cg_status(struct cg_store *st, const struct cg_catalog *c, enum cg_lang 
 		r = nomem(err);
 		goto out;
 	}
-	if ((r = cg_obligations(st, c, NULL, lang, &reg, err)) != CG_OK || (r = cg_exposure(st, c, lang, &ex, err)) != CG_OK)
+	if ((r = cg_obligations(st, c, NULL, lang, &reg, err)) != CG_OK || (r = cg_exposure(st, c, lang, &ex, err)) != CG_OK ||
+	    (r = cg_incident_summary(st, c, &inc, err)) != CG_OK)
 		goto out;
 	today = json_string_value(json_object_get(reg, "today"));
 	for (int k = CG_PERIM__COUNT - 1; k >= 0; k--)
@@ -1080,10 +1082,11 @@ cg_code cg_status(struct cg_store *st, const struct cg_catalog *c, enum cg_lang 
 			 "overdue", overdue, "not_applicable", na, "exposure", json_object_get(ex, "totals"),
 			 "multiplier_gaps", json_integer_value(json_object_get(ex, "multiplier_gaps")),
 			 "next_deadlines", next);
-	if (!*out)
+	if (!*out || json_object_set(*out, "incidents", inc) != 0)
 		r = nomem(err);
 out:
 	free(v);
+	json_decref(inc);
 	json_decref(reg);
 	json_decref(ex);
 	json_decref(by);

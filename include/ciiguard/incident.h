@@ -149,6 +149,13 @@ cg_code cg_incident_report_json(struct cg_store *st, const struct cg_catalog *c,
 cg_code cg_incident_report(struct cg_store *st, const struct cg_catalog *c, const char *id, const char *kind,
 			   const char *format, enum cg_lang lang, struct cg_buf *out, struct cg_error *err) CG_MUST_CHECK;
 
+/*
+ * The incidents at a glance: {"open": incidents still being handled, "reports_due": unmet report
+ * deadlines, "reports_overdue", "next_reports": up to 5 of them, soonest first}.
+ */
+cg_code cg_incident_summary(struct cg_store *st, const struct cg_catalog *c, json_t **out,
+			    struct cg_error *err) CG_MUST_CHECK;
+
 /* Formats Unix milliseconds as RFC 3339 in Asia/Shanghai ("2026-11-24T16:00:00+08:00"). */
 void cg_time_shanghai(int64_t ms, char out[40]);
 

@@ -84,7 +84,8 @@ cg_code cg_exposure(struct cg_store *st, const struct cg_catalog *c, enum cg_lan
 /*
  * The organisation at a glance: {"today", "systems": {"cii": [ids], "likely_cii", "near_cii",
  * "outside"}, "obligations": {"applicable", "met", "open", "overdue", "not_applicable"},
- * "exposure": totals as in cg_exposure, "next_deadlines": [up to 5 items due today or later]}.
+ * "exposure": totals as in cg_exposure, "next_deadlines": [up to 5 items due today or later],
+ * "incidents": cg_incident_summary}.
  */
 cg_code cg_status(struct cg_store *st, const struct cg_catalog *c, enum cg_lang lang, json_t **out,
 		  struct cg_error *err) CG_MUST_CHECK;
