@@ -501,8 +501,13 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		printf("  ");
 		cli_pad(stdout, cli_label(cli, "perimeter", key), 28);
 		printf("%3zu ", json_array_size(o));
-		json_array_foreach(o, i, v)
+		json_array_foreach(o, i, v) {
+			if (i == 10) {
+				printf(T(cli, ", ... (%zu more)"), json_array_size(o) - 10);
+				break;
+			}
 			printf("%s%s", i ? ", " : "", json_string_value(v));
+		}
 		putchar('\n');
 	}
 	o = json_object_get(doc, "obligations");

@@ -45,6 +45,10 @@ cg_code cg_obligation_restore(struct cg_store *st, const char *table, struct jso
 cg_code cg_incident_each_canonical(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
 cg_code cg_incident_restore(struct cg_store *st, struct json_t *doc, struct cg_error *err);
 
+/* The field-table entry of a system field ("ai.kind"), or NULL. */
+struct cg_field;
+const struct cg_field *cg_system_field_info(const char *name);
+
 /* Internal writers used by import/restore: insert a record exactly as given (no audit). */
 cg_code cg_system_insert_raw(struct cg_store *st, const struct cg_system *s, struct cg_error *err);
 cg_code cg_operator_insert_raw(struct cg_store *st, const struct cg_operator *op, struct cg_error *err);

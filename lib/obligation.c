@@ -17,6 +17,7 @@
 #include "ciiguard/screen.h"
 #include "ciiguard/system.h"
 #include "entity.h"
+#include "obligation_int.h"
 #include "record.h"
 #include "banned.h"
 
@@ -1028,11 +1029,14 @@ static int due_cmp(const void *a, const void *b)
 {
 	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
 	int d = strcmp(json_string_value(json_object_get(x, "due")), json_string_value(json_object_get(y, "due")));
-	return d ? d : strcmp(json_string_value(json_object_get(x, "urn")), json_string_value(json_object_get(y, "urn")));
+	if (!d)
+		d = strcmp(json_string_value(json_object_get(x, "urn")), json_string_value(json_object_get(y, "urn")));
+	return d ? d : strcmp(json_string_value(json_object_get(x, "scope")), json_string_value(json_object_get(y, "scope")));
 }
 
-cg_code cg_status(struct cg_store *st, const struct cg_catalog *c, enum cg_lang lang, json_t **out,
-		  struct cg_error *err)
+/* The register built item by item: the reference cg_status (lib/portfolio.c) is tested against. */
+cg_code cg_status_reference(struct cg_store *st, const struct cg_catalog *c, enum cg_lang lang, json_t **out,
+			    struct cg_error *err)
 {
 	json_t *reg = NULL, *ex = NULL, *inc = NULL, *item, *by = json_object(), *next = json_array();
 	json_t **v = NULL;
@@ -1496,4 +1500,40 @@ cg_code cg_cii_watch_end(struct cg_store *st, const char *actor, const struct cg
 		*changes = NULL;
 	}
 	return r;
+}
+
+/* --- shared with lib/portfolio.c (obligation_int.h) --- */
+
+bool cg_obl_is_obligation(json_t *node) { return is_obligation(node); }
+bool cg_obl_is_duty(json_t *node) { return is_duty(node); }
+bool cg_obl_has_string(json_t *arr, const char *s) { return has_string(arr, s); }
+int64_t cg_obl_cadence_days(json_t *cadence) { return cadence_days(cadence); }
+bool cg_obl_add_days(const char *date, int64_t days, char out[11]) { return add_days(date, days, out); }
+
+cg_code cg_obl_status_row(struct cg_store *st, const char *scope, const char *urn, json_t **row, struct cg_error *err)
+{
+	return status_row(st, scope, urn, row, err);
+}
+
+json_t *cg_obl_make_item(json_t *node, const char *scope, int perim, json_t *status, json_t *counts,
+			 const char *today, enum cg_lang lang)
+{
+	return make_item(node, scope, perim, status, counts, today, lang);
+}
+
+cg_code cg_obl_evidence_count(struct cg_store *st, const char *scope, const char *urn, json_t *counts,
+			      const char *key, struct cg_error *err)
+{
+	struct cg_stmt *q;
+	enum cg_step s;
+	cg_code r = cg_store_prepare(st, "SELECT COUNT(*) FROM evidence_links WHERE scope = ? AND urn = ?", &q, err);
+
+	if (r != CG_OK)
+		return r;
+	if (cg_stmt_bind_text(q, 1, scope) || cg_stmt_bind_text(q, 2, urn))
+		return bind_failed(q, err);
+	if ((s = cg_stmt_step(q, err)) == CG_STEP_ROW && cg_stmt_int64(q, 0) > 0)
+		json_object_set_new(counts, key, json_integer(cg_stmt_int64(q, 0)));
+	cg_stmt_done(q);
+	return s == CG_STEP_ERROR ? step_failed(err) : CG_OK;
 }

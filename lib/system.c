@@ -229,6 +229,11 @@ void cg_system_release(struct cg_system *s)
 	s->has_ai = false;
 }
 
+const struct cg_field *cg_system_field_info(const char *name)
+{
+	return cg_record_field(&system_desc, name);
+}
+
 cg_code cg_system_set_field(struct cg_system *s, const char *name, const char *value,
 			    struct cg_error *err)
 {

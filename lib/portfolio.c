@@ -1,0 +1,803 @@
+/*
+ * The organisation at a glance (cg_status) over a whole portfolio, in one pass over the tables:
+ * the same result as building the obligation register item by item (obligation.c), without
+ * holding it. Systems are read with only the columns the catalog's conditions test, and put in
+ * classes: two systems whose tested values fall the same way under every test of the catalog
+ * (the same text and enum values, the same side of every numeric threshold) screen the same,
+ * so each class is screened once, by the catalog's own evaluator, on a representative. The
+ * status rows are then streamed and counted against the obligations each class binds.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "ciiguard/buf.h"
+#include "ciiguard/clock.h"
+#include "ciiguard/i18n.h"
+#include "ciiguard/incident.h"
+#include "ciiguard/obligation.h"
+#include "ciiguard/screen.h"
+#include "entity.h"
+#include "obligation_int.h"
+#include "record.h"
+#include "banned.h"
+
+static cg_code nomem(struct cg_error *err)
+{
+	return cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
+}
+
+/* --- a string -> index map (open addressing; keys borrowed) --- */
+
+struct strmap {
+	const char **keys;
+	uint32_t *vals;
+	size_t cap, n;
+};
+
+static uint64_t hash_str(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+static bool map_grow(struct strmap *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 64;
+	const char **keys = calloc(cap, sizeof *keys);
+	uint32_t *vals = calloc(cap, sizeof *vals);
+	if (!keys || !vals) {
+		free(keys);
+		free(vals);
+		return false;
+	}
+	for (size_t i = 0; i < m->cap; i++) {
+		if (!m->keys[i])
+			continue;
+		size_t j = hash_str(m->keys[i], strlen(m->keys[i])) & (cap - 1);
+		while (keys[j])
+			j = (j + 1) & (cap - 1);
+		keys[j] = m->keys[i];
+		vals[j] = m->vals[i];
+	}
+	free(m->keys);
+	free(m->vals);
+	m->keys = keys;
+	m->vals = vals;
+	m->cap = cap;
+	return true;
+}
+
+/* The slot of `key`: *found tells whether it is there. */
+static size_t map_slot(const struct strmap *m, const char *key, bool *found)
+{
+	size_t j = hash_str(key, strlen(key)) & (m->cap - 1);
+	while (m->keys[j] && strcmp(m->keys[j], key) != 0)
+		j = (j + 1) & (m->cap - 1);
+	*found = m->keys[j] != NULL;
+	return j;
+}
+
+static bool map_put(struct strmap *m, const char *key, uint32_t val)
+{
+	bool found;
+	if ((m->n + 1) * 2 > m->cap && !map_grow(m))
+		return false;
+	size_t j = map_slot(m, key, &found);
+	if (!found) {
+		m->keys[j] = key;
+		m->n++;
+	}
+	m->vals[j] = val;
+	return true;
+}
+
+static bool map_get(const struct strmap *m, const char *key, uint32_t *val)
+{
+	bool found;
+	if (!m->cap)
+		return false;
+	size_t j = map_slot(m, key, &found);
+	if (found)
+		*val = m->vals[j];
+	return found;
+}
+
+static void map_free(struct strmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+}
+
+/* --- what the catalog tests --- */
+
+struct tested {
+	const struct cg_field *f;
+	int64_t *thr; /* numeric fields: sorted thresholds */
+	size_t nthr;
+};
+
+struct plan {
+	struct tested *t;
+	size_t n;
+	bool ai;           /* some test reads the ai group */
+	const struct cg_field *ai_kind;
+};
+
+static struct tested *tested_find(struct plan *p, const char *name)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->t[i].f->name, name) == 0)
+			return &p->t[i];
+	return NULL;
+}
+
+static bool add_threshold(struct tested *t, int64_t v)
+{
+	for (size_t i = 0; i < t->nthr; i++)
+		if (t->thr[i] == v)
+			return true;
+	int64_t *n = realloc(t->thr, (t->nthr + 1) * sizeof *n);
+	if (!n)
+		return false;
+	t->thr = n;
+	t->thr[t->nthr++] = v;
+	return true;
+}
+
+static bool is_numeric(const struct cg_field *f)
+{
+	return f->type == CG_F_COUNT || f->type == CG_F_LEVEL;
+}
+
+/* Collects the fields a `when` tests, and for numbers the thresholds that split them. */
+static bool collect_when(struct plan *p, json_t *when)
+{
+	const char *key;
+	json_t *test, *each;
+	size_t i;
+
+	json_object_foreach(when, key, test) {
+		if (strcmp(key, "any") == 0) {
+			json_array_foreach(test, i, each)
+				if (!collect_when(p, each))
+					return false;
+			continue;
+		}
+		if (strcmp(key, "linked_to") == 0)
+			continue;
+		if (strcmp(key, "ai") == 0 || strncmp(key, "ai.", 3) == 0)
+			p->ai = true;
+		if (strcmp(key, "ai") == 0)
+			continue;
+		const struct cg_field *f = cg_system_field_info(key);
+		if (!f || !f->column)
+			return false; /* the catalog loader refuses such fields; be safe */
+		struct tested *t = tested_find(p, key);
+		if (!t) {
+			struct tested *v = realloc(p->t, (p->n + 1) * sizeof *v);
+			if (!v)
+				return false;
+			p->t = v;
+			t = &p->t[p->n++];
+			memset(t, 0, sizeof *t);
+			t->f = f;
+		}
+		if (!is_numeric(f))
+			continue;
+		/* at_least N: N; equal to N or in [..N..]: N and N + 1 */
+		json_t *least = json_is_object(test) ? json_object_get(test, "at_least") : NULL;
+		json_t *in = json_is_object(test) ? json_object_get(test, "in") : NULL;
+		if (json_is_integer(least) && !add_threshold(t, json_integer_value(least)))
+			return false;
+		if (json_is_integer(test) && (!add_threshold(t, json_integer_value(test)) ||
+					      !add_threshold(t, json_integer_value(test) + 1)))
+			return false;
+		json_array_foreach(in, i, each)
+			if (json_is_integer(each) && (!add_threshold(t, json_integer_value(each)) ||
+						      !add_threshold(t, json_integer_value(each) + 1)))
+				return false;
+	}
+	return true;
+}
+
+static void plan_free(struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->t[i].thr);
+	free(p->t);
+}
+
+/* --- classes --- */
+
+struct klass {
+	json_t *tree; /* the representative's tested fields */
+	int base;     /* perimeter by the rules without links */
+};
+
+/* Per (class, neighbour perimeters): the perimeter and the obligations bound. */
+struct bound {
+	bool done;
+	int perim;
+	uint32_t nbound;   /* system-scope obligations bound */
+	unsigned char *on; /* per obligation node: bound (system nodes) / holds (organisation nodes) */
+};
+
+struct found_ctx {
+	unsigned found;
+};
+
+static bool neighbours_in(void *ud, unsigned wanted)
+{
+	return (((struct found_ctx *)ud)->found & wanted) != 0;
+}
+
+static int perimeter_index(const char *p)
+{
+	for (int k = 0; p && k < CG_PERIM__COUNT; k++)
+		if (strcmp(cg_perimeter_names[k], p) == 0)
+			return k;
+	return CG_PERIM_OUTSIDE;
+}
+
+/* The representative tree of a row: the tested fields, nested by their dotted names. */
+static json_t *row_tree(const struct plan *p, struct cg_stmt *q, bool ai_present)
+{
+	json_t *tree = json_object(), *data = json_object(), *ai = json_object();
+
+	if (!tree || !data || !ai)
+		goto fail;
+	json_object_set(tree, "data", data);
+	if (ai_present)
+		json_object_set(tree, "ai", ai);
+	else
+		json_object_set_new(tree, "ai", json_null());
+	for (size_t i = 0; i < p->n; i++) {
+		const struct cg_field *f = p->t[i].f;
+		int col = (int)i + 1;
+		json_t *v;
+		if (cg_stmt_is_null(q, col))
+			v = json_null();
+		else if (f->type == CG_F_BOOL)
+			v = json_boolean(cg_stmt_int64(q, col) != 0);
+		else if (is_numeric(f))
+			v = json_integer(cg_stmt_int64(q, col));
+		else
+			v = json_string(cg_stmt_text(q, col) ? cg_stmt_text(q, col) : "");
+		const char *dot = strchr(f->name, '.');
+		json_t *parent = tree;
+		const char *leaf = f->name;
+		if (dot) {
+			parent = strncmp(f->name, "ai.", 3) == 0 ? ai : data;
+			leaf = dot + 1;
+		}
+		if (!v || json_object_set_new(parent, leaf, v) != 0)
+			goto fail;
+	}
+	json_decref(data);
+	json_decref(ai);
+	return tree;
+fail:
+	json_decref(tree);
+	json_decref(data);
+	json_decref(ai);
+	return NULL;
+}
+
+/* The class key of a row: each tested value, numbers by the thresholds they reach. */
+static cg_code row_key(const struct plan *p, struct cg_stmt *q, struct cg_buf *key, bool *ai_present)
+{
+	cg_code r = CG_OK;
+	char num[32];
+
+	cg_buf_reset(key);
+	*ai_present = !cg_stmt_is_null(q, (int)p->n + 1);
+	r = cg_buf_addc(key, *ai_present ? 'A' : 'a');
+	for (size_t i = 0; i < p->n && r == CG_OK; i++) {
+		const struct tested *t = &p->t[i];
+		int col = (int)i + 1;
+		if (cg_stmt_is_null(q, col)) {
+			r = cg_buf_adds(key, "\x1fN");
+		} else if (is_numeric(t->f)) {
+			int64_t v = cg_stmt_int64(q, col);
+			size_t reached = 0;
+			for (size_t k = 0; k < t->nthr; k++)
+				reached += v >= t->thr[k];
+			snprintf(num, sizeof num, "\x1f%zu", reached);
+			r = cg_buf_adds(key, num);
+		} else if (t->f->type == CG_F_BOOL) {
+			r = cg_buf_adds(key, cg_stmt_int64(q, col) ? "\x1f" "1" : "\x1f" "0");
+		} else {
+			r = cg_buf_addc(key, 0x1f);
+			if (r == CG_OK)
+				r = cg_buf_adds(key, cg_stmt_text(q, col) ? cg_stmt_text(q, col) : "");
+		}
+	}
+	if (r == CG_OK)
+		r = cg_buf_addc(key, '\0');
+	return r;
+}
+
+/* --- the pass --- */
+
+struct node_info {
+	json_t *node;
+	const char *urn;
+	bool org, only_org, duty;
+	int64_t cadence;
+	/* tallies */
+	uint64_t applicable, stored, stored_gaps;
+	int org_best; /* organisation nodes: the perimeter they are bound at, -1 unbound */
+	/* the first-tier fines of its sanction */
+	bool has_sanction, mult;
+	json_t *entity, *persons;
+};
+
+struct cand {
+	char due[11];
+	char *scope;
+	uint32_t node;
+};
+
+struct pass {
+	const struct cg_catalog *c;
+	struct plan plan;
+	struct strmap classes, urns;
+	struct klass *k;
+	size_t nk;
+	struct bound *b; /* nk * 16 */
+	struct node_info *nodes;
+	size_t nn;
+	char **id;      /* per system, in id order */
+	uint32_t *cls;  /* per system: class */
+	unsigned char *found;
+	size_t ns, cap;
+	struct cand top[5];
+	size_t ntop;
+};
+
+static void pass_free(struct pass *p)
+{
+	for (size_t i = 0; i < p->nk; i++)
+		json_decref(p->k[i].tree);
+	for (size_t i = 0; i < p->nk * 16 && p->b; i++)
+		free(p->b[i].on);
+	for (size_t i = 0; i < p->classes.cap; i++)
+		free((char *)p->classes.keys[i]);
+	for (size_t i = 0; i < p->ns; i++)
+		free(p->id[i]);
+	for (size_t i = 0; i < p->ntop; i++)
+		free(p->top[i].scope);
+	free(p->k);
+	free(p->b);
+	free(p->nodes);
+	free(p->id);
+	free(p->cls);
+	free(p->found);
+	map_free(&p->classes);
+	map_free(&p->urns);
+	plan_free(&p->plan);
+}
+
+static cg_code prepare_plan(struct pass *p, struct cg_error *err)
+{
+	size_t nr = cg_catalog_count(p->c, "screening_rules"), nn = cg_catalog_count(p->c, "requirement_nodes");
+
+	for (size_t i = 0; i < nr; i++) {
+		json_t *rule = cg_catalog_item(p->c, "screening_rules", i);
+		if (!json_is_true(json_object_get(rule, "refines")) && !collect_when(&p->plan, json_object_get(rule, "when")))
+			return nomem(err);
+	}
+	if (!(p->nodes = calloc(nn + 1, sizeof *p->nodes)))
+		return nomem(err);
+	/* duties first, then controls, each in catalog order: the register's order */
+	for (size_t pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < nn; i++) {
+			json_t *node = cg_catalog_item(p->c, "requirement_nodes", i), *to = json_object_get(node, "applies_to");
+			if (!cg_obl_is_obligation(node) || cg_obl_is_duty(node) != (pass == 0))
+				continue;
+			struct node_info *ni = &p->nodes[p->nn];
+			ni->node = node;
+			ni->urn = json_string_value(json_object_get(node, "urn"));
+			ni->org = cg_obl_has_string(to, CG_SCOPE_ORGANISATION);
+			ni->only_org = ni->org && json_array_size(to) == 1;
+			ni->duty = pass == 0;
+			ni->cadence = cg_obl_cadence_days(json_object_get(node, "cadence"));
+			ni->org_best = -1;
+			if (json_object_get(node, "applies_when") && !collect_when(&p->plan, json_object_get(node, "applies_when")))
+				return nomem(err);
+			const char *sid = json_string_value(json_object_get(json_object_get(node, "sanction"), "id"));
+			json_t *pen = sid ? cg_catalog_find(p->c, "penalties", sid) : NULL;
+			ni->has_sanction = sid != NULL;
+			ni->entity = json_object_get(pen, "entity");
+			ni->persons = json_object_get(pen, "persons");
+			ni->mult = json_object_get(ni->entity, "min_times_amount") || json_object_get(ni->persons, "min_times_amount");
+			if (!map_put(&p->urns, ni->urn, (uint32_t)p->nn))
+				return nomem(err);
+			p->nn++;
+		}
+	for (size_t i = 0; i < p->plan.n; i++) {
+		struct tested *t = &p->plan.t[i];
+		for (size_t a = 1; a < t->nthr; a++) /* insertion sort: a handful of thresholds */
+			for (size_t b = a; b > 0 && t->thr[b - 1] > t->thr[b]; b--) {
+				int64_t tmp = t->thr[b];
+				t->thr[b] = t->thr[b - 1];
+				t->thr[b - 1] = tmp;
+			}
+	}
+	p->plan.ai_kind = cg_system_field_info("ai.kind");
+	return CG_OK;
+}
+
+static cg_code read_systems(struct pass *p, struct cg_store *st, struct cg_error *err)
+{
+	struct cg_buf sql, key;
+	struct cg_stmt *q;
+	enum cg_step s;
+	cg_code r;
+
+	cg_buf_init(&sql, 0);
+	cg_buf_init(&key, 0);
+	r = cg_buf_adds(&sql, "SELECT id");
+	for (size_t i = 0; i < p->plan.n && r == CG_OK; i++)
+		r = cg_buf_addf(&sql, ", %s", p->plan.t[i].f->column);
+	if (r == CG_OK)
+		r = cg_buf_addf(&sql, ", %s FROM systems ORDER BY id", p->plan.ai_kind->column);
+	if (r != CG_OK || (r = cg_store_prepare(st, sql.ptr, &q, err)) != CG_OK) {
+		cg_buf_release(&sql);
+		return r == CG_E_NOMEM ? nomem(err) : r;
+	}
+	cg_buf_release(&sql);
+	while ((s = cg_stmt_step(q, err)) == CG_STEP_ROW) {
+		bool ai;
+		uint32_t k;
+		if (p->ns == p->cap) {
+			size_t cap = p->cap ? p->cap * 2 : 1024;
+			char **id = realloc(p->id, cap * sizeof *id);
+			if (id)
+				p->id = id;
+			uint32_t *cls = realloc(p->cls, cap * sizeof *cls);
+			if (cls)
+				p->cls = cls;
+			if (!id || !cls)
+				goto oom;
+			p->cap = cap;
+		}
+		if (row_key(&p->plan, q, &key, &ai) != CG_OK || !(p->id[p->ns] = strdup(cg_stmt_text(q, 0))))
+			goto oom;
+		if (!map_get(&p->classes, key.ptr, &k)) {
+			struct klass *v = realloc(p->k, (p->nk + 1) * sizeof *v);
+			char *kcopy = strdup(key.ptr);
+			json_t *res = NULL;
+			if (v)
+				p->k = v;
+			if (!v || !kcopy || !map_put(&p->classes, kcopy, (uint32_t)p->nk)) {
+				free(kcopy);
+				p->ns++;
+				goto oom;
+			}
+			k = (uint32_t)p->nk;
+			p->k[k].tree = row_tree(&p->plan, q, ai);
+			p->nk++;
+			if (!p->k[k].tree) {
+				p->ns++;
+				goto oom;
+			}
+			if ((r = cg_screen_json(p->c, p->k[k].tree, NULL, NULL, CG_LANG_EN, &res, err)) != CG_OK) {
+				p->ns++;
+				cg_stmt_done(q);
+				cg_buf_release(&key);
+				return r;
+			}
+			p->k[k].base = perimeter_index(json_string_value(json_object_get(res, "perimeter")));
+			json_decref(res);
+		}
+		p->cls[p->ns++] = k;
+	}
+	cg_stmt_done(q);
+	cg_buf_release(&key);
+	return s == CG_STEP_ERROR ? (err && err->code ? err->code : CG_E_STORE) : CG_OK;
+oom:
+	cg_stmt_done(q);
+	cg_buf_release(&key);
+	return nomem(err);
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The index of system `id`, or -1. */
+static long find_system(const struct pass *p, const char *id)
+{
+	char *const *hit = bsearch(&id, p->id, p->ns, sizeof *p->id, id_cmp);
+	return hit ? (long)(hit - p->id) : -1;
+}
+
+static cg_code read_links(struct pass *p, struct cg_store *st, struct cg_error *err)
+{
+	struct cg_stmt *q;
+	enum cg_step s;
+	cg_code r;
+
+	if (!(p->found = calloc(p->ns + 1, 1)))
+		return nomem(err);
+	if ((r = cg_store_prepare(st, "SELECT system_id, to_id FROM system_links", &q, err)) != CG_OK)
+		return r;
+	while ((s = cg_stmt_step(q, err)) == CG_STEP_ROW) {
+		long a = find_system(p, cg_stmt_text(q, 0)), b = find_system(p, cg_stmt_text(q, 1));
+		if (a < 0 || b < 0 || a == b)
+			continue;
+		p->found[a] |= (unsigned char)(1u << p->k[p->cls[b]].base);
+		p->found[b] |= (unsigned char)(1u << p->k[p->cls[a]].base);
+	}
+	cg_stmt_done(q);
+	return s == CG_STEP_ERROR ? (err && err->code ? err->code : CG_E_STORE) : CG_OK;
+}
+
+/* The perimeter and the obligations bound of a class with given neighbours. */
+static cg_code bind_class(struct pass *p, uint32_t k, unsigned found, struct bound **out, struct cg_error *err)
+{
+	struct bound *b = &p->b[k * 16 + found];
+	struct found_ctx fc = { found };
+	json_t *res = NULL;
+	cg_code r;
+
+	*out = b;
+	if (b->done)
+		return CG_OK;
+	if ((r = cg_screen_json(p->c, p->k[k].tree, neighbours_in, &fc, CG_LANG_EN, &res, err)) != CG_OK)
+		return r;
+	b->perim = perimeter_index(json_string_value(json_object_get(res, "perimeter")));
+	json_decref(res);
+	if (!(b->on = calloc(p->nn + 1, 1)))
+		return nomem(err);
+	for (size_t i = 0; i < p->nn; i++) {
+		struct node_info *ni = &p->nodes[i];
+		json_t *to = json_object_get(ni->node, "applies_to"), *when = json_object_get(ni->node, "applies_when");
+		int h = 1;
+		if (ni->org ? (!ni->only_org && !cg_obl_has_string(to, cg_perimeter_names[b->perim])) :
+			      !cg_obl_has_string(to, cg_perimeter_names[b->perim]))
+			continue;
+		if (when && (h = cg_condition_eval(when, p->k[k].tree, neighbours_in, &fc, ni->urn, err)) < 0)
+			return err ? err->code : CG_E_INTERNAL;
+		b->on[i] = (unsigned char)(h != 0);
+		b->nbound += h && !ni->org;
+	}
+	b->done = true;
+	return CG_OK;
+}
+
+/* Keeps the five soonest (due, urn, scope) candidates. */
+static bool cand_less(const char *due, const char *urn, const char *scope, const struct cand *c, const struct pass *p)
+{
+	int d = strcmp(due, c->due);
+	if (d)
+		return d < 0;
+	d = strcmp(urn, p->nodes[c->node].urn);
+	return d ? d < 0 : strcmp(scope, c->scope) < 0;
+}
+
+static bool offer(struct pass *p, const char *due, uint32_t node, const char *scope)
+{
+	size_t at = p->ntop;
+	while (at > 0 && cand_less(due, p->nodes[node].urn, scope, &p->top[at - 1], p))
+		at--;
+	if (at >= 5)
+		return true;
+	char *s = strdup(scope);
+	if (!s)
+		return false;
+	if (p->ntop == 5) {
+		free(p->top[4].scope);
+		p->ntop--;
+	}
+	memmove(&p->top[at + 1], &p->top[at], (p->ntop - at) * sizeof *p->top);
+	snprintf(p->top[at].due, sizeof p->top[at].due, "%s", due);
+	p->top[at].scope = s;
+	p->top[at].node = node;
+	p->ntop++;
+	return true;
+}
+
+struct counts {
+	int64_t met, open, overdue, na;
+};
+
+static cg_code read_status(struct pass *p, struct cg_store *st, const char *today, struct counts *n,
+			   struct cg_error *err)
+{
+	struct cg_stmt *q;
+	enum cg_step s;
+	cg_code r = cg_store_prepare(st, "SELECT scope, urn, status, last_met, due FROM obligation_status", &q, err);
+
+	if (r != CG_OK)
+		return r;
+	while ((s = cg_stmt_step(q, err)) == CG_STEP_ROW) {
+		const char *scope = cg_stmt_text(q, 0), *status = cg_stmt_text(q, 2);
+		const char *last = cg_stmt_text(q, 3), *explicit_due = cg_stmt_text(q, 4);
+		uint32_t node;
+		bool bound;
+		if (!scope || !status || !map_get(&p->urns, cg_stmt_text(q, 1) ? cg_stmt_text(q, 1) : "", &node))
+			continue;
+		struct node_info *ni = &p->nodes[node];
+		if (strcmp(scope, CG_SCOPE_ORGANISATION) == 0) {
+			bound = ni->org && ni->org_best >= 0;
+		} else {
+			long i = find_system(p, scope);
+			struct bound *b = i >= 0 ? &p->b[p->cls[i] * 16 + p->found[i]] : NULL;
+			bound = b && !ni->org && b->on[node];
+		}
+		if (!bound)
+			continue;
+		char due[11] = "";
+		if (explicit_due && *explicit_due)
+			snprintf(due, sizeof due, "%.10s", explicit_due);
+		else if (last && ni->cadence > 0 && !cg_obl_add_days(last, ni->cadence, due))
+			due[0] = '\0';
+		bool na = strcmp(status, "not_applicable") == 0, met = strcmp(status, "met") == 0;
+		bool overdue = !na && due[0] && strcmp(due, today) < 0, gap = !na && (!met || overdue);
+		ni->stored++;
+		ni->stored_gaps += gap;
+		if (na)
+			n->na++;
+		else if (overdue)
+			n->overdue++;
+		else if (gap)
+			n->open++;
+		else
+			n->met++;
+		if (!na && due[0] && strcmp(due, today) >= 0 && !offer(p, due, node, scope)) {
+			cg_stmt_done(q);
+			return nomem(err);
+		}
+	}
+	cg_stmt_done(q);
+	return s == CG_STEP_ERROR ? (err && err->code ? err->code : CG_E_STORE) : CG_OK;
+}
+
+static void add_fine(json_t *total, json_t *range, uint64_t times)
+{
+	json_t *mn = json_object_get(range, "min_cny"), *mx = json_object_get(range, "max_cny");
+	if (!times || !json_is_integer(mn) || !json_is_integer(mx))
+		return;
+	json_object_set_new(total, "min_cny", json_integer(json_integer_value(json_object_get(total, "min_cny")) +
+							   (json_int_t)times * json_integer_value(mn)));
+	json_object_set_new(total, "max_cny", json_integer(json_integer_value(json_object_get(total, "max_cny")) +
+							   (json_int_t)times * json_integer_value(mx)));
+}
+
+/* The register item of a next deadline, as obligation.c makes it. */
+static cg_code deadline_item(struct pass *p, struct cg_store *st, const struct cand *c, const char *today,
+			     enum cg_lang lang, json_t *out, struct cg_error *err)
+{
+	struct node_info *ni = &p->nodes[c->node];
+	json_t *status = json_object(), *counts = json_object(), *row = NULL, *item = NULL;
+	char key[1024];
+	int perim = ni->org_best;
+	cg_code r = status && counts ? cg_obl_status_row(st, c->scope, ni->urn, &row, err) : nomem(err);
+
+	if (r == CG_OK && strcmp(c->scope, CG_SCOPE_ORGANISATION) != 0) {
+		long i = find_system(p, c->scope);
+		perim = i >= 0 ? p->b[p->cls[i] * 16 + p->found[i]].perim : CG_PERIM_OUTSIDE;
+	}
+	snprintf(key, sizeof key, "%s|%s", c->scope, ni->urn);
+	if (r == CG_OK && row)
+		json_object_set(status, key, row);
+	if (r == CG_OK)
+		r = cg_obl_evidence_count(st, c->scope, ni->urn, counts, key, err);
+	if (r == CG_OK && !(item = cg_obl_make_item(ni->node, c->scope, perim < 0 ? CG_PERIM_OUTSIDE : perim, status,
+						    counts, today, lang)))
+		r = nomem(err);
+	if (r == CG_OK)
+		json_array_append_new(out, item);
+	json_decref(row);
+	json_decref(status);
+	json_decref(counts);
+	return r;
+}
+
+cg_code cg_status(struct cg_store *st, const struct cg_catalog *c, enum cg_lang lang, json_t **out,
+		  struct cg_error *err)
+{
+	struct pass p;
+	struct counts n = { 0, 0, 0, 0 };
+	json_t *by = json_object(), *next = json_array(), *inc = NULL;
+	json_t *ent = json_pack("{s:I,s:I}", "min_cny", (json_int_t)0, "max_cny", (json_int_t)0);
+	json_t *per = json_pack("{s:I,s:I}", "min_cny", (json_int_t)0, "max_cny", (json_int_t)0);
+	char now[CG_TIME_MAX], today[11];
+	uint64_t applicable = 0, multipliers = 0;
+	cg_code r;
+
+	memset(&p, 0, sizeof p);
+	p.c = c;
+	*out = NULL;
+	if (!by || !next || !ent || !per) {
+		r = nomem(err);
+		goto out;
+	}
+	if ((r = cg_now(now, err)) != CG_OK)
+		goto out;
+	snprintf(today, sizeof today, "%.10s", now);
+	bool own = !cg_store_in_transaction(st);
+	if (own && (r = cg_store_begin_read(st, err)) != CG_OK)
+		goto out;
+	if ((r = prepare_plan(&p, err)) == CG_OK && (r = read_systems(&p, st, err)) == CG_OK &&
+	    !(p.b = calloc(p.nk * 16 + 1, sizeof *p.b)))
+		r = nomem(err);
+	if (r == CG_OK)
+		r = read_links(&p, st, err);
+	/* Perimeters, obligations bound per system, and the organisation's. */
+	for (int k = CG_PERIM__COUNT - 1; k >= 0 && r == CG_OK; k--)
+		json_object_set_new(by, cg_perimeter_names[k], json_array());
+	for (size_t i = 0; i < p.ns && r == CG_OK; i++) {
+		struct bound *b;
+		if ((r = bind_class(&p, p.cls[i], p.found[i], &b, err)) != CG_OK)
+			break;
+		json_array_append_new(json_object_get(by, cg_perimeter_names[b->perim]), json_string(p.id[i]));
+		applicable += b->nbound;
+		for (size_t k = 0; k < p.nn; k++) {
+			if (!b->on[k])
+				continue;
+			if (p.nodes[k].org) {
+				if (b->perim > p.nodes[k].org_best)
+					p.nodes[k].org_best = b->perim;
+			} else {
+				p.nodes[k].applicable++;
+			}
+		}
+	}
+	for (size_t k = 0; k < p.nn && r == CG_OK; k++) {
+		struct node_info *ni = &p.nodes[k];
+		if (ni->only_org && !json_object_get(ni->node, "applies_when") && ni->org_best < 0)
+			ni->org_best = CG_PERIM_OUTSIDE;
+		if (ni->org && ni->org_best >= 0) {
+			ni->applicable = 1;
+			applicable++;
+		}
+	}
+	if (r == CG_OK)
+		r = read_status(&p, st, today, &n, err);
+	if (r == CG_OK) {
+		/* What has no row is not started: open, a gap, not overdue. */
+		for (size_t k = 0; k < p.nn; k++) {
+			struct node_info *ni = &p.nodes[k];
+			uint64_t unstored = ni->applicable > ni->stored ? ni->applicable - ni->stored : 0;
+			uint64_t gaps = ni->stored_gaps + unstored;
+			n.open += (int64_t)unstored;
+			if (!ni->has_sanction)
+				continue;
+			add_fine(ent, ni->entity, gaps);
+			add_fine(per, ni->persons, gaps);
+			multipliers += ni->mult ? gaps : 0;
+		}
+		for (size_t i = 0; i < p.ntop && r == CG_OK; i++)
+			r = deadline_item(&p, st, &p.top[i], today, lang, next, err);
+	}
+	if (r == CG_OK)
+		r = cg_incident_summary(st, c, &inc, err);
+	if (own)
+		cg_store_rollback(st);
+	if (r != CG_OK)
+		goto out;
+	*out = json_pack("{s:s,s:O,s:{s:I,s:I,s:I,s:I,s:I},s:{s:O,s:O},s:I,s:O,s:O}", "today", today, "systems", by,
+			 "obligations", "applicable", (json_int_t)applicable, "met", (json_int_t)n.met, "open",
+			 (json_int_t)n.open, "overdue", (json_int_t)n.overdue, "not_applicable", (json_int_t)n.na,
+			 "exposure", "entity", ent, "persons", per, "multiplier_gaps", (json_int_t)multipliers,
+			 "next_deadlines", next, "incidents", inc);
+	if (!*out)
+		r = nomem(err);
+out:
+	pass_free(&p);
+	json_decref(by);
+	json_decref(next);
+	json_decref(inc);
+	json_decref(ent);
+	json_decref(per);
+	return r;
+}
