@@ -346,7 +346,7 @@ struct cand {
 struct pass {
 	const struct cg_catalog *c;
 	struct plan plan;
-	struct strmap classes, urns;
+	struct strmap classes, urns, ids;
 	struct klass *k;
 	size_t nk;
 	struct bound *b; /* nk * 16 */
@@ -380,6 +380,7 @@ static void pass_free(struct pass *p)
 	free(p->found);
 	map_free(&p->classes);
 	map_free(&p->urns);
+	map_free(&p->ids);
 	plan_free(&p->plan);
 }
 
@@ -507,16 +508,19 @@ oom:
 	return nomem(err);
 }
 
-static int id_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The index of system `id`, or -1. */
 static long find_system(const struct pass *p, const char *id)
 {
-	char *const *hit = bsearch(&id, p->id, p->ns, sizeof *p->id, id_cmp);
-	return hit ? (long)(hit - p->id) : -1;
+	uint32_t i;
+	return id && map_get(&p->ids, id, &i) ? (long)i : -1;
+}
+
+static cg_code index_ids(struct pass *p, struct cg_error *err)
+{
+	for (size_t i = 0; i < p->ns; i++)
+		if (!map_put(&p->ids, p->id[i], (uint32_t)i))
+			return nomem(err);
+	return CG_OK;
 }
 
 static cg_code read_links(struct pass *p, struct cg_store *st, struct cg_error *err)
@@ -527,6 +531,8 @@ static cg_code read_links(struct pass *p, struct cg_store *st, struct cg_error *
 
 	if (!(p->found = calloc(p->ns + 1, 1)))
 		return nomem(err);
+	if ((r = index_ids(p, err)) != CG_OK)
+		return r;
 	if ((r = cg_store_prepare(st, "SELECT system_id, to_id FROM system_links", &q, err)) != CG_OK)
 		return r;
 	while ((s = cg_stmt_step(q, err)) == CG_STEP_ROW) {
@@ -615,6 +621,8 @@ static cg_code read_status(struct pass *p, struct cg_store *st, const char *toda
 	struct cg_stmt *q;
 	enum cg_step s;
 	cg_code r = cg_store_prepare(st, "SELECT scope, urn, status, last_met, due FROM obligation_status", &q, err);
+	char last_scope[CG_ID_MAX + 1] = "";
+	long last_index = -1;
 
 	if (r != CG_OK)
 		return r;
@@ -629,7 +637,12 @@ static cg_code read_status(struct pass *p, struct cg_store *st, const char *toda
 		if (strcmp(scope, CG_SCOPE_ORGANISATION) == 0) {
 			bound = ni->org && ni->org_best >= 0;
 		} else {
-			long i = find_system(p, scope);
+			/* rows come grouped by scope more often than not */
+			long i = strcmp(scope, last_scope) == 0 ? last_index : find_system(p, scope);
+			if (i != last_index || strcmp(scope, last_scope) != 0) {
+				snprintf(last_scope, sizeof last_scope, "%s", scope);
+				last_index = i;
+			}
 			struct bound *b = i >= 0 ? &p->b[p->cls[i] * 16 + p->found[i]] : NULL;
 			bound = b && !ni->org && b->on[node];
 		}
@@ -735,12 +748,24 @@ cg_code cg_status(struct cg_store *st, const struct cg_catalog *c, enum cg_lang 
 	/* Perimeters, obligations bound per system, and the organisation's. */
 	for (int k = CG_PERIM__COUNT - 1; k >= 0 && r == CG_OK; k--)
 		json_object_set_new(by, cg_perimeter_names[k], json_array());
+	uint64_t *members = r == CG_OK ? calloc(p.nk * 16 + 1, sizeof *members) : NULL;
+	if (r == CG_OK && !members)
+		r = nomem(err);
+	json_t *lists[CG_PERIM__COUNT];
+	for (int k = 0; k < CG_PERIM__COUNT && r == CG_OK; k++)
+		lists[k] = json_object_get(by, cg_perimeter_names[k]);
 	for (size_t i = 0; i < p.ns && r == CG_OK; i++) {
 		struct bound *b;
 		if ((r = bind_class(&p, p.cls[i], p.found[i], &b, err)) != CG_OK)
 			break;
-		json_array_append_new(json_object_get(by, cg_perimeter_names[b->perim]), json_string(p.id[i]));
-		applicable += b->nbound;
+		json_array_append_new(lists[b->perim], json_string_nocheck(p.id[i]));
+		members[p.cls[i] * 16 + p.found[i]]++;
+	}
+	for (size_t e = 0; e < p.nk * 16 && r == CG_OK; e++) {
+		struct bound *b = &p.b[e];
+		if (!members[e])
+			continue;
+		applicable += members[e] * b->nbound;
 		for (size_t k = 0; k < p.nn; k++) {
 			if (!b->on[k])
 				continue;
@@ -748,10 +773,11 @@ cg_code cg_status(struct cg_store *st, const struct cg_catalog *c, enum cg_lang 
 				if (b->perim > p.nodes[k].org_best)
 					p.nodes[k].org_best = b->perim;
 			} else {
-				p.nodes[k].applicable++;
+				p.nodes[k].applicable += members[e];
 			}
 		}
 	}
+	free(members);
 	for (size_t k = 0; k < p.nn && r == CG_OK; k++) {
 		struct node_info *ni = &p.nodes[k];
 		if (ni->only_org && !json_object_get(ni->node, "applies_when") && ni->org_best < 0)
