@@ -34,10 +34,12 @@ static const char evidence_help[] = N_(
 	"'get' writes the exact bytes (to stdout, or --output FILE) after checking their hash.\n");
 
 static const char gaps_help[] = N_(
-	"Usage: ciiguard gaps\n\n"
+	"Usage: ciiguard gaps [--limit N]\n\n"
 	"Lists the obligations that are not met (nor marked not applicable), and those met but\n"
 	"past their due date, most severe first: overdue ones, then by the perimeter of the scope\n"
 	"(cii first), the largest fine of the sanction on the operator, duties before controls.\n"
+	"--limit N lists only the N most severe, with the total, computed in one pass over the\n"
+	"tables: for portfolios too large to list whole.\n"
 	"Exit code 3 when any of them is overdue, 0 otherwise.\n");
 
 static const char exposure_help[] = N_(
@@ -395,12 +397,39 @@ static int report(struct cli *cli, int argc, char **argv, const char *cmd, const
 	return rc;
 }
 
+static size_t gaps_limit;
+
+static cg_code gaps_top(struct cg_store *st, const struct cg_catalog *c, enum cg_lang lang, json_t **out,
+			struct cg_error *err)
+{
+	return cg_gaps_top(st, c, gaps_limit, lang, out, err);
+}
+
 int cmd_gaps(struct cli *cli, int argc, char **argv)
 {
 	json_t *doc, *g;
 	bool overdue = false;
 	size_t i;
-	int rc = report(cli, argc, argv, "gaps", gaps_help, cg_gaps, &doc);
+	int rc = EXIT_OK, n = 0;
+	char *rest[3] = { argv[0], NULL, NULL };
+
+	gaps_limit = 0;
+	for (int k = 1; k < argc; k++) {
+		if (cli_opt(argv[k], "limit")) {
+			const char *v = cli_optval(cli, "gaps", argc, argv, &k, &rc);
+			int64_t lim;
+			if (!v)
+				return rc;
+			if (cg_parse_number(v, &lim) != 0 || lim < 1 || lim > 1000000)
+				return cli_usage(cli, "gaps", N_("--limit: expected a number from 1 to 1000000, got '%s'"), v);
+			gaps_limit = (size_t)lim;
+		} else if (n < 1) {
+			rest[1 + n++] = argv[k];
+		} else {
+			return cli_usage(cli, "gaps", N_("unexpected argument '%s'"), argv[k]);
+		}
+	}
+	rc = report(cli, 1 + n, rest, "gaps", gaps_help, gaps_limit ? gaps_top : cg_gaps, &doc);
 
 	if (rc < 0)
 		return EXIT_OK;
@@ -408,6 +437,7 @@ int cmd_gaps(struct cli *cli, int argc, char **argv)
 		return rc;
 	json_array_foreach(json_object_get(doc, "gaps"), i, g)
 		overdue |= json_is_true(json_object_get(g, "overdue"));
+	overdue |= json_integer_value(json_object_get(doc, "overdue")) > 0;
 	if (cli->json) {
 		rc = cli_print_tree(cli, doc);
 	} else {
@@ -420,7 +450,12 @@ int cmd_gaps(struct cli *cli, int argc, char **argv)
 			       *str(g, "due") ? "; " : "", *str(g, "due") ? T(cli, "due") : "",
 			       *str(g, "due") ? " " : "", str(g, "due"));
 		}
-		printf(T(cli, "%zu gaps.\n"), json_array_size(json_object_get(doc, "gaps")));
+		if (json_object_get(doc, "total"))
+			printf(T(cli, "The %zu most severe of %lld gaps (%lld overdue).\n"), json_array_size(json_object_get(doc, "gaps")),
+			       (long long)json_integer_value(json_object_get(doc, "total")),
+			       (long long)json_integer_value(json_object_get(doc, "overdue")));
+		else
+			printf(T(cli, "%zu gaps.\n"), json_array_size(json_object_get(doc, "gaps")));
 	}
 	json_decref(doc);
 	return rc == EXIT_OK && overdue ? EXIT_OVERDUE : rc;

@@ -343,6 +343,15 @@ struct cand {
 	uint32_t node;
 };
 
+/* A gap: ranked as cg_gaps ranks them. `scope` is borrowed (a system id of the pass). */
+struct gapc {
+	bool overdue, duty;
+	int perim;
+	int64_t sev;
+	const char *scope;
+	uint32_t node;
+};
+
 struct pass {
 	const struct cg_catalog *c;
 	struct plan plan;
@@ -358,6 +367,11 @@ struct pass {
 	size_t ns, cap;
 	struct cand top[5];
 	size_t ntop;
+	/* gaps, when asked for: the `gap_limit` most severe, and which (system, node) have a row */
+	size_t gap_limit, ngaps, nbytes;
+	struct gapc *gaps;
+	unsigned char *stored_bits;
+	char today[11];
 };
 
 static void pass_free(struct pass *p)
@@ -378,6 +392,8 @@ static void pass_free(struct pass *p)
 	free(p->id);
 	free(p->cls);
 	free(p->found);
+	free(p->gaps);
+	free(p->stored_bits);
 	map_free(&p->classes);
 	map_free(&p->urns);
 	map_free(&p->ids);
@@ -615,6 +631,52 @@ struct counts {
 	int64_t met, open, overdue, na;
 };
 
+static int64_t node_severity(const struct node_info *ni)
+{
+	if (json_object_get(ni->entity, "max_times_amount"))
+		return INT64_MAX; /* no ceiling: above every fixed fine */
+	return json_is_integer(json_object_get(ni->entity, "max_cny")) ? json_integer_value(json_object_get(ni->entity, "max_cny")) : 0;
+}
+
+/* Does gap a rank before gap b (lib/obligation.c gap_cmp)? */
+static bool gap_before(const struct pass *p, const struct gapc *a, const struct gapc *b)
+{
+	int d;
+	if (a->overdue != b->overdue)
+		return a->overdue;
+	if (a->perim != b->perim)
+		return a->perim > b->perim;
+	if (a->sev != b->sev)
+		return a->sev > b->sev;
+	if (a->duty != b->duty)
+		return a->duty;
+	if ((d = strcmp(a->scope, b->scope)) != 0)
+		return d < 0;
+	return strcmp(p->nodes[a->node].urn, p->nodes[b->node].urn) < 0;
+}
+
+/* Keeps the gap_limit most severe gaps, in order. */
+static void offer_gap(struct pass *p, const struct gapc *g)
+{
+	size_t lo = 0, hi = p->ngaps;
+	if (p->ngaps == p->gap_limit && !gap_before(p, g, &p->gaps[p->ngaps - 1]))
+		return;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (gap_before(p, &p->gaps[mid], g))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (p->ngaps == p->gap_limit)
+		p->ngaps--;
+	memmove(&p->gaps[lo + 1], &p->gaps[lo], (p->ngaps - lo) * sizeof *p->gaps);
+	p->gaps[lo] = *g;
+	p->ngaps++;
+}
+
+static const char org_scope[] = CG_SCOPE_ORGANISATION;
+
 static cg_code read_status(struct pass *p, struct cg_store *st, const char *today, struct counts *n,
 			   struct cg_error *err)
 {
@@ -634,6 +696,8 @@ static cg_code read_status(struct pass *p, struct cg_store *st, const char *toda
 		if (!scope || !status || !map_get(&p->urns, cg_stmt_text(q, 1) ? cg_stmt_text(q, 1) : "", &node))
 			continue;
 		struct node_info *ni = &p->nodes[node];
+		long si = -1;
+		int perim = ni->org_best;
 		if (strcmp(scope, CG_SCOPE_ORGANISATION) == 0) {
 			bound = ni->org && ni->org_best >= 0;
 		} else {
@@ -645,6 +709,8 @@ static cg_code read_status(struct pass *p, struct cg_store *st, const char *toda
 			}
 			struct bound *b = i >= 0 ? &p->b[p->cls[i] * 16 + p->found[i]] : NULL;
 			bound = b && !ni->org && b->on[node];
+			si = i;
+			perim = b ? b->perim : 0;
 		}
 		if (!bound)
 			continue;
@@ -657,6 +723,14 @@ static cg_code read_status(struct pass *p, struct cg_store *st, const char *toda
 		bool overdue = !na && due[0] && strcmp(due, today) < 0, gap = !na && (!met || overdue);
 		ni->stored++;
 		ni->stored_gaps += gap;
+		if (p->gap_limit) {
+			if (si >= 0)
+				p->stored_bits[(size_t)si * p->nbytes + node / 8] |= (unsigned char)(1u << (node % 8));
+			if (gap) {
+				struct gapc g = { overdue, ni->duty, perim, node_severity(ni), si >= 0 ? p->id[si] : org_scope, node };
+				offer_gap(p, &g);
+			}
+		}
 		if (na)
 			n->na++;
 		else if (overdue)
@@ -715,6 +789,120 @@ static cg_code deadline_item(struct pass *p, struct cg_store *st, const struct c
 	return r;
 }
 
+/*
+ * The pass: systems, classes, links, obligations bound, status rows. `by` (may be NULL) gets the
+ * ids by perimeter. The caller holds a read transaction.
+ */
+static cg_code run(struct pass *p, struct cg_store *st, json_t *by, struct counts *n, uint64_t *applicable,
+		   struct cg_error *err)
+{
+	json_t *lists[CG_PERIM__COUNT] = { NULL };
+	uint64_t *members = NULL;
+	cg_code r;
+
+	*applicable = 0;
+	if ((r = prepare_plan(p, err)) == CG_OK && (r = read_systems(p, st, err)) == CG_OK &&
+	    !(p->b = calloc(p->nk * 16 + 1, sizeof *p->b)))
+		r = nomem(err);
+	if (r == CG_OK)
+		r = read_links(p, st, err);
+	if (r == CG_OK && !(members = calloc(p->nk * 16 + 1, sizeof *members)))
+		r = nomem(err);
+	if (r == CG_OK && p->gap_limit) {
+		p->nbytes = p->nn / 8 + 1;
+		if (!(p->stored_bits = calloc(p->ns * p->nbytes + 1, 1)) || !(p->gaps = calloc(p->gap_limit + 1, sizeof *p->gaps)))
+			r = nomem(err);
+	}
+	for (int k = CG_PERIM__COUNT - 1; k >= 0 && r == CG_OK && by; k--) {
+		json_object_set_new(by, cg_perimeter_names[k], json_array());
+		lists[k] = json_object_get(by, cg_perimeter_names[k]);
+	}
+	/* Perimeters, obligations bound per system, and the organisation's. */
+	for (size_t i = 0; i < p->ns && r == CG_OK; i++) {
+		struct bound *b;
+		if ((r = bind_class(p, p->cls[i], p->found[i], &b, err)) != CG_OK)
+			break;
+		if (by)
+			json_array_append_new(lists[b->perim], json_string_nocheck(p->id[i]));
+		members[p->cls[i] * 16 + p->found[i]]++;
+	}
+	for (size_t e = 0; e < p->nk * 16 && r == CG_OK; e++) {
+		struct bound *b = &p->b[e];
+		if (!members[e])
+			continue;
+		*applicable += members[e] * b->nbound;
+		for (size_t k = 0; k < p->nn; k++) {
+			if (!b->on[k])
+				continue;
+			if (p->nodes[k].org) {
+				if (b->perim > p->nodes[k].org_best)
+					p->nodes[k].org_best = b->perim;
+			} else {
+				p->nodes[k].applicable += members[e];
+			}
+		}
+	}
+	free(members);
+	for (size_t k = 0; k < p->nn && r == CG_OK; k++) {
+		struct node_info *ni = &p->nodes[k];
+		if (ni->only_org && !json_object_get(ni->node, "applies_when") && ni->org_best < 0)
+			ni->org_best = CG_PERIM_OUTSIDE;
+		if (ni->org && ni->org_best >= 0) {
+			ni->applicable = 1;
+			(*applicable)++;
+		}
+	}
+	if (r == CG_OK)
+		r = read_status(p, st, p->today, n, err);
+	if (r != CG_OK)
+		return r;
+	/* What has no row is not started: open, a gap, not overdue. */
+	for (size_t k = 0; k < p->nn; k++) {
+		struct node_info *ni = &p->nodes[k];
+		n->open += (int64_t)(ni->applicable > ni->stored ? ni->applicable - ni->stored : 0);
+	}
+	if (!p->gap_limit || (p->ngaps == p->gap_limit && p->gaps[p->ngaps - 1].overdue))
+		return CG_OK;
+	for (size_t k = 0; k < p->nn; k++) {
+		struct node_info *ni = &p->nodes[k];
+		if (ni->org && ni->org_best >= 0 && !ni->stored) {
+			struct gapc g = { false, ni->duty, ni->org_best, node_severity(ni), org_scope, (uint32_t)k };
+			offer_gap(p, &g);
+		}
+	}
+	for (size_t i = 0; i < p->ns; i++) {
+		struct bound *b = &p->b[p->cls[i] * 16 + p->found[i]];
+		const unsigned char *bits = &p->stored_bits[i * p->nbytes];
+		/* a full list of gaps in a higher perimeter leaves nothing for this system */
+		if (p->ngaps == p->gap_limit && !p->gaps[p->ngaps - 1].overdue && p->gaps[p->ngaps - 1].perim > b->perim)
+			continue;
+		for (size_t k = 0; k < p->nn; k++) {
+			if (!b->on[k] || p->nodes[k].org || (bits[k / 8] & (1u << (k % 8))))
+				continue;
+			struct gapc g = { false, p->nodes[k].duty, b->perim, node_severity(&p->nodes[k]), p->id[i], (uint32_t)k };
+			offer_gap(p, &g);
+		}
+	}
+	return CG_OK;
+}
+
+static cg_code begin(struct pass *p, const struct cg_catalog *c, struct cg_store *st, bool *own, struct cg_error *err)
+{
+	char now[CG_TIME_MAX];
+	cg_code r;
+
+	memset(p, 0, sizeof *p);
+	p->c = c;
+	*own = false;
+	if ((r = cg_now(now, err)) != CG_OK)
+		return r;
+	snprintf(p->today, sizeof p->today, "%.10s", now);
+	*own = !cg_store_in_transaction(st);
+	if (*own && (r = cg_store_begin_read(st, err)) != CG_OK)
+		*own = false;
+	return r;
+}
+
 cg_code cg_status(struct cg_store *st, const struct cg_catalog *c, enum cg_lang lang, json_t **out,
 		  struct cg_error *err)
 {
@@ -723,79 +911,19 @@ cg_code cg_status(struct cg_store *st, const struct cg_catalog *c, enum cg_lang 
 	json_t *by = json_object(), *next = json_array(), *inc = NULL;
 	json_t *ent = json_pack("{s:I,s:I}", "min_cny", (json_int_t)0, "max_cny", (json_int_t)0);
 	json_t *per = json_pack("{s:I,s:I}", "min_cny", (json_int_t)0, "max_cny", (json_int_t)0);
-	char now[CG_TIME_MAX], today[11];
 	uint64_t applicable = 0, multipliers = 0;
-	cg_code r;
+	bool own;
+	cg_code r = begin(&p, c, st, &own, err);
 
-	memset(&p, 0, sizeof p);
-	p.c = c;
 	*out = NULL;
-	if (!by || !next || !ent || !per) {
-		r = nomem(err);
-		goto out;
-	}
-	if ((r = cg_now(now, err)) != CG_OK)
-		goto out;
-	snprintf(today, sizeof today, "%.10s", now);
-	bool own = !cg_store_in_transaction(st);
-	if (own && (r = cg_store_begin_read(st, err)) != CG_OK)
-		goto out;
-	if ((r = prepare_plan(&p, err)) == CG_OK && (r = read_systems(&p, st, err)) == CG_OK &&
-	    !(p.b = calloc(p.nk * 16 + 1, sizeof *p.b)))
+	if (r == CG_OK && (!by || !next || !ent || !per))
 		r = nomem(err);
 	if (r == CG_OK)
-		r = read_links(&p, st, err);
-	/* Perimeters, obligations bound per system, and the organisation's. */
-	for (int k = CG_PERIM__COUNT - 1; k >= 0 && r == CG_OK; k--)
-		json_object_set_new(by, cg_perimeter_names[k], json_array());
-	uint64_t *members = r == CG_OK ? calloc(p.nk * 16 + 1, sizeof *members) : NULL;
-	if (r == CG_OK && !members)
-		r = nomem(err);
-	json_t *lists[CG_PERIM__COUNT];
-	for (int k = 0; k < CG_PERIM__COUNT && r == CG_OK; k++)
-		lists[k] = json_object_get(by, cg_perimeter_names[k]);
-	for (size_t i = 0; i < p.ns && r == CG_OK; i++) {
-		struct bound *b;
-		if ((r = bind_class(&p, p.cls[i], p.found[i], &b, err)) != CG_OK)
-			break;
-		json_array_append_new(lists[b->perim], json_string_nocheck(p.id[i]));
-		members[p.cls[i] * 16 + p.found[i]]++;
-	}
-	for (size_t e = 0; e < p.nk * 16 && r == CG_OK; e++) {
-		struct bound *b = &p.b[e];
-		if (!members[e])
-			continue;
-		applicable += members[e] * b->nbound;
-		for (size_t k = 0; k < p.nn; k++) {
-			if (!b->on[k])
-				continue;
-			if (p.nodes[k].org) {
-				if (b->perim > p.nodes[k].org_best)
-					p.nodes[k].org_best = b->perim;
-			} else {
-				p.nodes[k].applicable += members[e];
-			}
-		}
-	}
-	free(members);
-	for (size_t k = 0; k < p.nn && r == CG_OK; k++) {
-		struct node_info *ni = &p.nodes[k];
-		if (ni->only_org && !json_object_get(ni->node, "applies_when") && ni->org_best < 0)
-			ni->org_best = CG_PERIM_OUTSIDE;
-		if (ni->org && ni->org_best >= 0) {
-			ni->applicable = 1;
-			applicable++;
-		}
-	}
-	if (r == CG_OK)
-		r = read_status(&p, st, today, &n, err);
+		r = run(&p, st, by, &n, &applicable, err);
 	if (r == CG_OK) {
-		/* What has no row is not started: open, a gap, not overdue. */
 		for (size_t k = 0; k < p.nn; k++) {
 			struct node_info *ni = &p.nodes[k];
-			uint64_t unstored = ni->applicable > ni->stored ? ni->applicable - ni->stored : 0;
-			uint64_t gaps = ni->stored_gaps + unstored;
-			n.open += (int64_t)unstored;
+			uint64_t gaps = ni->stored_gaps + (ni->applicable > ni->stored ? ni->applicable - ni->stored : 0);
 			if (!ni->has_sanction)
 				continue;
 			add_fine(ent, ni->entity, gaps);
@@ -803,27 +931,66 @@ cg_code cg_status(struct cg_store *st, const struct cg_catalog *c, enum cg_lang 
 			multipliers += ni->mult ? gaps : 0;
 		}
 		for (size_t i = 0; i < p.ntop && r == CG_OK; i++)
-			r = deadline_item(&p, st, &p.top[i], today, lang, next, err);
+			r = deadline_item(&p, st, &p.top[i], p.today, lang, next, err);
 	}
 	if (r == CG_OK)
 		r = cg_incident_summary(st, c, &inc, err);
 	if (own)
 		cg_store_rollback(st);
-	if (r != CG_OK)
-		goto out;
-	*out = json_pack("{s:s,s:O,s:{s:I,s:I,s:I,s:I,s:I},s:{s:O,s:O},s:I,s:O,s:O}", "today", today, "systems", by,
-			 "obligations", "applicable", (json_int_t)applicable, "met", (json_int_t)n.met, "open",
-			 (json_int_t)n.open, "overdue", (json_int_t)n.overdue, "not_applicable", (json_int_t)n.na,
-			 "exposure", "entity", ent, "persons", per, "multiplier_gaps", (json_int_t)multipliers,
-			 "next_deadlines", next, "incidents", inc);
-	if (!*out)
-		r = nomem(err);
-out:
+	if (r == CG_OK) {
+		*out = json_pack("{s:s,s:O,s:{s:I,s:I,s:I,s:I,s:I},s:{s:O,s:O},s:I,s:O,s:O}", "today", p.today, "systems", by,
+				 "obligations", "applicable", (json_int_t)applicable, "met", (json_int_t)n.met, "open",
+				 (json_int_t)n.open, "overdue", (json_int_t)n.overdue, "not_applicable", (json_int_t)n.na,
+				 "exposure", "entity", ent, "persons", per, "multiplier_gaps", (json_int_t)multipliers,
+				 "next_deadlines", next, "incidents", inc);
+		if (!*out)
+			r = nomem(err);
+	}
 	pass_free(&p);
 	json_decref(by);
 	json_decref(next);
 	json_decref(inc);
 	json_decref(ent);
 	json_decref(per);
+	return r;
+}
+
+cg_code cg_gaps_top(struct cg_store *st, const struct cg_catalog *c, size_t limit, enum cg_lang lang, json_t **out,
+		    struct cg_error *err)
+{
+	struct pass p;
+	struct counts n = { 0, 0, 0, 0 };
+	json_t *list = json_array();
+	uint64_t applicable = 0;
+	bool own;
+	cg_code r = begin(&p, c, st, &own, err);
+
+	*out = NULL;
+	p.gap_limit = limit ? limit : 1;
+	if (r == CG_OK && !list)
+		r = nomem(err);
+	if (r == CG_OK)
+		r = run(&p, st, NULL, &n, &applicable, err);
+	for (size_t i = 0; i < p.ngaps && i < limit && r == CG_OK; i++) {
+		struct cand cd = { "", (char *)p.gaps[i].scope, p.gaps[i].node };
+		size_t before = json_array_size(list);
+		r = deadline_item(&p, st, &cd, p.today, lang, list, err);
+		if (r == CG_OK && json_array_size(list) > before) {
+			struct node_info *ni = &p.nodes[p.gaps[i].node];
+			int64_t sev = node_severity(ni);
+			json_object_set_new(json_array_get(list, before), "severity_cny",
+					    json_integer(sev == INT64_MAX ? -1 : sev));
+		}
+	}
+	if (own)
+		cg_store_rollback(st);
+	if (r == CG_OK) {
+		*out = json_pack("{s:s,s:O,s:I,s:I}", "today", p.today, "gaps", list, "total",
+				 (json_int_t)(n.open + n.overdue), "overdue", (json_int_t)n.overdue);
+		if (!*out)
+			r = nomem(err);
+	}
+	pass_free(&p);
+	json_decref(list);
 	return r;
 }

@@ -71,6 +71,14 @@ cg_code cg_gaps(struct cg_store *st, const struct cg_catalog *c, enum cg_lang la
 		struct cg_error *err) CG_MUST_CHECK;
 
 /*
+ * The `limit` most severe gaps, in cg_gaps's order and item shape, computed in one pass over the
+ * tables without building the register (for portfolios of any size): {"today", "gaps": [...],
+ * "total": all gaps, "overdue": overdue gaps}.
+ */
+cg_code cg_gaps_top(struct cg_store *st, const struct cg_catalog *c, size_t limit, enum cg_lang lang, json_t **out,
+		    struct cg_error *err) CG_MUST_CHECK;
+
+/*
  * The gaps priced by the catalog's penalties: {"gaps": [{gap..., "penalty": TIER,
  * "also": [TIER...]}], "totals": {"entity": {"min_cny", "max_cny"}, "persons": {...}},
  * "multiplier_gaps": N}, a TIER being {"id", "source", "text", "entity", "persons"} with

@@ -139,6 +139,32 @@ static json_t *compare(struct cg_store *st, const struct cg_catalog *c)
 	return fast;
 }
 
+/* The first `limit` of cg_gaps, and how many there are, equal cg_gaps_top's. */
+static void compare_gaps(struct cg_store *st, const struct cg_catalog *c, size_t limit)
+{
+	struct cg_error err;
+	json_t *all = NULL, *top = NULL, *want = json_array(), *g;
+	size_t i;
+
+	cg_error_init(&err, CG_LANG_EN);
+	if (cg_gaps(st, c, CG_LANG_EN, &all, &err) != CG_OK || cg_gaps_top(st, c, limit, CG_LANG_EN, &top, &err) != CG_OK)
+		fail_msg("gaps: %s", err.message);
+	json_array_foreach(json_object_get(all, "gaps"), i, g)
+		if (i < limit)
+			json_array_append(want, g);
+	if (!json_equal(want, json_object_get(top, "gaps"))) {
+		char *a = json_dumps(json_object_get(top, "gaps"), JSON_INDENT(1) | JSON_SORT_KEYS), *b = json_dumps(want, JSON_INDENT(1) | JSON_SORT_KEYS);
+		fprintf(stderr, "top %zu:\n%.5000s\nreference:\n%.5000s\n", limit, a, b);
+		free(a);
+		free(b);
+		fail_msg("cg_gaps_top differs from cg_gaps");
+	}
+	assert_int_equal(json_integer_value(json_object_get(top, "total")), json_array_size(json_object_get(all, "gaps")));
+	json_decref(want);
+	json_decref(all);
+	json_decref(top);
+}
+
 static void random_portfolios(void **state)
 {
 	(void)state;
@@ -158,7 +184,12 @@ static void random_portfolios(void **state)
 		cg_warnings_release(&w);
 		assert_int_equal(cg_catalog_open(st, &c, &err), CG_OK);
 		json_decref(compare(st, c));
+		compare_gaps(st, c, 9);
 		statuses(st, c, 150 + 50 * seed, 3000, &err);
+		compare_gaps(st, c, 1);
+		compare_gaps(st, c, 25);
+		compare_gaps(st, c, 400);
+		compare_gaps(st, c, 100000);
 		/* the comparison is only worth something if every kind of count is there */
 		json_t *doc = compare(st, c), *o = json_object_get(doc, "obligations");
 		assert_true(json_integer_value(json_object_get(o, "met")) > 0);
@@ -187,6 +218,8 @@ static void demo(void **state)
 	json_decref(compare(st, c));
 	assert_int_equal(cg_obligation_set(st, "cli:test", c, "dispatch-optimiser", "order-745:art-17", &u, &err), CG_OK);
 	json_decref(compare(st, c));
+	compare_gaps(st, c, 3);
+	compare_gaps(st, c, 1000);
 	cg_catalog_free(c);
 	cg_store_free(st);
 }
