@@ -79,6 +79,8 @@ int cli_apply_fields(struct cli *cli, const char *cmd, int argc, char **argv, in
 int cmd_init(struct cli *cli, int argc, char **argv);
 int cmd_operator(struct cli *cli, int argc, char **argv);
 int cmd_incident(struct cli *cli, int argc, char **argv);
+int cmd_register(struct cli *cli, int argc, char **argv);
+int cmd_registers(struct cli *cli, int argc, char **argv);
 int cmd_due(struct cli *cli, int argc, char **argv);
 int cmd_system(struct cli *cli, int argc, char **argv);
 int cmd_audit(struct cli *cli, int argc, char **argv);

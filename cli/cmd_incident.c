@@ -200,6 +200,10 @@ static void print_deadlines(struct cli *cli, json_t *list)
 			printf("%s %s -> %s\n", json_string_value(json_object_get(e, "incident")),
 			       cli_label(cli, "report_kind", json_string_value(json_object_get(e, "kind"))),
 			       cli_label(cli, "recipient", json_string_value(json_object_get(e, "recipient"))));
+		else if (strcmp(src, "register") == 0)
+			printf("%s %s [%s] %s\n", json_string_value(json_object_get(e, "register")),
+			       json_string_value(json_object_get(e, "id")), json_string_value(json_object_get(e, "basis")),
+			       json_string_value(json_object_get(e, "title")));
 		else
 			printf("%s %s: %s%s%s\n", json_string_value(json_object_get(e, "scope")),
 			       json_string_value(json_object_get(e, "basis")) ? json_string_value(json_object_get(e, "basis")) : "",

@@ -17,6 +17,16 @@
 #include "store_impl.h"
 #include "banned.h"
 
+#define REGISTER_ENTITY(kind) \
+	static cg_code kind##_each_canonical(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err) \
+	{ \
+		return cg_records_each_canonical(st, #kind, fn, ud, err); \
+	}
+REGISTER_ENTITY(vendor)
+REGISTER_ENTITY(agreement)
+REGISTER_ENTITY(procurement)
+REGISTER_ENTITY(person)
+
 const struct cg_entity_type cg_entity_types[] = {
 	{ "operator", cg_operator_each_canonical, NULL },
 	{ "system", cg_system_each_canonical, cg_system_check_rows },
@@ -26,6 +36,10 @@ const struct cg_entity_type cg_entity_types[] = {
 	{ "evidence", cg_evidence_each_canonical, NULL },
 	{ "evidence_link", cg_evidence_link_each_canonical, NULL },
 	{ "incident", cg_incident_each_canonical, NULL },
+	{ "vendor", vendor_each_canonical, NULL },
+	{ "agreement", agreement_each_canonical, NULL },
+	{ "procurement", procurement_each_canonical, NULL },
+	{ "person", person_each_canonical, NULL },
 	{ NULL, NULL, NULL },
 };
 

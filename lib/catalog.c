@@ -533,7 +533,7 @@ static const char *const library_keys[] = { "urn", "locale", "ref_id", "name", "
 	"annotation", "copyright", "version", "publication_date", "provider", "packager",
 	"translations", "dependencies", "objects", "convert_library_version", NULL };
 static const char *const objects_keys[] = { "framework", "screening_rules", "penalties",
-	"ai_scenarios", "incident_criteria", "incident_reporting", NULL };
+	"ai_scenarios", "incident_criteria", "incident_reporting", "calendars", "register_rules", NULL };
 static const char *const framework_keys[] = { "urn", "ref_id", "name", "description",
 	"annotation", "translations", "min_score", "max_score", "scores_definition",
 	"implementation_groups_definition", "requirement_nodes", NULL };
@@ -557,6 +557,12 @@ static const char *const recipient_keys[] = { "recipient", "within", NULL };
 static const char *const escalation_keys[] = { "by", "to", "within", "min_grade", NULL };
 static const char *const tier_grades[] = { "relatively_major", "major", "particularly_major", NULL };
 static const char *const clock_units[] = { "minutes", "hours", "days", NULL };
+static const char *const calendar_keys[] = { "id", "year", "holidays", "workdays", "text", "source",
+	"effective", "confidence", NULL };
+static const char *const rrule_keys[] = { "id", "register", "rule", "applies_to", "thresholds", "categories",
+	"fields", "sanction", "text", "source", "effective", "confidence", NULL };
+static const char *const rrule_names[] = { "agreement_current", "agreement_renewal", "agreement_duties",
+	"review_trigger", "review_clocks", "key_position_staffing", "background_check", "training_hours", "ban", NULL };
 static const char *const scenario_keys[] = { "id", "when", "duties", "text", "source",
 	"effective", "confidence", NULL };
 static const char *const source_keys[] = { "law", "article", NULL };
@@ -1163,6 +1169,30 @@ static cg_code check_duration(struct vctx *x, json_t *d, const char *path, unsig
 	return CG_OK;
 }
 
+/* `sanction`: the id of a penalty, or {id, also: [ids]}. */
+static cg_code check_sanction(struct vctx *x, json_t *node, const char *path, unsigned line)
+{
+	char p[PATH_LEN];
+	json_t *v, *item, *also;
+	cg_code result;
+	(void)line;
+
+	if ((v = json_object_get(node, "sanction")) && !json_is_null(v) && !json_is_string(v)) {
+		unsigned sl = line_of(x, node, "sanction", 0);
+		path_key(p, path, "sanction");
+		if (!json_is_object(v))
+			return verr(x, sl, p, N_("expected the id of a penalty, or {id: ..., also: [...]}, got %s"),
+				    tr(x, type_name(v)));
+		if ((result = check_keys(x, v, sanction_keys)) != CG_OK ||
+		    (result = member(x, v, p, sl, "id", VT_STRING, true, &item)) != CG_OK)
+			return result;
+		if ((also = json_object_get(v, "also")) && !json_is_string(also) &&
+		    (result = string_list(x, v, p, sl, "also", NULL, false)) != CG_OK)
+			return result;
+	}
+	return CG_OK;
+}
+
 /* clock {party, within, from}, deadline {within, from, confidence, note}, retention {at_least},
  * thresholds {NAME: N, ...}. */
 static cg_code check_timing(struct vctx *x, json_t *node, const char *path, unsigned line)
@@ -1319,21 +1349,7 @@ static cg_code check_node(struct vctx *x, json_t *seen, json_t *node, const char
 		if ((result = check_text_value(x, item, pi, line_of(x, v, NULL, i), urn, label)) != CG_OK)
 			return result;
 	}
-	if ((v = json_object_get(node, "sanction")) && !json_is_null(v) && !json_is_string(v)) {
-		unsigned sl = line_of(x, node, "sanction", 0);
-		json_t *also;
-		path_key(p, path, "sanction");
-		if (!json_is_object(v))
-			return verr(x, sl, p, N_("expected the id of a penalty, or {id: ..., also: [...]}, got %s"),
-				    tr(x, type_name(v)));
-		if ((result = check_keys(x, v, sanction_keys)) != CG_OK ||
-		    (result = member(x, v, p, sl, "id", VT_STRING, true, &item)) != CG_OK)
-			return result;
-		if ((also = json_object_get(v, "also")) && !json_is_string(also) &&
-		    (result = string_list(x, v, p, sl, "also", NULL, false)) != CG_OK)
-			return result;
-	}
-	return CG_OK;
+	return check_sanction(x, node, path, line);
 }
 
 static cg_code check_fine(struct vctx *x, json_t *item, const char *path, unsigned line, const char *key)
@@ -1363,7 +1379,69 @@ static cg_code check_fine(struct vctx *x, json_t *item, const char *path, unsign
 	return CG_OK;
 }
 
-enum item_kind { ITEM_RULE, ITEM_PENALTY, ITEM_SCENARIO, ITEM_CRITERION, ITEM_REPORTING };
+enum item_kind { ITEM_RULE, ITEM_PENALTY, ITEM_SCENARIO, ITEM_CRITERION, ITEM_REPORTING, ITEM_CALENDAR, ITEM_RRULE };
+
+/* A calendar year: holidays as [first, last] date ranges, make-up working days as dates. */
+static cg_code check_calendar(struct vctx *x, json_t *item, const char *path, unsigned line)
+{
+	char p[PATH_LEN], pi[PATH_LEN], pj[PATH_LEN];
+	json_t *v, *list, *range, *d;
+	size_t i, j;
+	cg_code result;
+
+	if ((result = member(x, item, path, line, "year", VT_INT, true, &v)) != CG_OK ||
+	    (result = member(x, item, path, line, "holidays", VT_LIST, true, &list)) != CG_OK)
+		return result;
+	path_key(p, path, "holidays");
+	json_array_foreach(list, i, range) {
+		unsigned rl = line_of(x, list, NULL, i);
+		path_idx(pi, p, i);
+		if ((result = check_type(x, range, VT_LIST, pi, rl)) != CG_OK)
+			return result;
+		if (json_array_size(range) != 2)
+			return verr(x, rl, pi, N_("expected [first day, last day]"));
+		json_array_foreach(range, j, d) {
+			path_idx(pj, pi, j);
+			if ((result = check_type(x, d, VT_DATE, pj, rl)) != CG_OK)
+				return result;
+		}
+		if (strcmp(json_string_value(json_array_get(range, 0)), json_string_value(json_array_get(range, 1))) > 0)
+			return verr(x, rl, pi, N_("expected [first day, last day]"));
+	}
+	if ((result = member(x, item, path, line, "workdays", VT_LIST, false, &list)) != CG_OK)
+		return result;
+	path_key(p, path, "workdays");
+	json_array_foreach(list, i, d) {
+		path_idx(pi, p, i);
+		if ((result = check_type(x, d, VT_DATE, pi, line_of(x, list, NULL, i))) != CG_OK)
+			return result;
+	}
+	return CG_OK;
+}
+
+static cg_code check_rrule(struct vctx *x, json_t *item, const char *path, unsigned line)
+{
+	static const char *const registers[] = { "vendor", "agreement", "procurement", "person", NULL };
+	char p[PATH_LEN], pk[PATH_LEN];
+	const char *key;
+	json_t *v, *w;
+	cg_code result;
+
+	if ((result = one_of(x, item, path, line, "register", registers, true, &v)) != CG_OK ||
+	    (result = one_of(x, item, path, line, "rule", rrule_names, true, &v)) != CG_OK ||
+	    (result = string_list(x, item, path, line, "applies_to", perimeters, false)) != CG_OK ||
+	    (result = string_list(x, item, path, line, "categories", NULL, false)) != CG_OK ||
+	    (result = string_list(x, item, path, line, "fields", NULL, false)) != CG_OK ||
+	    (result = member(x, item, path, line, "thresholds", VT_MAP, false, &v)) != CG_OK)
+		return result;
+	path_key(p, path, "thresholds");
+	json_object_foreach(v, key, w) {
+		path_key(pk, p, key);
+		if ((result = check_type(x, w, VT_INT, pk, line_of(x, v, key, 0))) != CG_OK)
+			return result;
+	}
+	return check_sanction(x, item, path, line);
+}
 
 /* A duration of an incident clock: minutes, hours or days. */
 static cg_code check_clock(struct vctx *x, json_t *obj, const char *path, unsigned line, const char *key,
@@ -1502,7 +1580,7 @@ static cg_code check_item(struct vctx *x, enum item_kind k, json_t *seen, json_t
 			  const char *path, unsigned line)
 {
 	static const char *const *const keys[] = { rule_keys, penalty_keys, scenario_keys, criterion_keys,
-						   reporting_keys };
+						   reporting_keys, calendar_keys, rrule_keys };
 	const char *id;
 	json_t *v, *refines;
 	cg_code result;
@@ -1520,6 +1598,10 @@ static cg_code check_item(struct vctx *x, enum item_kind k, json_t *seen, json_t
 	if (k == ITEM_CRITERION && (result = check_criterion(x, item, path, line)) != CG_OK)
 		return result;
 	if (k == ITEM_REPORTING && (result = check_reporting(x, item, path, line)) != CG_OK)
+		return result;
+	if (k == ITEM_CALENDAR && (result = check_calendar(x, item, path, line)) != CG_OK)
+		return result;
+	if (k == ITEM_RRULE && (result = check_rrule(x, item, path, line)) != CG_OK)
 		return result;
 	if (k == ITEM_PENALTY) {
 		if ((result = check_fine(x, item, path, line, "entity")) != CG_OK ||
@@ -1643,7 +1725,9 @@ static cg_code check_library(const char *file, const struct parsed *pl, bool str
 	    (result = check_items(&x, objects, line, "penalties", ITEM_PENALTY)) != CG_OK ||
 	    (result = check_items(&x, objects, line, "ai_scenarios", ITEM_SCENARIO)) != CG_OK ||
 	    (result = check_items(&x, objects, line, "incident_criteria", ITEM_CRITERION)) != CG_OK ||
-	    (result = check_items(&x, objects, line, "incident_reporting", ITEM_REPORTING)) != CG_OK)
+	    (result = check_items(&x, objects, line, "incident_reporting", ITEM_REPORTING)) != CG_OK ||
+	    (result = check_items(&x, objects, line, "calendars", ITEM_CALENDAR)) != CG_OK ||
+	    (result = check_items(&x, objects, line, "register_rules", ITEM_RRULE)) != CG_OK)
 		goto out;
 	for (size_t i = 0; i < x.nunk && result == CG_OK; i++) {
 		if (x.unk[i].count == 1)
@@ -1762,7 +1846,7 @@ cg_code cg_catalog_parse(const char *name, const char *data, size_t len, bool st
 /* --- the loaded catalog --- */
 
 static const char *const kinds[] = { "requirement_nodes", "screening_rules", "penalties", "ai_scenarios",
-	"incident_criteria", "incident_reporting" };
+	"incident_criteria", "incident_reporting", "calendars", "register_rules" };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
 struct lib {

@@ -45,6 +45,11 @@ cg_code cg_obligation_restore(struct cg_store *st, const char *table, struct jso
 cg_code cg_incident_each_canonical(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
 cg_code cg_incident_restore(struct cg_store *st, struct json_t *doc, struct cg_error *err);
 
+/* The governance registers (lib/register.c): the audited states of one kind, and the table rows. */
+cg_code cg_records_each_canonical(struct cg_store *st, const char *kind, cg_canon_fn fn, void *ud, struct cg_error *err);
+cg_code cg_records_each_row(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
+cg_code cg_records_restore(struct cg_store *st, struct json_t *row, struct cg_error *err);
+
 /* The field-table entry of a system field ("ai.kind"), or NULL. */
 struct cg_field;
 const struct cg_field *cg_system_field_info(const char *name);

@@ -16,6 +16,7 @@
 #include "ciiguard/incident.h"
 #include "ciiguard/obligation.h"
 #include "ciiguard/operator.h"
+#include "ciiguard/register.h"
 #include "ciiguard/system.h"
 #include "entity.h"
 #include "banned.h"
@@ -971,6 +972,26 @@ cg_code cg_due(struct cg_store *st, const struct cg_catalog *c, int64_t within_m
 				"owed_by", json_string_value(json_object_get(fu, "party"))));
 		}
 	}
+	/* The registers: their deadlines, and the clocks others owe (review office). */
+	json_t *found = NULL, *f;
+	if ((r = cg_register_findings(st, c, lang, &found, err)) != CG_OK)
+		goto out;
+	json_array_foreach(json_object_get(found, "findings"), i, f) {
+		const char *due = json_string_value(json_object_get(f, "due"));
+		char at[40], ref[300];
+		if (!due)
+			continue;
+		snprintf(at, sizeof at, "%.10sT23:59:59+08:00", due);
+		snprintf(ref, sizeof ref, "%s:%s|%s", json_string_value(json_object_get(f, "register")),
+			 json_string_value(json_object_get(f, "id")), json_string_value(json_object_get(f, "rule")));
+		json_array_append_new(all, json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s,s:s,s:b,s:s,s:s?}", "source", "register",
+			"register", json_string_value(json_object_get(f, "register")), "id", json_string_value(json_object_get(f, "id")),
+			"rule", json_string_value(json_object_get(f, "rule")), "title", json_string_value(json_object_get(f, "text")),
+			"due_at", at, "kind", json_string_value(json_object_get(f, "kind")),
+			"overdue", json_is_true(json_object_get(f, "overdue")), "ref", ref,
+			"basis", json_string_value(json_object_get(f, "source"))));
+	}
+	json_decref(found);
 	/* Soonest first; keep what is overdue, "promptly" or due within the window. */
 	size_t n = json_array_size(all);
 	json_t **v = calloc(n + 1, sizeof *v);

@@ -549,7 +549,8 @@ static cg_code load_scopes(struct cg_store *st, const struct cg_catalog *c, stru
 		r = s->r;
 	if (r != CG_OK)
 		return r;
-	qsort(s->v, s->n, sizeof *s->v, scope_cmp);
+	if (s->n)
+		qsort(s->v, s->n, sizeof *s->v, scope_cmp);
 	for (size_t i = 0; i < s->n; i++) {
 		if ((r = cg_screen_json(c, s->v[i].tree, NULL, NULL, CG_LANG_EN, &res, err)) != CG_OK)
 			return r;

@@ -16,6 +16,7 @@
 #include "ciiguard/screen.h"
 #include "ciiguard/obligation.h"
 #include "ciiguard/incident.h"
+#include "ciiguard/register.h"
 
 /* The library version, "MAJOR.MINOR.PATCH". */
 const char *cg_version(void);

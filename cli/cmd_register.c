@@ -1,0 +1,327 @@
+/*
+ * The governance registers on the command line: `ciiguard vendor|agreement|procurement|person
+ * add|update|show|list|delete|import`, and `ciiguard registers`, what they say about the duties.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "cli.h"
+#include "banned.h"
+
+static const char help[] = N_(
+	"Usage: ciiguard KIND add [--input FILE|-] [--FIELD VALUE ...]\n"
+	"       ciiguard KIND update ID [--input FILE|-] [--FIELD VALUE ...]\n"
+	"       ciiguard KIND show ID\n"
+	"       ciiguard KIND list\n"
+	"       ciiguard KIND delete ID\n"
+	"       ciiguard KIND import FILE|- [--update]\n\n"
+	"The governance registers; KIND is one of:\n"
+	"  vendor       providers (Arts. 19-20): name, kind (foundation_model_provider, cloud,\n"
+	"               saas_ai_tool, systems_integrator, managed_service, outsourcing_team,\n"
+	"               other), supplies, systems, models, contact, and the trust review:\n"
+	"               review_date, review_supply_continuity (assured, at_risk, unknown),\n"
+	"               review_remote_access, review_sensitive_data, review_local_deployment,\n"
+	"               review_meets_cn_requirements, review_notes\n"
+	"  agreement    security and confidentiality agreements (Art. 20): vendor, title,\n"
+	"               signed_on, expires_on, technical_support, confidentiality,\n"
+	"               incident_reporting, remote_access_limits, notes\n"
+	"  procurement  procurements and the cybersecurity review (Art. 19): title, amount_cny,\n"
+	"               category, vendor, systems, affects_national_security, review_status\n"
+	"               (none, filed, not_required, preliminary, complex, special, cleared,\n"
+	"               refused), filed_on, review_started_on, in_use_since, notes\n"
+	"  person       people (Arts. 13-16, 43): name, role (principal, security_head,\n"
+	"               security_member, staff), key_positions, background_check_on,\n"
+	"               background_check_result and identity_change (personal: the audit\n"
+	"               trail keeps only their hash), identity_changed_on, training_hours\n"
+	"               (YEAR:HOURS,...), ban (none, administrative, criminal), ban_since\n"
+	"Lists are comma-separated as options; booleans yes/no. Dates are YYYY-MM-DD.\n"
+	"import reads a JSON array of records, all or nothing.\n"
+	"'ciiguard registers' lists what the records show: gaps and deadlines.\n");
+
+static const char registers_help[] = N_(
+	"Usage: ciiguard registers\n\n"
+	"What the governance registers show about the duties, by the rules of the catalog: a\n"
+	"provider serving CII without a current agreement, agreements to renew or lacking the duties\n"
+	"they must state, procurements that need a cybersecurity review (and those in use without\n"
+	"clearance, with the Art. 41 fine of 1-10 times the amount), the review office's clocks in\n"
+	"working days, key positions with fewer than two people, background checks missing or due\n"
+	"again, training hours short of the year's 30. Exit code 3 when a gap or deadline is overdue.\n");
+
+static json_t *option_value(const struct cg_rfield *f, const char *v)
+{
+	char *end;
+	switch (f->type) {
+	case CG_R_BOOL:
+		if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "是") == 0)
+			return json_true();
+		if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "0") == 0 || strcmp(v, "否") == 0)
+			return json_false();
+		return json_string(v);
+	case CG_R_AMOUNT: {
+		int64_t n;
+		if (cg_parse_number(v, &n) == 0)
+			return json_integer(n);
+		double d = strtod(v, &end);
+		return *v && !*end ? json_real(d) : json_string(v);
+	}
+	case CG_R_LIST:
+	case CG_R_SYSTEMS:
+	case CG_R_YEARS: {
+		json_t *out = f->type == CG_R_YEARS ? json_object() : json_array();
+		const char *p = v;
+		while (out && *p) {
+			const char *comma = strchr(p, ',');
+			size_t len = comma ? (size_t)(comma - p) : strlen(p);
+			if (len && f->type == CG_R_YEARS) {
+				char item[64], *colon;
+				snprintf(item, sizeof item, "%.*s", (int)(len < 63 ? len : 63), p);
+				colon = strchr(item, ':');
+				if (!colon) {
+					json_decref(out);
+					return json_string(v);
+				}
+				*colon = '\0';
+				int64_t n;
+				double d = strtod(colon + 1, &end);
+				json_object_set_new(out, item, cg_parse_number(colon + 1, &n) == 0 ? json_integer(n) :
+							       *end || !colon[1] ? json_string(colon + 1) : json_real(d));
+			} else if (len) {
+				json_array_append_new(out, json_stringn(p, len));
+			}
+			p += len + (comma != NULL);
+		}
+		return out;
+	}
+	default:
+		return json_string(v);
+	}
+}
+
+static int read_fields(struct cli *cli, const struct cg_rkind *k, int argc, char **argv, int start, json_t **out)
+{
+	json_t *fields = json_object();
+	int rc = EXIT_OK;
+
+	*out = NULL;
+	for (int i = start; fields && i < argc; i++) {
+		char name[64];
+		const char *value, *eq = strchr(argv[i], '=');
+		if (strncmp(argv[i], "--", 2) != 0 || strlen(argv[i]) < 3) {
+			json_decref(fields);
+			return cli_usage(cli, k->name, N_("unexpected argument '%s'"), argv[i]);
+		}
+		snprintf(name, sizeof name, "%.*s", (int)(eq ? (size_t)(eq - argv[i] - 2) : strlen(argv[i] + 2)), argv[i] + 2);
+		for (char *p = name; *p; p++)
+			if (*p == '-')
+				*p = '_';
+		if (!(value = cli_optval(cli, k->name, argc, argv, &i, &rc))) {
+			json_decref(fields);
+			return rc;
+		}
+		if (strcmp(name, "input") == 0) {
+			size_t len;
+			json_error_t jerr;
+			char *data = cli_read_input(cli, value, &len);
+			json_t *in = data ? json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+			const char *key;
+			json_t *v;
+			free(data);
+			if (!json_is_object(in)) {
+				json_decref(in);
+				json_decref(fields);
+				if (!cli->err.code)
+					cg_error_set(&cli->err, CG_E_INVALID, "input", N_("--input: expected a JSON object (line %d: %s)"),
+						     jerr.line, jerr.text);
+				return cli_fail(cli);
+			}
+			json_object_foreach(in, key, v)
+				if (!json_object_get(fields, key))
+					json_object_set(fields, key, v);
+			json_decref(in);
+			continue;
+		}
+		const struct cg_rfield *f = NULL;
+		for (const struct cg_rfield *g = k->fields; g->name; g++)
+			if (strcmp(g->name, name) == 0)
+				f = g;
+		if (!f && strcmp(name, "id") != 0) {
+			json_decref(fields);
+			return cli_usage(cli, k->name, N_("unknown option '--%s'"), name);
+		}
+		json_object_set_new(fields, name, f ? (*value ? option_value(f, value) : json_null()) : json_string(value));
+	}
+	if (!fields) {
+		cg_error_set(&cli->err, CG_E_NOMEM, NULL, N_("out of memory"));
+		return cli_fail(cli);
+	}
+	*out = fields;
+	return EXIT_OK;
+}
+
+static void print_doc(const struct cg_rkind *k, json_t *doc)
+{
+	const char *key;
+	json_t *v;
+	printf("%-32s %s\n", "id", json_string_value(json_object_get(doc, "id")));
+	for (const struct cg_rfield *f = k->fields; f->name; f++) {
+		v = json_object_get(doc, f->name);
+		if (!v)
+			continue;
+		char *text = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		printf("%-32s %s\n", f->name, text ? text : json_string_value(v));
+		free(text);
+	}
+	json_object_foreach(doc, key, v)
+		if (strcmp(key, "created_at") == 0 || strcmp(key, "updated_at") == 0)
+			printf("%-32s %s\n", key, json_string_value(v));
+}
+
+int cmd_register(struct cli *cli, int argc, char **argv)
+{
+	const struct cg_rkind *k = cg_rkind_find(argv[0]);
+	struct cg_store *st = NULL;
+	struct cg_catalog *cat = NULL;
+	json_t *fields = NULL, *doc = NULL;
+	const char *sub, *id = NULL, *path = NULL;
+	bool update = false;
+	int rc = EXIT_OK;
+
+	if (!k || cli_help_wanted(cli, help, argc, argv, &rc))
+		return k ? rc : EXIT_USAGE;
+	sub = argv[1];
+	static const char *const subs[] = { "add", "update", "show", "list", "delete", "import", NULL };
+	bool known = false;
+	for (int i = 0; subs[i]; i++)
+		known |= strcmp(subs[i], sub) == 0;
+	if (!known)
+		return cli_usage(cli, k->name, N_("unknown subcommand '%s'"), sub);
+	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0) {
+		if (argc < 3 || (strncmp(argv[2], "--", 2) == 0 && strcmp(sub, "import") != 0))
+			return cli_usage(cli, k->name, N_("%s needs %s"), sub, strcmp(sub, "import") == 0 ? "FILE" : "ID");
+		id = argv[2];
+	}
+	if (strcmp(sub, "add") == 0 || strcmp(sub, "update") == 0) {
+		if ((rc = read_fields(cli, k, argc, argv, strcmp(sub, "add") == 0 ? 2 : 3, &fields)) != EXIT_OK)
+			return rc;
+	} else if (strcmp(sub, "import") == 0) {
+		path = id;
+		for (int i = 3; i < argc; i++) {
+			if (strcmp(argv[i], "--update") == 0)
+				update = true;
+			else
+				return cli_usage(cli, k->name, N_("unexpected argument '%s'"), argv[i]);
+		}
+	} else if (argc > (id ? 3 : 2)) {
+		return cli_usage(cli, k->name, N_("unexpected argument '%s'"), argv[id ? 3 : 2]);
+	}
+	if (!(st = cli_open(cli, false)) || cg_catalog_open(st, &cat, &cli->err) != CG_OK) {
+		rc = cli_fail(cli);
+		goto out;
+	}
+	if (strcmp(sub, "add") == 0 || strcmp(sub, "update") == 0 || strcmp(sub, "show") == 0) {
+		cg_code r = strcmp(sub, "add") == 0 ? cg_record_add(st, cli->actor, cat, k, fields, &doc, &cli->err) :
+			    strcmp(sub, "update") == 0 ? cg_record_update(st, cli->actor, cat, k, id, fields, &doc, &cli->err) :
+			    cg_record_get(st, k, id, &doc, &cli->err);
+		if (r != CG_OK)
+			rc = cli_fail(cli);
+		else if (cli->json)
+			rc = cli_print_tree(cli, doc);
+		else
+			print_doc(k, doc);
+	} else if (strcmp(sub, "list") == 0) {
+		json_t *list = NULL, *e;
+		size_t i;
+		if (cg_record_list(st, k, &list, &cli->err) != CG_OK) {
+			rc = cli_fail(cli);
+		} else if (cli->json) {
+			rc = cli_print_tree(cli, list);
+		} else {
+			json_array_foreach(list, i, e) {
+				const char *name = json_string_value(json_object_get(e, "name"));
+				if (!name)
+					name = json_string_value(json_object_get(e, "title"));
+				if (!name)
+					name = json_string_value(json_object_get(e, "vendor"));
+				printf("%-20s  %s\n", json_string_value(json_object_get(e, "id")), name ? name : "");
+			}
+			printf(T(cli, "%zu records\n"), json_array_size(list));
+		}
+		json_decref(list);
+	} else if (strcmp(sub, "delete") == 0) {
+		if (cg_record_delete(st, cli->actor, k, id, &cli->err) != CG_OK)
+			rc = cli_fail(cli);
+		else if (!cli->json)
+			printf(T(cli, "Deleted %s '%s'.\n"), k->name, id);
+		else
+			printf("{\n  \"deleted\": true\n}\n");
+	} else {
+		size_t len, created, updated;
+		json_error_t jerr;
+		char *data = cli_read_input(cli, path, &len);
+		json_t *arr = data ? json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+		free(data);
+		if (!data) {
+			rc = cli_fail(cli);
+		} else if (!arr) {
+			cg_error_set(&cli->err, CG_E_INVALID, NULL, N_("not valid JSON (line %d, column %d): %s"), jerr.line,
+				     jerr.column, jerr.text);
+			rc = cli_fail(cli);
+		} else if (cg_record_import(st, cli->actor, cat, k, arr, update, &created, &updated, &cli->err) != CG_OK) {
+			rc = cli_fail(cli);
+		} else if (cli->json) {
+			printf("{\n  \"created\": %zu,\n  \"updated\": %zu\n}\n", created, updated);
+		} else {
+			printf(T(cli, "Imported %zu records: %zu created, %zu updated.\n"), created + updated, created, updated);
+		}
+		json_decref(arr);
+	}
+out:
+	json_decref(doc);
+	json_decref(fields);
+	cg_catalog_free(cat);
+	cg_store_free(st);
+	return rc;
+}
+
+int cmd_registers(struct cli *cli, int argc, char **argv)
+{
+	struct cg_store *st = NULL;
+	struct cg_catalog *cat = NULL;
+	json_t *res = NULL, *f;
+	size_t i;
+	bool overdue = false;
+	int rc = EXIT_OK;
+
+	for (int k = 1; k < argc; k++) {
+		if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
+			fputs(T(cli, registers_help), stdout);
+			return EXIT_OK;
+		}
+		return cli_usage(cli, "registers", N_("unexpected argument '%s'"), argv[k]);
+	}
+	if (!(st = cli_open(cli, false)) || cg_catalog_open(st, &cat, &cli->err) != CG_OK ||
+	    cg_register_findings(st, cat, cli->lang, &res, &cli->err) != CG_OK) {
+		rc = cli_fail(cli);
+	} else {
+		json_array_foreach(json_object_get(res, "findings"), i, f)
+			overdue |= json_is_true(json_object_get(f, "overdue"));
+		if (cli->json) {
+			rc = cli_print_tree(cli, res);
+		} else {
+			json_array_foreach(json_object_get(res, "findings"), i, f) {
+				const char *due = json_string_value(json_object_get(f, "due"));
+				const char *detail = json_string_value(json_object_get(f, "detail"));
+				printf("%s%s %s [%s] %s%s%s%s%s\n", json_is_true(json_object_get(f, "overdue")) ? T(cli, "OVERDUE ") : "",
+				       json_string_value(json_object_get(f, "register")), json_string_value(json_object_get(f, "id")),
+				       json_string_value(json_object_get(f, "source")), json_string_value(json_object_get(f, "text")),
+				       due ? " - " : "", due ? due : "", detail ? " - " : "", detail ? detail : "");
+			}
+			printf(T(cli, "%zu findings.\n"), json_array_size(json_object_get(res, "findings")));
+		}
+	}
+	json_decref(res);
+	cg_catalog_free(cat);
+	cg_store_free(st);
+	return rc == EXIT_OK && overdue ? EXIT_OVERDUE : rc;
+}

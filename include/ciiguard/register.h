@@ -1,0 +1,88 @@
+/*
+ * The governance registers (Order 745 Arts. 13-21, 31): third parties and their agreements,
+ * procurements and their cybersecurity review, people in key positions. Each register is a kind
+ * of record described by a field table; records are JSON documents, validated field by field,
+ * audited (entity = the kind; personal fields enter the trail as hashes), exported and imported.
+ * What the records mean for the operator's duties (gaps and deadlines) is computed by
+ * cg_register_findings from the records and the catalog.
+ */
+#ifndef CIIGUARD_REGISTER_H
+#define CIIGUARD_REGISTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+#include "ciiguard/catalog.h"
+#include "ciiguard/error.h"
+#include "ciiguard/store.h"
+
+enum cg_rtype {
+	CG_R_TEXT,    /* one line, at most 200 bytes */
+	CG_R_LONG,    /* text, at most 20,000 bytes */
+	CG_R_ENUM,    /* one of values */
+	CG_R_DATE,    /* YYYY-MM-DD */
+	CG_R_BOOL,
+	CG_R_AMOUNT,  /* number >= 0 (RMB) */
+	CG_R_LIST,    /* list of one-line texts */
+	CG_R_SYSTEMS, /* list of stored system ids */
+	CG_R_REF,     /* the id of a record of kind `ref` */
+	CG_R_YEARS,   /* {"YYYY": number >= 0}: e.g. training hours per year */
+};
+
+#define CG_RF_REQUIRED 1u
+#define CG_RF_PERSONAL 2u /* enters the audit trail as its SHA-256, never as its value */
+
+struct cg_rfield {
+	const char *name;
+	enum cg_rtype type;
+	const char *const *values; /* CG_R_ENUM */
+	unsigned flags;
+	const char *ref;           /* CG_R_REF: the kind referred to */
+};
+
+struct cg_rkind {
+	const char *name;   /* "vendor": the command, the audit entity and the export key */
+	const char *prefix; /* of generated ids: "VEN" */
+	const struct cg_rfield *fields; /* zero-terminated */
+	/* Rules across fields and records, after the fields are checked (may be NULL). */
+	cg_code (*check)(struct cg_store *st, const struct cg_catalog *c, json_t *doc, struct cg_error *err);
+};
+
+/* The kinds, zero-terminated; and one by name (NULL when unknown). */
+extern const struct cg_rkind cg_rkinds[];
+const struct cg_rkind *cg_rkind_find(const char *name);
+
+/*
+ * Adds a record from a JSON object of fields ("id" optional: PREFIX-NNNN). Every field is
+ * checked before anything is written; errors name the field. *out gets the stored document.
+ */
+cg_code cg_record_add(struct cg_store *st, const char *actor, const struct cg_catalog *c, const struct cg_rkind *k,
+		      json_t *fields, json_t **out, struct cg_error *err) CG_MUST_CHECK;
+/* Changes the given fields of record `id` (null clears an optional field). */
+cg_code cg_record_update(struct cg_store *st, const char *actor, const struct cg_catalog *c, const struct cg_rkind *k,
+			 const char *id, json_t *fields, json_t **out, struct cg_error *err) CG_MUST_CHECK;
+/* Deletes a record; refused while another record refers to it. */
+cg_code cg_record_delete(struct cg_store *st, const char *actor, const struct cg_rkind *k, const char *id,
+			 struct cg_error *err) CG_MUST_CHECK;
+cg_code cg_record_get(struct cg_store *st, const struct cg_rkind *k, const char *id, json_t **out,
+		      struct cg_error *err) CG_MUST_CHECK;
+/* The records of a kind in id order. */
+cg_code cg_record_list(struct cg_store *st, const struct cg_rkind *k, json_t **out, struct cg_error *err) CG_MUST_CHECK;
+/* Adds (or with `update`, replaces) every record of a JSON array, all or nothing. */
+cg_code cg_record_import(struct cg_store *st, const char *actor, const struct cg_catalog *c, const struct cg_rkind *k,
+			 json_t *array, bool update, size_t *created, size_t *updated, struct cg_error *err) CG_MUST_CHECK;
+
+/*
+ * What the records say about the duties: {"today", "findings": [{"register", "id", "kind": "gap"
+ * | "deadline", "rule", "source", "text", "due" (YYYY-MM-DD or null), "overdue", "sanction",
+ * "exposure": {min_cny, max_cny} or {min_times_amount, max_times_amount, amount_cny}}]}, texts
+ * in `lang`. Rules and figures come from the catalog (catalog/registers.yaml).
+ */
+cg_code cg_register_findings(struct cg_store *st, const struct cg_catalog *c, enum cg_lang lang, json_t **out,
+			     struct cg_error *err) CG_MUST_CHECK;
+
+/* `date` plus `n` working days on the catalog's calendar; *provisional when a year crossed
+ * has no calendar (weekends only are counted there). False on a bad date. */
+bool cg_workdays_add(const struct cg_catalog *c, const char *date, int n, char out[11], bool *provisional);
+
+#endif

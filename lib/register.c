@@ -1,0 +1,725 @@
+/*
+ * The governance registers (include/ciiguard/register.h): field tables, validation, storage as
+ * JSON documents in one table (migration 0006), audit with personal fields hashed, import.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "ciiguard/audit.h"
+#include "ciiguard/clock.h"
+#include "ciiguard/i18n.h"
+#include "ciiguard/register.h"
+#include "ciiguard/system.h"
+#include "entity.h"
+#include "banned.h"
+
+#define TEXT_MAX 200
+#define LONG_MAX_BYTES 20000
+#define LIST_MAX 200
+
+static cg_code nomem(struct cg_error *err)
+{
+	return cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
+}
+
+/* --- the kinds --- */
+
+static const char *const vendor_kinds[] = { "foundation_model_provider", "cloud", "saas_ai_tool",
+	"systems_integrator", "managed_service", "outsourcing_team", "other", NULL };
+static const char *const continuity[] = { "assured", "at_risk", "unknown", NULL };
+static const char *const categories[] = { "core_network_equipment", "telecom_product", "high_performance_computing",
+	"mass_storage", "large_database_or_software", "security_equipment", "cloud_service", "ai_model_service",
+	"other", NULL };
+static const char *const review_status[] = { "none", "filed", "not_required", "preliminary", "complex",
+	"special", "cleared", "refused", NULL };
+static const char *const person_roles[] = { "principal", "security_head", "security_member", "staff", NULL };
+static const char *const bans[] = { "none", "administrative", "criminal", NULL };
+
+static cg_code check_person(struct cg_store *st, const struct cg_catalog *c, json_t *doc, struct cg_error *err);
+
+static const struct cg_rfield vendor_fields[] = {
+	{ "name", CG_R_TEXT, NULL, CG_RF_REQUIRED, NULL },
+	{ "kind", CG_R_ENUM, vendor_kinds, CG_RF_REQUIRED, NULL },
+	{ "supplies", CG_R_LONG, NULL, 0, NULL },
+	{ "systems", CG_R_SYSTEMS, NULL, 0, NULL },
+	{ "models", CG_R_LIST, NULL, 0, NULL },
+	{ "contact", CG_R_TEXT, NULL, 0, NULL },
+	{ "review_date", CG_R_DATE, NULL, 0, NULL },
+	{ "review_supply_continuity", CG_R_ENUM, continuity, 0, NULL },
+	{ "review_remote_access", CG_R_BOOL, NULL, 0, NULL },
+	{ "review_sensitive_data", CG_R_BOOL, NULL, 0, NULL },
+	{ "review_local_deployment", CG_R_BOOL, NULL, 0, NULL },
+	{ "review_meets_cn_requirements", CG_R_BOOL, NULL, 0, NULL },
+	{ "review_notes", CG_R_LONG, NULL, 0, NULL },
+	{ NULL, CG_R_TEXT, NULL, 0, NULL },
+};
+
+static const struct cg_rfield agreement_fields[] = {
+	{ "vendor", CG_R_REF, NULL, CG_RF_REQUIRED, "vendor" },
+	{ "title", CG_R_TEXT, NULL, 0, NULL },
+	{ "signed_on", CG_R_DATE, NULL, CG_RF_REQUIRED, NULL },
+	{ "expires_on", CG_R_DATE, NULL, 0, NULL },
+	{ "technical_support", CG_R_BOOL, NULL, 0, NULL },
+	{ "confidentiality", CG_R_BOOL, NULL, 0, NULL },
+	{ "incident_reporting", CG_R_BOOL, NULL, 0, NULL },
+	{ "remote_access_limits", CG_R_BOOL, NULL, 0, NULL },
+	{ "notes", CG_R_LONG, NULL, 0, NULL },
+	{ NULL, CG_R_TEXT, NULL, 0, NULL },
+};
+
+static const struct cg_rfield procurement_fields[] = {
+	{ "title", CG_R_TEXT, NULL, CG_RF_REQUIRED, NULL },
+	{ "amount_cny", CG_R_AMOUNT, NULL, CG_RF_REQUIRED, NULL },
+	{ "category", CG_R_ENUM, categories, CG_RF_REQUIRED, NULL },
+	{ "vendor", CG_R_REF, NULL, 0, "vendor" },
+	{ "systems", CG_R_SYSTEMS, NULL, 0, NULL },
+	{ "affects_national_security", CG_R_BOOL, NULL, 0, NULL },
+	{ "review_status", CG_R_ENUM, review_status, 0, NULL },
+	{ "filed_on", CG_R_DATE, NULL, 0, NULL },
+	{ "review_started_on", CG_R_DATE, NULL, 0, NULL },
+	{ "in_use_since", CG_R_DATE, NULL, 0, NULL },
+	{ "notes", CG_R_LONG, NULL, 0, NULL },
+	{ NULL, CG_R_TEXT, NULL, 0, NULL },
+};
+
+static const struct cg_rfield person_fields[] = {
+	{ "name", CG_R_TEXT, NULL, CG_RF_REQUIRED, NULL },
+	{ "role", CG_R_ENUM, person_roles, CG_RF_REQUIRED, NULL },
+	{ "key_positions", CG_R_LIST, NULL, 0, NULL },
+	{ "background_check_on", CG_R_DATE, NULL, 0, NULL },
+	{ "background_check_result", CG_R_LONG, NULL, CG_RF_PERSONAL, NULL },
+	{ "identity_changed_on", CG_R_DATE, NULL, 0, NULL },
+	{ "identity_change", CG_R_LONG, NULL, CG_RF_PERSONAL, NULL },
+	{ "training_hours", CG_R_YEARS, NULL, 0, NULL },
+	{ "ban", CG_R_ENUM, bans, 0, NULL },
+	{ "ban_since", CG_R_DATE, NULL, 0, NULL },
+	{ NULL, CG_R_TEXT, NULL, 0, NULL },
+};
+
+const struct cg_rkind cg_rkinds[] = {
+	{ "vendor", "VEN", vendor_fields, NULL },
+	{ "agreement", "AGR", agreement_fields, NULL },
+	{ "procurement", "PRO", procurement_fields, NULL },
+	{ "person", "PER", person_fields, check_person },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const struct cg_rkind *cg_rkind_find(const char *name)
+{
+	for (const struct cg_rkind *k = cg_rkinds; name && k->name; k++)
+		if (strcmp(k->name, name) == 0)
+			return k;
+	return NULL;
+}
+
+static const struct cg_rfield *field_find(const struct cg_rkind *k, const char *name)
+{
+	for (const struct cg_rfield *f = k->fields; f->name; f++)
+		if (strcmp(f->name, name) == 0)
+			return f;
+	return NULL;
+}
+
+/* --- checking fields --- */
+
+static bool clean_text(const char *s, bool multiline)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 && *p != '\t' && !(multiline && (*p == '\n' || *p == '\r')))
+			return false;
+	return true;
+}
+
+static cg_code record_exists(struct cg_store *st, const char *kind, const char *id, bool *found, struct cg_error *err)
+{
+	struct cg_stmt *q;
+	enum cg_step s;
+	cg_code r = cg_store_prepare(st, "SELECT 1 FROM records WHERE kind = ? AND id = ?", &q, err);
+
+	*found = false;
+	if (r != CG_OK)
+		return r;
+	if (cg_stmt_bind_text(q, 1, kind) || cg_stmt_bind_text(q, 2, id)) {
+		cg_stmt_done(q);
+		return cg_error_set(err, CG_E_STORE, NULL, N_("could not bind a query parameter"));
+	}
+	s = cg_stmt_step(q, err);
+	*found = s == CG_STEP_ROW;
+	cg_stmt_done(q);
+	return s == CG_STEP_ERROR ? (err && err->code ? err->code : CG_E_STORE) : CG_OK;
+}
+
+static cg_code bad(struct cg_error *err, const char *field, const char *what)
+{
+	return cg_error_set(err, CG_E_INVALID, field, N_("%s: expected %s"), field, cg_tr(err ? err->lang : CG_LANG_EN, what));
+}
+
+static cg_code check_value(struct cg_store *st, const struct cg_rfield *f, json_t *v, struct cg_error *err)
+{
+	size_t i;
+	json_t *e;
+	const char *key;
+	bool found;
+	cg_code r;
+
+	switch (f->type) {
+	case CG_R_TEXT:
+	case CG_R_LONG:
+		if (!json_is_string(v) || !clean_text(json_string_value(v), f->type == CG_R_LONG))
+			return bad(err, f->name, f->type == CG_R_TEXT ? N_("text on one line") : N_("text"));
+		if (json_string_length(v) > (f->type == CG_R_TEXT ? TEXT_MAX : LONG_MAX_BYTES))
+			return cg_error_set(err, CG_E_INVALID, f->name, N_("%s: longer than %d bytes"), f->name,
+					    f->type == CG_R_TEXT ? TEXT_MAX : LONG_MAX_BYTES);
+		if ((f->flags & CG_RF_REQUIRED) && json_string_length(v) == 0)
+			return cg_error_set(err, CG_E_INVALID, f->name, N_("%s: is required"), f->name);
+		return CG_OK;
+	case CG_R_ENUM: {
+		char list[512] = "";
+		size_t used = 0;
+		for (i = 0; f->values[i]; i++) {
+			if (json_is_string(v) && strcmp(f->values[i], json_string_value(v)) == 0)
+				return CG_OK;
+			int w = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", f->values[i]);
+			if (w > 0 && (size_t)w < sizeof list - used)
+				used += (size_t)w;
+		}
+		return cg_error_set(err, CG_E_INVALID, f->name, N_("%s: expected one of %s"), f->name, list);
+	}
+	case CG_R_DATE:
+		return json_is_string(v) && cg_date_valid(json_string_value(v)) ? CG_OK :
+		       bad(err, f->name, N_("a date YYYY-MM-DD"));
+	case CG_R_BOOL:
+		return json_is_boolean(v) ? CG_OK : bad(err, f->name, N_("true or false"));
+	case CG_R_AMOUNT:
+		return json_is_number(v) && json_number_value(v) >= 0 && json_number_value(v) < 9e15 ? CG_OK :
+		       bad(err, f->name, N_("an amount, 0 or more"));
+	case CG_R_LIST:
+	case CG_R_SYSTEMS:
+		if (!json_is_array(v) || json_array_size(v) > LIST_MAX)
+			return cg_error_set(err, CG_E_INVALID, f->name, N_("%s: expected a list of at most %d items"), f->name, LIST_MAX);
+		json_array_foreach(v, i, e) {
+			if (!json_is_string(e) || json_string_length(e) == 0 || json_string_length(e) > TEXT_MAX ||
+			    !clean_text(json_string_value(e), false))
+				return cg_error_set(err, CG_E_INVALID, f->name, N_("%s: expected a list of at most %d items"), f->name, LIST_MAX);
+			for (size_t k = 0; k < i; k++)
+				if (json_equal(json_array_get(v, k), e))
+					return cg_error_set(err, CG_E_INVALID, f->name, N_("%s: '%s' is listed twice"), f->name,
+							    json_string_value(e));
+			if (f->type == CG_R_SYSTEMS) {
+				struct cg_system s;
+				cg_system_init(&s);
+				r = cg_system_get(st, json_string_value(e), &s, err);
+				cg_system_release(&s);
+				if (r == CG_E_NOTFOUND)
+					return cg_error_set(err, CG_E_INVALID, f->name, N_("%s: system '%s' does not exist"), f->name,
+							    json_string_value(e));
+				if (r != CG_OK)
+					return r;
+			}
+		}
+		return CG_OK;
+	case CG_R_REF:
+		if (!json_is_string(v))
+			return bad(err, f->name, N_("the id of a record"));
+		if ((r = record_exists(st, f->ref, json_string_value(v), &found, err)) != CG_OK)
+			return r;
+		return found ? CG_OK : cg_error_set(err, CG_E_INVALID, f->name, N_("%s: %s '%s' does not exist"), f->name,
+						   f->ref, json_string_value(v));
+	case CG_R_YEARS:
+		if (!json_is_object(v))
+			return bad(err, f->name, N_("an object of years and numbers, e.g. {\"2026\": 32}"));
+		json_object_foreach(v, key, e) {
+			int64_t y;
+			if (strlen(key) != 4 || cg_parse_number(key, &y) != 0 || y < 1990 || y > 2200 || !json_is_number(e) ||
+			    json_number_value(e) < 0 || json_number_value(e) > 10000)
+				return bad(err, f->name, N_("an object of years and numbers, e.g. {\"2026\": 32}"));
+		}
+		return CG_OK;
+	}
+	return CG_E_INTERNAL;
+}
+
+/* Applies `fields` to doc: all checked first. */
+static cg_code apply(struct cg_store *st, const struct cg_catalog *c, const struct cg_rkind *k, json_t *doc, json_t *fields,
+		     struct cg_error *err)
+{
+	const char *key;
+	json_t *v;
+	cg_code r;
+
+	if (!json_is_object(fields))
+		return cg_error_set(err, CG_E_INVALID, NULL, N_("expected a JSON object of fields"));
+	json_object_foreach(fields, key, v) {
+		const struct cg_rfield *f = field_find(k, key);
+		if (!f)
+			return cg_error_set(err, CG_E_INVALID, key, N_("%s: unknown field of a %s"), key, k->name);
+		if (json_is_null(v)) {
+			if (f->flags & CG_RF_REQUIRED)
+				return cg_error_set(err, CG_E_INVALID, key, N_("%s: is required"), key);
+			continue;
+		}
+		if ((r = check_value(st, f, v, err)) != CG_OK)
+			return r;
+	}
+	json_object_foreach(fields, key, v) {
+		if (json_is_null(v))
+			json_object_del(doc, key);
+		else
+			json_object_set(doc, key, v);
+	}
+	for (const struct cg_rfield *f = k->fields; f->name; f++)
+		if ((f->flags & CG_RF_REQUIRED) && !json_object_get(doc, f->name))
+			return cg_error_set(err, CG_E_INVALID, f->name, N_("%s: is required"), f->name);
+	return k->check ? k->check(st, c, doc, err) : CG_OK;
+}
+
+/* --- storage --- */
+
+/* The audited state: personal fields as "sha256:HEX" of their value. */
+static char *audited_state(const struct cg_rkind *k, json_t *doc)
+{
+	json_t *copy = json_deep_copy(doc);
+	char *out;
+
+	if (!copy)
+		return NULL;
+	for (const struct cg_rfield *f = k->fields; f->name; f++) {
+		json_t *v = json_object_get(copy, f->name);
+		if ((f->flags & CG_RF_PERSONAL) && json_is_string(v)) {
+			char hex[CG_HASH_HEX], tag[CG_HASH_HEX + 8];
+			cg_sha256_hex(json_string_value(v), json_string_length(v), hex);
+			snprintf(tag, sizeof tag, "sha256:%s", hex);
+			json_object_set_new(copy, f->name, json_string(tag));
+		}
+	}
+	out = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(copy);
+	return out;
+}
+
+static cg_code bind_fail(struct cg_stmt *q, struct cg_error *err)
+{
+	cg_stmt_done(q);
+	return cg_error_set(err, CG_E_STORE, NULL, N_("could not bind a query parameter"));
+}
+
+static cg_code write_doc(struct cg_store *st, const char *actor, const struct cg_rkind *k, json_t *doc,
+			 const char *action, struct cg_error *err)
+{
+	const char *id = json_string_value(json_object_get(doc, "id"));
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS), *state = audited_state(k, doc);
+	struct cg_stmt *q = NULL;
+	cg_code r = text && state ? CG_OK : nomem(err);
+
+	if (r == CG_OK)
+		r = cg_store_prepare(st, strcmp(action, "create") == 0 ?
+				     "INSERT INTO records (doc, created_at, updated_at, kind, id) VALUES (?, ?, ?, ?, ?)" :
+				     "UPDATE records SET doc = ?, created_at = ?, updated_at = ? WHERE kind = ? AND id = ?", &q, err);
+	if (r == CG_OK) {
+		if (cg_stmt_bind_text(q, 1, text) ||
+		    cg_stmt_bind_text(q, 2, json_string_value(json_object_get(doc, "created_at"))) ||
+		    cg_stmt_bind_text(q, 3, json_string_value(json_object_get(doc, "updated_at"))) ||
+		    cg_stmt_bind_text(q, 4, k->name) || cg_stmt_bind_text(q, 5, id))
+			r = bind_fail(q, err);
+		else
+			r = cg_stmt_run(q, err);
+	}
+	if (r == CG_OK)
+		r = cg_audit_append(st, actor, action, k->name, id, state, strlen(state), err);
+	free(text);
+	free(state);
+	return r;
+}
+
+static json_t *row_doc(struct cg_stmt *q)
+{
+	json_t *doc = json_loads(cg_stmt_text(q, 0) ? cg_stmt_text(q, 0) : "", 0, NULL);
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		doc = json_pack("{s:s}", "corrupt", "doc");
+	}
+	if (doc) {
+		json_object_set_new(doc, "id", json_string(cg_stmt_text(q, 1) ? cg_stmt_text(q, 1) : ""));
+		json_object_set_new(doc, "created_at", json_string(cg_stmt_text(q, 2) ? cg_stmt_text(q, 2) : ""));
+		json_object_set_new(doc, "updated_at", json_string(cg_stmt_text(q, 3) ? cg_stmt_text(q, 3) : ""));
+	}
+	return doc;
+}
+
+cg_code cg_record_get(struct cg_store *st, const struct cg_rkind *k, const char *id, json_t **out, struct cg_error *err)
+{
+	struct cg_stmt *q;
+	enum cg_step s;
+	cg_code r = cg_store_prepare(st, "SELECT doc, id, created_at, updated_at FROM records WHERE kind = ? AND id = ?", &q, err);
+
+	*out = NULL;
+	if (r != CG_OK)
+		return r;
+	if (cg_stmt_bind_text(q, 1, k->name) || cg_stmt_bind_text(q, 2, id))
+		return bind_fail(q, err);
+	if ((s = cg_stmt_step(q, err)) == CG_STEP_ROW && !(*out = row_doc(q)))
+		r = nomem(err);
+	cg_stmt_done(q);
+	if (s == CG_STEP_ERROR)
+		return err && err->code ? err->code : CG_E_STORE;
+	if (s == CG_STEP_DONE)
+		return cg_error_set(err, CG_E_NOTFOUND, "id", N_("%s '%s' does not exist"), k->name, id);
+	return r;
+}
+
+cg_code cg_record_list(struct cg_store *st, const struct cg_rkind *k, json_t **out, struct cg_error *err)
+{
+	struct cg_stmt *q;
+	enum cg_step s;
+	cg_code r = cg_store_prepare(st, "SELECT doc, id, created_at, updated_at FROM records WHERE kind = ? ORDER BY id", &q, err);
+
+	if (!(*out = json_array()))
+		return nomem(err);
+	if (r != CG_OK)
+		return r;
+	if (cg_stmt_bind_text(q, 1, k->name))
+		return bind_fail(q, err);
+	while ((s = cg_stmt_step(q, err)) == CG_STEP_ROW) {
+		json_t *doc = row_doc(q);
+		if (!doc || json_array_append_new(*out, doc) != 0) {
+			cg_stmt_done(q);
+			return nomem(err);
+		}
+	}
+	cg_stmt_done(q);
+	return s == CG_STEP_ERROR ? (err && err->code ? err->code : CG_E_STORE) : CG_OK;
+}
+
+static bool id_ok(const char *id)
+{
+	size_t n = strlen(id);
+	if (n == 0 || n > 64)
+		return false;
+	for (const char *p = id; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '-' || *p == '_' || *p == '.'))
+			return false;
+	return true;
+}
+
+static cg_code new_id(struct cg_store *st, const struct cg_rkind *k, char out[80], struct cg_error *err)
+{
+	for (int n = 1; n < 1000000; n++) {
+		bool found;
+		cg_code r;
+		snprintf(out, 80, "%s-%04d", k->prefix, n);
+		if ((r = record_exists(st, k->name, out, &found, err)) != CG_OK)
+			return r;
+		if (!found)
+			return CG_OK;
+	}
+	return cg_error_set(err, CG_E_CONFLICT, "id", N_("id: no free id left; give one"));
+}
+
+static cg_code add_one(struct cg_store *st, const char *actor, const struct cg_catalog *c, const struct cg_rkind *k,
+		       json_t *fields, bool update,
+		       bool *was_update, json_t **out, struct cg_error *err)
+{
+	char now[CG_TIME_MAX], id[80];
+	json_t *given = json_object_get(fields, "id"), *rest = json_deep_copy(fields), *doc = NULL;
+	bool found = false;
+	cg_code r = rest ? cg_now(now, err) : nomem(err);
+
+	*was_update = false;
+	if (r == CG_OK && given && (!json_is_string(given) || !id_ok(json_string_value(given))))
+		r = cg_error_set(err, CG_E_INVALID, "id", N_("id: expected 1-64 letters, digits, '-', '_' or '.'"));
+	if (r == CG_OK) {
+		json_object_del(rest, "id");
+		json_object_del(rest, "created_at");
+		json_object_del(rest, "updated_at");
+		if (given) {
+			snprintf(id, sizeof id, "%s", json_string_value(given));
+			r = record_exists(st, k->name, id, &found, err);
+			if (r == CG_OK && found && !update)
+				r = cg_error_set(err, CG_E_EXISTS, "id", N_("id: %s '%s' already exists"), k->name, id);
+		} else {
+			r = new_id(st, k, id, err);
+		}
+	}
+	if (r == CG_OK && found)
+		r = cg_record_get(st, k, id, &doc, err);
+	else if (r == CG_OK && !(doc = json_pack("{s:s,s:s}", "id", id, "created_at", now)))
+		r = nomem(err);
+	if (r == CG_OK && found) {
+		/* an import with --update replaces the record: every field from the input */
+		json_t *keep = json_pack("{s:s,s:O}", "id", id, "created_at", json_object_get(doc, "created_at"));
+		json_decref(doc);
+		doc = keep;
+		if (!doc)
+			r = nomem(err);
+	}
+	if (r == CG_OK)
+		r = apply(st, c, k, doc, rest, err);
+	if (r == CG_OK) {
+		json_object_set_new(doc, "updated_at", json_string(now));
+		r = write_doc(st, actor, k, doc, found ? "update" : "create", err);
+		*was_update = found;
+	}
+	json_decref(rest);
+	if (r == CG_OK && out)
+		*out = doc;
+	else
+		json_decref(doc);
+	return r;
+}
+
+cg_code cg_record_add(struct cg_store *st, const char *actor, const struct cg_catalog *c, const struct cg_rkind *k,
+		      json_t *fields, json_t **out, struct cg_error *err)
+{
+	bool own = !cg_store_in_transaction(st), upd;
+	cg_code r;
+
+	*out = NULL;
+	if (!json_is_object(fields))
+		return cg_error_set(err, CG_E_INVALID, NULL, N_("expected a JSON object of fields"));
+	if (own && (r = cg_store_begin(st, err)) != CG_OK)
+		return r;
+	r = add_one(st, actor, c, k, fields, false, &upd, out, err);
+	return cg_store_end(st, own, r, err);
+}
+
+cg_code cg_record_update(struct cg_store *st, const char *actor, const struct cg_catalog *c, const struct cg_rkind *k,
+			 const char *id, json_t *fields, json_t **out, struct cg_error *err)
+{
+	bool own = !cg_store_in_transaction(st);
+	json_t *doc = NULL, *rest = json_deep_copy(fields);
+	char now[CG_TIME_MAX];
+	cg_code r = rest ? cg_now(now, err) : nomem(err);
+
+	*out = NULL;
+	if (r == CG_OK && json_object_get(fields, "id") && !json_equal(json_object_get(fields, "id"), json_string(id)))
+		r = cg_error_set(err, CG_E_INVALID, "id", N_("id: a record's id cannot be changed"));
+	if (r == CG_OK && own)
+		r = cg_store_begin(st, err);
+	else
+		own = false;
+	if (r == CG_OK)
+		r = cg_record_get(st, k, id, &doc, err);
+	if (r == CG_OK && json_object_get(doc, "corrupt"))
+		r = cg_error_set(err, CG_E_TAMPERED, "id", N_("%s '%s' was changed outside ciiguard; run 'ciiguard audit verify'"), k->name, id);
+	if (r == CG_OK) {
+		json_object_del(rest, "id");
+		json_object_del(rest, "created_at");
+		json_object_del(rest, "updated_at");
+		r = apply(st, c, k, doc, rest, err);
+	}
+	if (r == CG_OK) {
+		json_object_set_new(doc, "updated_at", json_string(now));
+		r = write_doc(st, actor, k, doc, "update", err);
+	}
+	r = cg_store_end(st, own, r, err);
+	json_decref(rest);
+	if (r == CG_OK)
+		*out = doc;
+	else
+		json_decref(doc);
+	return r;
+}
+
+/* Does any record refer to kind:id? */
+static cg_code referred(struct cg_store *st, const struct cg_rkind *k, const char *id, char *by, size_t n,
+			struct cg_error *err)
+{
+	by[0] = '\0';
+	for (const struct cg_rkind *o = cg_rkinds; o->name && !by[0]; o++)
+		for (const struct cg_rfield *f = o->fields; f->name && !by[0]; f++) {
+			json_t *list = NULL, *doc;
+			size_t i;
+			cg_code r;
+			if (f->type != CG_R_REF || strcmp(f->ref, k->name) != 0)
+				continue;
+			if ((r = cg_record_list(st, o, &list, err)) != CG_OK) {
+				json_decref(list);
+				return r;
+			}
+			json_array_foreach(list, i, doc)
+				if (json_is_string(json_object_get(doc, f->name)) &&
+				    strcmp(json_string_value(json_object_get(doc, f->name)), id) == 0) {
+					snprintf(by, n, "%s '%s'", o->name, json_string_value(json_object_get(doc, "id")));
+					break;
+				}
+			json_decref(list);
+		}
+	return CG_OK;
+}
+
+cg_code cg_record_delete(struct cg_store *st, const char *actor, const struct cg_rkind *k, const char *id,
+			 struct cg_error *err)
+{
+	bool own = !cg_store_in_transaction(st);
+	json_t *doc = NULL;
+	struct cg_stmt *q;
+	char by[200];
+	cg_code r = own ? cg_store_begin(st, err) : CG_OK;
+
+	if (r == CG_OK)
+		r = cg_record_get(st, k, id, &doc, err);
+	if (r == CG_OK && (r = referred(st, k, id, by, sizeof by, err)) == CG_OK && by[0])
+		r = cg_error_set(err, CG_E_CONFLICT, "id", N_("%s '%s' is referred to by %s"), k->name, id, by);
+	if (r == CG_OK && (r = cg_store_prepare(st, "DELETE FROM records WHERE kind = ? AND id = ?", &q, err)) == CG_OK) {
+		if (cg_stmt_bind_text(q, 1, k->name) || cg_stmt_bind_text(q, 2, id))
+			r = bind_fail(q, err);
+		else
+			r = cg_stmt_run(q, err);
+	}
+	if (r == CG_OK)
+		r = cg_audit_append(st, actor, "delete", k->name, id, "", 0, err);
+	json_decref(doc);
+	return cg_store_end(st, own, r, err);
+}
+
+cg_code cg_record_import(struct cg_store *st, const char *actor, const struct cg_catalog *c, const struct cg_rkind *k,
+			 json_t *array, bool update, size_t *created, size_t *updated, struct cg_error *err)
+{
+	bool own = !cg_store_in_transaction(st);
+	json_t *e;
+	size_t i;
+	cg_code r = CG_OK;
+
+	*created = *updated = 0;
+	if (!json_is_array(array))
+		return cg_error_set(err, CG_E_INVALID, NULL, N_("expected a JSON array of records"));
+	if (own && (r = cg_store_begin(st, err)) != CG_OK)
+		return r;
+	json_array_foreach(array, i, e) {
+		bool upd;
+		if (!json_is_object(e))
+			r = cg_error_set(err, CG_E_INVALID, NULL, N_("expected a JSON object of fields"));
+		else
+			r = add_one(st, actor, c, k, e, update, &upd, NULL, err);
+		if (r != CG_OK) {
+			cg_error_prefix(err, N_("record %zu"), i + 1);
+			break;
+		}
+		*(upd ? updated : created) += 1;
+	}
+	r = cg_store_end(st, own, r, err);
+	if (r != CG_OK)
+		*created = *updated = 0;
+	return r;
+}
+
+/* --- for the audit trail and export --- */
+
+cg_code cg_records_each_canonical(struct cg_store *st, const char *kind, cg_canon_fn fn, void *ud, struct cg_error *err)
+{
+	const struct cg_rkind *k = cg_rkind_find(kind);
+	json_t *list = NULL, *doc;
+	size_t i;
+	cg_code r = k ? cg_record_list(st, k, &list, err) : CG_E_INTERNAL;
+
+	json_array_foreach(list, i, doc) {
+		char *state;
+		if (r != CG_OK)
+			break;
+		if (!(state = audited_state(k, doc))) {
+			r = nomem(err);
+			break;
+		}
+		int stop = fn(k->name, json_string_value(json_object_get(doc, "id")), state, strlen(state), ud);
+		free(state);
+		if (stop)
+			break;
+	}
+	json_decref(list);
+	return r;
+}
+
+cg_code cg_records_each_row(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err)
+{
+	struct cg_stmt *q;
+	enum cg_step s;
+	cg_code r = cg_store_prepare(st, "SELECT kind, id, doc, created_at, updated_at FROM records ORDER BY kind, id", &q, err);
+
+	if (r != CG_OK)
+		return r;
+	while ((s = cg_stmt_step(q, err)) == CG_STEP_ROW) {
+		json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:s}", "kind", cg_stmt_text(q, 0), "id", cg_stmt_text(q, 1),
+					"doc", cg_stmt_text(q, 2), "created_at", cg_stmt_text(q, 3), "updated_at", cg_stmt_text(q, 4));
+		char *text = row ? json_dumps(row, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		json_decref(row);
+		if (!text) {
+			cg_stmt_done(q);
+			return nomem(err);
+		}
+		int stop = fn("record", "", text, strlen(text), ud);
+		free(text);
+		if (stop)
+			break;
+	}
+	cg_stmt_done(q);
+	return s == CG_STEP_ERROR ? (err && err->code ? err->code : CG_E_STORE) : CG_OK;
+}
+
+cg_code cg_records_restore(struct cg_store *st, json_t *row, struct cg_error *err)
+{
+	static const char *const cols[] = { "kind", "id", "doc", "created_at", "updated_at" };
+	struct cg_stmt *q;
+	cg_code r;
+
+	for (int i = 0; i < 5; i++)
+		if (!json_is_string(json_object_get(row, cols[i])))
+			return cg_error_set(err, CG_E_INVALID, cols[i], N_("%s: is required"), cols[i]);
+	if (!cg_rkind_find(json_string_value(json_object_get(row, "kind"))))
+		return cg_error_set(err, CG_E_INVALID, "kind", N_("kind: unknown register '%s'"),
+				    json_string_value(json_object_get(row, "kind")));
+	if ((r = cg_store_prepare(st, "INSERT INTO records (kind, id, doc, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+				  &q, err)) != CG_OK)
+		return r;
+	for (int i = 0; i < 5; i++)
+		if (cg_stmt_bind_text(q, i + 1, json_string_value(json_object_get(row, cols[i]))))
+			return bind_fail(q, err);
+	return cg_stmt_run(q, err);
+}
+
+/* --- rules at write time --- */
+
+/* Order 745 Art. 43: a barred person cannot hold a key position or a place in the security body. */
+static json_t *rule_of(const struct cg_catalog *c, const char *rule)
+{
+	for (size_t i = 0; c && i < cg_catalog_count(c, "register_rules"); i++) {
+		json_t *item = cg_catalog_item(c, "register_rules", i);
+		if (strcmp(json_string_value(json_object_get(item, "rule")), rule) == 0)
+			return item;
+	}
+	return NULL;
+}
+
+static cg_code check_person(struct cg_store *st, const struct cg_catalog *c, json_t *doc, struct cg_error *err)
+{
+	json_t *rule = rule_of(c, "ban");
+	const char *ban = json_string_value(json_object_get(doc, "ban")), *since = json_string_value(json_object_get(doc, "ban_since"));
+	const char *role = json_string_value(json_object_get(doc, "role"));
+	char now[CG_TIME_MAX];
+	bool sensitive = json_array_size(json_object_get(doc, "key_positions")) > 0 ||
+			 (role && (strcmp(role, "security_head") == 0 || strcmp(role, "security_member") == 0));
+	(void)st;
+
+	if (!rule || !ban || strcmp(ban, "none") == 0 || !sensitive)
+		return CG_OK;
+	if (strcmp(ban, "criminal") == 0)
+		return cg_error_set(err, CG_E_CONFLICT, "key_positions",
+				    N_("refused: a person given a criminal penalty for harming CII may never hold a security management or key position (Order 745 Art. 43)"));
+	if (!since)
+		return cg_error_set(err, CG_E_INVALID, "ban_since", N_("ban_since: needed to know when the 5-year ban ends"));
+	if (cg_now(now, err) != CG_OK)
+		return err ? err->code : CG_E_INTERNAL;
+	int y, m, d;
+	if (sscanf(since, "%4d-%2d-%2d", &y, &m, &d) != 3)
+		return bad(err, "ban_since", N_("a date YYYY-MM-DD"));
+	char until[16];
+	json_t *years = json_object_get(json_object_get(rule, "thresholds"), "administrative_years");
+	snprintf(until, sizeof until, "%04d-%02d-%02d", y + (int)(json_is_integer(years) ? json_integer_value(years) : 5), m, d);
+	if (strncmp(now, until, 10) < 0)
+		return cg_error_set(err, CG_E_CONFLICT, "key_positions",
+				    N_("refused: the person is barred from security management and key positions until %s (Order 745 Art. 43)"), until);
+	return CG_OK;
+}
