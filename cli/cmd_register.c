@@ -35,6 +35,27 @@ static const char help[] = N_(
 	"               background_check_result and identity_change (personal: the audit\n"
 	"               trail keeps only their hash), identity_changed_on, training_hours\n"
 	"               (YEAR:HOURS,...), ban (none, administrative, criminal), ban_since\n"
+	"  decision     title, kind (project_selection, architecture, vendor_onboarding,\n"
+	"               major_change, migration, decommissioning), decided_on, systems,\n"
+	"               participants (person ids), principal_approval_on, notes\n"
+	"  assessment   kind (self, service_institution), institution, systems, performed_on,\n"
+	"               findings, highest_severity, remediation_owner, remediation_due,\n"
+	"               remediation_done_on, submitted_on, principal_approval_on\n"
+	"  plan         title, systems, approved_on, notes\n"
+	"  drill        plan, kind (tabletop, switchover, full), performed_on, participants,\n"
+	"               findings, follow_up_due, follow_up_done_on\n"
+	"  change       kind (material_change, merger, division, dissolution), systems,\n"
+	"               occurred_on, description, reported_on, reidentified_on\n"
+	"  pentest      systems, status (scheduled, done, cancelled), tester, authorised_by,\n"
+	"               authorisation_ref, scope, window_start, window_end, performed_on\n"
+	"  vulnerability title, systems, found_on, severity, endangers_public_interest,\n"
+	"               reported_on, fixed_on\n"
+	"  filing       kind (genai_security_assessment, algorithm_filing), systems,\n"
+	"               launched_on, filed_on, changed_on, change_filed_on, cancelled_on,\n"
+	"               cancellation_filed_on, filing_number\n"
+	"  pi-audit     systems, performed_on, auditor, findings\n"
+	"  inspection   authority, inspected_on, systems, findings, follow_up_due,\n"
+	"               follow_up_done_on\n"
 	"Lists are comma-separated as options; booleans yes/no. Dates are YYYY-MM-DD.\n"
 	"import reads a JSON array of records, all or nothing.\n"
 	"'ciiguard registers' lists what the records show: gaps and deadlines.\n");
@@ -67,6 +88,7 @@ static json_t *option_value(const struct cg_rfield *f, const char *v)
 	}
 	case CG_R_LIST:
 	case CG_R_SYSTEMS:
+	case CG_R_REFS:
 	case CG_R_YEARS: {
 		json_t *out = f->type == CG_R_YEARS ? json_object() : json_array();
 		const char *p = v;
@@ -179,7 +201,12 @@ static void print_doc(const struct cg_rkind *k, json_t *doc)
 
 int cmd_register(struct cli *cli, int argc, char **argv)
 {
-	const struct cg_rkind *k = cg_rkind_find(argv[0]);
+	char kname[32];
+	snprintf(kname, sizeof kname, "%s", argv[0]);
+	for (char *p = kname; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	const struct cg_rkind *k = cg_rkind_find(kname);
 	struct cg_store *st = NULL;
 	struct cg_catalog *cat = NULL;
 	json_t *fields = NULL, *doc = NULL;

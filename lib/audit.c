@@ -26,6 +26,16 @@ REGISTER_ENTITY(vendor)
 REGISTER_ENTITY(agreement)
 REGISTER_ENTITY(procurement)
 REGISTER_ENTITY(person)
+REGISTER_ENTITY(decision)
+REGISTER_ENTITY(assessment)
+REGISTER_ENTITY(plan)
+REGISTER_ENTITY(drill)
+REGISTER_ENTITY(change)
+REGISTER_ENTITY(pentest)
+REGISTER_ENTITY(vulnerability)
+REGISTER_ENTITY(filing)
+REGISTER_ENTITY(pi_audit)
+REGISTER_ENTITY(inspection)
 
 const struct cg_entity_type cg_entity_types[] = {
 	{ "operator", cg_operator_each_canonical, NULL },
@@ -40,6 +50,16 @@ const struct cg_entity_type cg_entity_types[] = {
 	{ "agreement", agreement_each_canonical, NULL },
 	{ "procurement", procurement_each_canonical, NULL },
 	{ "person", person_each_canonical, NULL },
+	{ "decision", decision_each_canonical, NULL },
+	{ "assessment", assessment_each_canonical, NULL },
+	{ "plan", plan_each_canonical, NULL },
+	{ "drill", drill_each_canonical, NULL },
+	{ "change", change_each_canonical, NULL },
+	{ "pentest", pentest_each_canonical, NULL },
+	{ "vulnerability", vulnerability_each_canonical, NULL },
+	{ "filing", filing_each_canonical, NULL },
+	{ "pi_audit", pi_audit_each_canonical, NULL },
+	{ "inspection", inspection_each_canonical, NULL },
 	{ NULL, NULL, NULL },
 };
 

@@ -562,7 +562,10 @@ static const char *const calendar_keys[] = { "id", "year", "holidays", "workdays
 static const char *const rrule_keys[] = { "id", "register", "rule", "applies_to", "thresholds", "categories",
 	"fields", "sanction", "text", "source", "effective", "confidence", NULL };
 static const char *const rrule_names[] = { "agreement_current", "agreement_renewal", "agreement_duties",
-	"review_trigger", "review_clocks", "key_position_staffing", "background_check", "training_hours", "ban", NULL };
+	"review_trigger", "review_clocks", "key_position_staffing", "background_check", "training_hours", "ban",
+	"decision_security_body", "annual_assessment", "remediation", "plan_coverage", "drill_cadence", "drill_follow_up",
+	"change_report", "pentest_authorisation", "pentest_window", "vulnerability_report", "filing_clocks",
+	"pi_audit_cadence", "inspection_follow_up", NULL };
 static const char *const scenario_keys[] = { "id", "when", "duties", "text", "source",
 	"effective", "confidence", NULL };
 static const char *const source_keys[] = { "law", "article", NULL };
@@ -1421,7 +1424,8 @@ static cg_code check_calendar(struct vctx *x, json_t *item, const char *path, un
 
 static cg_code check_rrule(struct vctx *x, json_t *item, const char *path, unsigned line)
 {
-	static const char *const registers[] = { "vendor", "agreement", "procurement", "person", NULL };
+	static const char *const registers[] = { "vendor", "agreement", "procurement", "person", "decision",
+		"assessment", "plan", "drill", "change", "pentest", "vulnerability", "filing", "pi_audit", "inspection", NULL };
 	char p[PATH_LEN], pk[PATH_LEN];
 	const char *key;
 	json_t *v, *w;

@@ -1538,3 +1538,22 @@ cg_code cg_obl_evidence_count(struct cg_store *st, const char *scope, const char
 	cg_stmt_done(q);
 	return s == CG_STEP_ERROR ? step_failed(err) : CG_OK;
 }
+
+cg_code cg_perimeters(struct cg_store *st, const struct cg_catalog *c, json_t **out, struct cg_error *err)
+{
+	struct scopes s;
+	cg_code r = load_scopes(st, c, &s, err);
+
+	*out = NULL;
+	if (r == CG_OK && !(*out = json_object()))
+		r = nomem(err);
+	for (size_t i = 0; i < s.n && r == CG_OK; i++)
+		if (json_object_set_new(*out, s.v[i].id, json_string(cg_perimeter_names[s.v[i].perim])) != 0)
+			r = nomem(err);
+	scopes_free(&s);
+	if (r != CG_OK) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return r;
+}

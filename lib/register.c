@@ -12,6 +12,7 @@
 #include "ciiguard/clock.h"
 #include "ciiguard/i18n.h"
 #include "ciiguard/register.h"
+#include "ciiguard/screen.h"
 #include "ciiguard/system.h"
 #include "entity.h"
 #include "banned.h"
@@ -99,11 +100,142 @@ static const struct cg_rfield person_fields[] = {
 	{ NULL, CG_R_TEXT, NULL, 0, NULL },
 };
 
+static const char *const decision_kinds[] = { "project_selection", "architecture", "vendor_onboarding",
+	"major_change", "migration", "decommissioning", NULL };
+static const char *const assessment_kinds[] = { "self", "service_institution", NULL };
+static const char *const drill_kinds[] = { "tabletop", "switchover", "full", NULL };
+static const char *const change_kinds[] = { "material_change", "merger", "division", "dissolution", NULL };
+static const char *const pentest_status[] = { "scheduled", "done", "cancelled", NULL };
+static const char *const severities[] = { "low", "medium", "high", "critical", NULL };
+static const char *const filing_kinds[] = { "genai_security_assessment", "algorithm_filing", NULL };
+
+static cg_code check_pentest(struct cg_store *st, const struct cg_catalog *c, json_t *doc, struct cg_error *err);
+
+static const struct cg_rfield decision_fields[] = {
+	{ "title", CG_R_TEXT, NULL, CG_RF_REQUIRED, NULL },
+	{ "kind", CG_R_ENUM, decision_kinds, CG_RF_REQUIRED, NULL },
+	{ "decided_on", CG_R_DATE, NULL, CG_RF_REQUIRED, NULL },
+	{ "systems", CG_R_SYSTEMS, NULL, 0, NULL },
+	{ "participants", CG_R_REFS, NULL, 0, "person" },
+	{ "principal_approval_on", CG_R_DATE, NULL, 0, NULL },
+	{ "notes", CG_R_LONG, NULL, 0, NULL },
+	{ NULL, CG_R_TEXT, NULL, 0, NULL },
+};
+
+static const struct cg_rfield assessment_fields[] = {
+	{ "kind", CG_R_ENUM, assessment_kinds, CG_RF_REQUIRED, NULL },
+	{ "institution", CG_R_TEXT, NULL, 0, NULL },
+	{ "systems", CG_R_SYSTEMS, NULL, CG_RF_REQUIRED, NULL },
+	{ "performed_on", CG_R_DATE, NULL, CG_RF_REQUIRED, NULL },
+	{ "findings", CG_R_LONG, NULL, 0, NULL },
+	{ "highest_severity", CG_R_ENUM, severities, 0, NULL },
+	{ "remediation_owner", CG_R_TEXT, NULL, 0, NULL },
+	{ "remediation_due", CG_R_DATE, NULL, 0, NULL },
+	{ "remediation_done_on", CG_R_DATE, NULL, 0, NULL },
+	{ "submitted_on", CG_R_DATE, NULL, 0, NULL },
+	{ "principal_approval_on", CG_R_DATE, NULL, 0, NULL },
+	{ NULL, CG_R_TEXT, NULL, 0, NULL },
+};
+
+static const struct cg_rfield plan_fields[] = {
+	{ "title", CG_R_TEXT, NULL, CG_RF_REQUIRED, NULL },
+	{ "systems", CG_R_SYSTEMS, NULL, CG_RF_REQUIRED, NULL },
+	{ "approved_on", CG_R_DATE, NULL, 0, NULL },
+	{ "notes", CG_R_LONG, NULL, 0, NULL },
+	{ NULL, CG_R_TEXT, NULL, 0, NULL },
+};
+
+static const struct cg_rfield drill_fields[] = {
+	{ "plan", CG_R_REF, NULL, CG_RF_REQUIRED, "plan" },
+	{ "kind", CG_R_ENUM, drill_kinds, CG_RF_REQUIRED, NULL },
+	{ "performed_on", CG_R_DATE, NULL, CG_RF_REQUIRED, NULL },
+	{ "participants", CG_R_REFS, NULL, 0, "person" },
+	{ "findings", CG_R_LONG, NULL, 0, NULL },
+	{ "follow_up_due", CG_R_DATE, NULL, 0, NULL },
+	{ "follow_up_done_on", CG_R_DATE, NULL, 0, NULL },
+	{ NULL, CG_R_TEXT, NULL, 0, NULL },
+};
+
+static const struct cg_rfield change_fields[] = {
+	{ "kind", CG_R_ENUM, change_kinds, CG_RF_REQUIRED, NULL },
+	{ "systems", CG_R_SYSTEMS, NULL, 0, NULL },
+	{ "occurred_on", CG_R_DATE, NULL, CG_RF_REQUIRED, NULL },
+	{ "description", CG_R_LONG, NULL, 0, NULL },
+	{ "reported_on", CG_R_DATE, NULL, 0, NULL },
+	{ "reidentified_on", CG_R_DATE, NULL, 0, NULL },
+	{ NULL, CG_R_TEXT, NULL, 0, NULL },
+};
+
+static const struct cg_rfield pentest_fields[] = {
+	{ "systems", CG_R_SYSTEMS, NULL, CG_RF_REQUIRED, NULL },
+	{ "status", CG_R_ENUM, pentest_status, CG_RF_REQUIRED, NULL },
+	{ "tester", CG_R_TEXT, NULL, 0, NULL },
+	{ "authorised_by", CG_R_TEXT, NULL, 0, NULL },
+	{ "authorisation_ref", CG_R_TEXT, NULL, 0, NULL },
+	{ "scope", CG_R_LONG, NULL, 0, NULL },
+	{ "window_start", CG_R_DATE, NULL, 0, NULL },
+	{ "window_end", CG_R_DATE, NULL, 0, NULL },
+	{ "performed_on", CG_R_DATE, NULL, 0, NULL },
+	{ NULL, CG_R_TEXT, NULL, 0, NULL },
+};
+
+static const struct cg_rfield vulnerability_fields[] = {
+	{ "title", CG_R_TEXT, NULL, CG_RF_REQUIRED, NULL },
+	{ "systems", CG_R_SYSTEMS, NULL, CG_RF_REQUIRED, NULL },
+	{ "found_on", CG_R_DATE, NULL, CG_RF_REQUIRED, NULL },
+	{ "severity", CG_R_ENUM, severities, 0, NULL },
+	{ "endangers_public_interest", CG_R_BOOL, NULL, 0, NULL },
+	{ "reported_on", CG_R_DATE, NULL, 0, NULL },
+	{ "fixed_on", CG_R_DATE, NULL, 0, NULL },
+	{ NULL, CG_R_TEXT, NULL, 0, NULL },
+};
+
+static const struct cg_rfield filing_fields[] = {
+	{ "kind", CG_R_ENUM, filing_kinds, CG_RF_REQUIRED, NULL },
+	{ "systems", CG_R_SYSTEMS, NULL, CG_RF_REQUIRED, NULL },
+	{ "launched_on", CG_R_DATE, NULL, 0, NULL },
+	{ "filed_on", CG_R_DATE, NULL, 0, NULL },
+	{ "changed_on", CG_R_DATE, NULL, 0, NULL },
+	{ "change_filed_on", CG_R_DATE, NULL, 0, NULL },
+	{ "cancelled_on", CG_R_DATE, NULL, 0, NULL },
+	{ "cancellation_filed_on", CG_R_DATE, NULL, 0, NULL },
+	{ "filing_number", CG_R_TEXT, NULL, 0, NULL },
+	{ NULL, CG_R_TEXT, NULL, 0, NULL },
+};
+
+static const struct cg_rfield pi_audit_fields[] = {
+	{ "systems", CG_R_SYSTEMS, NULL, CG_RF_REQUIRED, NULL },
+	{ "performed_on", CG_R_DATE, NULL, CG_RF_REQUIRED, NULL },
+	{ "auditor", CG_R_TEXT, NULL, 0, NULL },
+	{ "findings", CG_R_LONG, NULL, 0, NULL },
+	{ NULL, CG_R_TEXT, NULL, 0, NULL },
+};
+
+static const struct cg_rfield inspection_fields[] = {
+	{ "authority", CG_R_TEXT, NULL, CG_RF_REQUIRED, NULL },
+	{ "inspected_on", CG_R_DATE, NULL, CG_RF_REQUIRED, NULL },
+	{ "systems", CG_R_SYSTEMS, NULL, 0, NULL },
+	{ "findings", CG_R_LONG, NULL, 0, NULL },
+	{ "follow_up_due", CG_R_DATE, NULL, 0, NULL },
+	{ "follow_up_done_on", CG_R_DATE, NULL, 0, NULL },
+	{ NULL, CG_R_TEXT, NULL, 0, NULL },
+};
+
 const struct cg_rkind cg_rkinds[] = {
 	{ "vendor", "VEN", vendor_fields, NULL },
 	{ "agreement", "AGR", agreement_fields, NULL },
 	{ "procurement", "PRO", procurement_fields, NULL },
 	{ "person", "PER", person_fields, check_person },
+	{ "decision", "DEC", decision_fields, NULL },
+	{ "assessment", "ASM", assessment_fields, NULL },
+	{ "plan", "PLN", plan_fields, NULL },
+	{ "drill", "DRL", drill_fields, NULL },
+	{ "change", "CHG", change_fields, NULL },
+	{ "pentest", "PEN", pentest_fields, check_pentest },
+	{ "vulnerability", "VUL", vulnerability_fields, NULL },
+	{ "filing", "FIL", filing_fields, NULL },
+	{ "pi_audit", "PIA", pi_audit_fields, NULL },
+	{ "inspection", "INS", inspection_fields, NULL },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -219,6 +351,19 @@ static cg_code check_value(struct cg_store *st, const struct cg_rfield *f, json_
 				if (r != CG_OK)
 					return r;
 			}
+		}
+		return CG_OK;
+	case CG_R_REFS:
+		if (!json_is_array(v) || json_array_size(v) > LIST_MAX)
+			return cg_error_set(err, CG_E_INVALID, f->name, N_("%s: expected a list of at most %d items"), f->name, LIST_MAX);
+		json_array_foreach(v, i, e) {
+			if (!json_is_string(e))
+				return bad(err, f->name, N_("the id of a record"));
+			if ((r = record_exists(st, f->ref, json_string_value(e), &found, err)) != CG_OK)
+				return r;
+			if (!found)
+				return cg_error_set(err, CG_E_INVALID, f->name, N_("%s: %s '%s' does not exist"), f->name, f->ref,
+						    json_string_value(e));
 		}
 		return CG_OK;
 	case CG_R_REF:
@@ -534,18 +679,23 @@ static cg_code referred(struct cg_store *st, const struct cg_rkind *k, const cha
 			json_t *list = NULL, *doc;
 			size_t i;
 			cg_code r;
-			if (f->type != CG_R_REF || strcmp(f->ref, k->name) != 0)
+			if ((f->type != CG_R_REF && f->type != CG_R_REFS) || strcmp(f->ref, k->name) != 0)
 				continue;
 			if ((r = cg_record_list(st, o, &list, err)) != CG_OK) {
 				json_decref(list);
 				return r;
 			}
-			json_array_foreach(list, i, doc)
-				if (json_is_string(json_object_get(doc, f->name)) &&
-				    strcmp(json_string_value(json_object_get(doc, f->name)), id) == 0) {
+			json_array_foreach(list, i, doc) {
+				json_t *v = json_object_get(doc, f->name), *e;
+				size_t j;
+				bool hit = json_is_string(v) && strcmp(json_string_value(v), id) == 0;
+				json_array_foreach(v, j, e)
+					hit |= json_is_string(e) && strcmp(json_string_value(e), id) == 0;
+				if (hit) {
 					snprintf(by, n, "%s '%s'", o->name, json_string_value(json_object_get(doc, "id")));
 					break;
 				}
+			}
 			json_decref(list);
 		}
 	return CG_OK;
@@ -721,5 +871,37 @@ static cg_code check_person(struct cg_store *st, const struct cg_catalog *c, jso
 	if (strncmp(now, until, 10) < 0)
 		return cg_error_set(err, CG_E_CONFLICT, "key_positions",
 				    N_("refused: the person is barred from security management and key positions until %s (Order 745 Art. 43)"), until);
+	return CG_OK;
+}
+
+/* Order 745 Art. 31: a test of CII is recorded as scheduled only with an authorisation and a
+ * window (who authorised it, the scope, from and to). */
+static cg_code check_pentest(struct cg_store *st, const struct cg_catalog *c, json_t *doc, struct cg_error *err)
+{
+	json_t *rule = rule_of(c, "pentest_authorisation"), *id;
+	const char *status = json_string_value(json_object_get(doc, "status"));
+	const char *from = json_string_value(json_object_get(doc, "window_start")), *to = json_string_value(json_object_get(doc, "window_end"));
+	size_t i;
+
+	if (from && to && strcmp(from, to) > 0)
+		return cg_error_set(err, CG_E_INVALID, "window_end", N_("window_end: before window_start"));
+	if (!rule || !status || strcmp(status, "cancelled") == 0)
+		return CG_OK;
+	json_array_foreach(json_object_get(doc, "systems"), i, id) {
+		json_t *res = NULL;
+		bool bound = false;
+		if (cg_screen_stored(st, c, json_string_value(id), CG_LANG_EN, &res, NULL) == CG_OK) {
+			json_t *p = json_object_get(res, "perimeter"), *a;
+			size_t k;
+			json_array_foreach(json_object_get(rule, "applies_to"), k, a)
+				bound |= json_equal(a, p);
+		}
+		json_decref(res);
+		if (bound && (!json_string_value(json_object_get(doc, "authorised_by")) || !from || !to ||
+			      !json_string_value(json_object_get(doc, "scope"))))
+			return cg_error_set(err, CG_E_CONFLICT, "authorised_by",
+					    N_("refused: testing '%s' needs an authorisation recorded first: authorised_by, scope, window_start and window_end (Order 745 Art. 31)"),
+					    json_string_value(id));
+	}
 	return CG_OK;
 }

@@ -12,8 +12,10 @@
 
 #include "ciiguard/clock.h"
 #include "ciiguard/i18n.h"
+#include "ciiguard/obligation.h"
 #include "ciiguard/register.h"
 #include "ciiguard/screen.h"
+#include "ciiguard/system.h"
 #include "banned.h"
 
 static cg_code nomem(struct cg_error *err)
@@ -101,16 +103,8 @@ struct ctx {
 
 static const char *perimeter(struct ctx *x, const char *system)
 {
-	json_t *p = json_object_get(x->perims, system), *res = NULL;
-	if (p)
-		return json_string_value(p);
-	if (cg_screen_stored(x->st, x->c, system, CG_LANG_EN, &res, NULL) != CG_OK) {
-		json_object_set_new(x->perims, system, json_string(""));
-		return "";
-	}
-	json_object_set(x->perims, system, json_object_get(res, "perimeter"));
-	json_decref(res);
-	return json_string_value(json_object_get(x->perims, system));
+	const char *p = json_string_value(json_object_get(x->perims, system));
+	return p ? p : "";
 }
 
 static bool listed(json_t *list, const char *s)
@@ -336,19 +330,194 @@ static void people(struct ctx *x, json_t *rule, const char *name, json_t *person
 	}
 }
 
+
+/* --- decisions, assessments, plans and drills, changes, tests, vulnerabilities, filings,
+ *     personal-information audits, inspections --- */
+
+static bool date_plus(const char *date, int64_t days, char out[11])
+{
+	int64_t d;
+	if (!to_days(date, &d))
+		return false;
+	from_days(d + days, out);
+	return true;
+}
+
+static bool months_plus(const char *date, int64_t months, char out[11])
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, m, d;
+	if (!date || !cg_date_valid(date) || sscanf(date, "%4d-%2d-%2d", &y, &m, &d) != 3)
+		return false;
+	int64_t t = (int64_t)(m - 1) + months;
+	y += (int)(t / 12);
+	m = (int)(t % 12) + 1;
+	int last = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+	char tmp[32];
+	snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", y, m, d < last ? d : last);
+	memcpy(out, tmp, 11);
+	return true;
+}
+
+/* A deadline `due` (overdue when before today) unless `done`. */
+static void deadline(struct ctx *x, json_t *rule, const char *reg, const char *id, const char *due, const char *detail)
+{
+	add(x, rule, reg, id, "deadline", due, strcmp(due, x->today) < 0, detail, NULL);
+}
+
+/* The latest `date_field` among records of `list` whose systems include `system`. */
+static const char *latest_for(json_t *list, const char *system, const char *date_field)
+{
+	const char *best = NULL;
+	size_t i;
+	json_t *doc;
+	json_array_foreach(list, i, doc) {
+		const char *d = str(doc, date_field);
+		if (d && listed(json_object_get(doc, "systems"), system) && (!best || strcmp(d, best) > 0))
+			best = d;
+	}
+	return best;
+}
+
+static void more(struct ctx *x, json_t *rule, const char *name, json_t **lists)
+{
+	json_t *persons = lists[3], *decisions = lists[4], *assessments = lists[5], *plans = lists[6], *drills = lists[7];
+	json_t *changes = lists[8], *pentests = lists[9], *vulns = lists[10], *filings = lists[11], *audits = lists[12];
+	json_t *inspections = lists[13], *doc, *e;
+	const char *key;
+	size_t i, k;
+	char due[11];
+	bool prov;
+
+	if (strcmp(name, "decision_security_body") == 0) {
+		json_array_foreach(decisions, i, doc) {
+			bool body = false;
+			json_array_foreach(json_object_get(doc, "participants"), k, e) {
+				json_t *p;
+				size_t j;
+				json_array_foreach(persons, j, p)
+					if (strcmp(str(p, "id"), json_string_value(e)) == 0 && str(p, "role") &&
+					    (strcmp(str(p, "role"), "security_head") == 0 || strcmp(str(p, "role"), "security_member") == 0))
+						body = true;
+			}
+			if (!body)
+				add(x, rule, "decision", str(doc, "id"), "gap", NULL, true, str(doc, "kind"), NULL);
+		}
+	} else if (strcmp(name, "annual_assessment") == 0 || strcmp(name, "plan_coverage") == 0 ||
+		   strcmp(name, "pi_audit_cadence") == 0) {
+		int64_t every = threshold(rule, "every_days", 365), least = threshold(rule, "pi_subjects_over", -1);
+		json_t *list = strcmp(name, "annual_assessment") == 0 ? assessments : strcmp(name, "plan_coverage") == 0 ? plans : audits;
+		json_t *pi = NULL;
+		if (least >= 0) {
+			pi = json_incref(x->perims);
+			/* the personal-information audit binds by volume, not perimeter */
+			json_object_foreach(pi, key, e) {
+				struct cg_system s;
+				cg_system_init(&s);
+				if (cg_system_get(x->st, key, &s, NULL) == CG_OK && s.data_pi_subjects > least) {
+					const char *last = latest_for(list, key, "performed_on");
+					if (!last)
+						add(x, rule, "system", key, "gap", NULL, true, "no_audit", NULL);
+					else if (date_plus(last, every, due))
+						deadline(x, rule, "system", key, due, last);
+				}
+				cg_system_release(&s);
+			}
+			json_decref(pi);
+			return;
+		}
+		json_object_foreach(x->perims, key, e) {
+			if (!listed(json_object_get(rule, "applies_to"), json_string_value(e)))
+				continue;
+			if (strcmp(name, "plan_coverage") == 0) {
+				bool covered = false;
+				json_array_foreach(plans, k, doc)
+					covered |= listed(json_object_get(doc, "systems"), key);
+				if (!covered)
+					add(x, rule, "system", key, "gap", NULL, true, json_string_value(e), NULL);
+				continue;
+			}
+			const char *last = latest_for(list, key, "performed_on");
+			if (!last)
+				add(x, rule, "system", key, "gap", NULL, true, json_string_value(e), NULL);
+			else if (date_plus(last, every, due))
+				deadline(x, rule, "system", key, due, last);
+		}
+	} else if (strcmp(name, "remediation") == 0) {
+		json_array_foreach(assessments, i, doc)
+			if (str(doc, "remediation_due") && !str(doc, "remediation_done_on"))
+				deadline(x, rule, "assessment", str(doc, "id"), str(doc, "remediation_due"), str(doc, "remediation_owner"));
+	} else if (strcmp(name, "drill_cadence") == 0) {
+		int64_t every = threshold(rule, "every_days", 365);
+		json_array_foreach(plans, i, doc) {
+			const char *last = NULL;
+			json_array_foreach(drills, k, e)
+				if (strcmp(str(e, "plan"), str(doc, "id")) == 0 && (!last || strcmp(str(e, "performed_on"), last) > 0))
+					last = str(e, "performed_on");
+			const char *from = last ? last : str(doc, "approved_on");
+			if (!from)
+				add(x, rule, "plan", str(doc, "id"), "gap", NULL, false, "never_drilled", NULL);
+			else if (date_plus(from, every, due))
+				deadline(x, rule, "plan", str(doc, "id"), due, last ? last : "never_drilled");
+		}
+	} else if (strcmp(name, "drill_follow_up") == 0 || strcmp(name, "inspection_follow_up") == 0) {
+		json_t *list = strcmp(name, "drill_follow_up") == 0 ? drills : inspections;
+		json_array_foreach(list, i, doc)
+			if (str(doc, "follow_up_due") && !str(doc, "follow_up_done_on"))
+				deadline(x, rule, strcmp(name, "drill_follow_up") == 0 ? "drill" : "inspection", str(doc, "id"),
+					 str(doc, "follow_up_due"), NULL);
+	} else if (strcmp(name, "change_report") == 0) {
+		json_array_foreach(changes, i, doc) {
+			if (!str(doc, "reported_on")) {
+				if (date_plus(str(doc, "occurred_on"), threshold(rule, "report_days", 5), due))
+					deadline(x, rule, "change", str(doc, "id"), due, str(doc, "kind"));
+			} else if (strcmp(str(doc, "kind"), "material_change") == 0 && !str(doc, "reidentified_on") &&
+				   months_plus(str(doc, "reported_on"), threshold(rule, "reidentify_months", 3), due)) {
+				add(x, rule, "change", str(doc, "id"), "follow_up", due, false, "reidentification", NULL);
+			}
+		}
+	} else if (strcmp(name, "pentest_window") == 0) {
+		json_array_foreach(pentests, i, doc) {
+			const char *on = str(doc, "performed_on"), *from = str(doc, "window_start"), *to = str(doc, "window_end");
+			if (on && (!from || !to || strcmp(on, from) < 0 || strcmp(on, to) > 0))
+				add(x, rule, "pentest", str(doc, "id"), "gap", NULL, true, on, NULL);
+		}
+	} else if (strcmp(name, "vulnerability_report") == 0) {
+		json_array_foreach(vulns, i, doc)
+			if (json_is_true(json_object_get(doc, "endangers_public_interest")) && !str(doc, "reported_on") &&
+			    date_plus(str(doc, "found_on"), threshold(rule, "report_days", 1), due))
+				deadline(x, rule, "vulnerability", str(doc, "id"), due, str(doc, "severity"));
+	} else if (strcmp(name, "filing_clocks") == 0) {
+		static const struct { const char *event, *done, *limit; } steps[] = {
+			{ "launched_on", "filed_on", "launch_working_days" },
+			{ "changed_on", "change_filed_on", "change_working_days" },
+			{ "cancelled_on", "cancellation_filed_on", "cancel_working_days" },
+		};
+		json_array_foreach(filings, i, doc)
+			for (size_t s = 0; s < 3; s++)
+				if (str(doc, steps[s].event) && !str(doc, steps[s].done) &&
+				    cg_workdays_add(x->c, str(doc, steps[s].event), (int)threshold(rule, steps[s].limit, 10), due, &prov))
+					deadline(x, rule, "filing", str(doc, "id"), due, prov ? "provisional" : steps[s].event);
+	}
+}
+
 cg_code cg_register_findings(struct cg_store *st, const struct cg_catalog *c, enum cg_lang lang, json_t **out,
 			     struct cg_error *err)
 {
-	struct ctx x = { st, c, lang, "", json_array(), json_object(), err };
-	json_t *lists[4] = { NULL, NULL, NULL, NULL }, *trigger = NULL;
-	static const char *const kinds[] = { "vendor", "agreement", "procurement", "person" };
+	struct ctx x = { st, c, lang, "", json_array(), NULL, err };
+	static const char *const kinds[] = { "vendor", "agreement", "procurement", "person", "decision", "assessment",
+		"plan", "drill", "change", "pentest", "vulnerability", "filing", "pi_audit", "inspection" };
+	enum { NK = sizeof kinds / sizeof kinds[0] };
+	json_t *lists[NK] = { NULL }, *trigger = NULL;
 	char now[CG_TIME_MAX];
-	cg_code r = x.findings && x.perims ? cg_now(now, err) : nomem(err);
+	cg_code r = x.findings ? cg_now(now, err) : nomem(err);
 
 	*out = NULL;
 	if (r == CG_OK)
 		snprintf(x.today, sizeof x.today, "%.10s", now);
-	for (int i = 0; i < 4 && r == CG_OK; i++)
+	if (r == CG_OK)
+		r = cg_perimeters(st, c, &x.perims, err);
+	for (int i = 0; i < NK && r == CG_OK; i++)
 		r = cg_record_list(st, cg_rkind_find(kinds[i]), &lists[i], err);
 	for (size_t i = 0; i < cg_catalog_count(c, "register_rules") && r == CG_OK; i++) {
 		json_t *rule = cg_catalog_item(c, "register_rules", i);
@@ -368,12 +537,15 @@ cg_code cg_register_findings(struct cg_store *st, const struct cg_catalog *c, en
 			review_trigger(&x, rule, lists[2]);
 		else if (strcmp(name, "review_clocks") == 0)
 			review_clocks(&x, trigger, rule, lists[2]);
-		else
+		else if (strcmp(name, "key_position_staffing") == 0 || strcmp(name, "background_check") == 0 ||
+			 strcmp(name, "training_hours") == 0)
 			people(&x, rule, name, lists[3]);
+		else
+			more(&x, rule, name, lists);
 	}
 	if (r == CG_OK && !(*out = json_pack("{s:s,s:O}", "today", x.today, "findings", x.findings)))
 		r = nomem(err);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < NK; i++)
 		json_decref(lists[i]);
 	json_decref(x.findings);
 	json_decref(x.perims);

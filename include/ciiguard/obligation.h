@@ -44,6 +44,9 @@ extern const char *const cg_obligation_status_names[];
 cg_code cg_obligations(struct cg_store *st, const struct cg_catalog *c, const char *scope,
 		       enum cg_lang lang, json_t **out, struct cg_error *err) CG_MUST_CHECK;
 
+/* Every stored system's perimeter, screened with links: {"ID": "cii"|...} (caller decrefs). */
+cg_code cg_perimeters(struct cg_store *st, const struct cg_catalog *c, json_t **out, struct cg_error *err) CG_MUST_CHECK;
+
 /* What `obligations set` records; NULL members keep the stored value (see cg_obligation_set). */
 struct cg_obligation_update {
 	const char *status; /* required: one of cg_obligation_status_names */

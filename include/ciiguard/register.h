@@ -27,6 +27,7 @@ enum cg_rtype {
 	CG_R_SYSTEMS, /* list of stored system ids */
 	CG_R_REF,     /* the id of a record of kind `ref` */
 	CG_R_YEARS,   /* {"YYYY": number >= 0}: e.g. training hours per year */
+	CG_R_REFS,    /* list of ids of records of kind `ref` */
 };
 
 #define CG_RF_REQUIRED 1u
