@@ -35,6 +35,8 @@ run: build
 	@./build/ciiguard --db $(DB) status
 	@./build/ciiguard --db $(DB) system summary
 	@./build/ciiguard --db $(DB) system list
+	@./build/ciiguard --db $(DB) registers || [ $$? -eq 3 ]
+	@./build/ciiguard --db $(DB) due || [ $$? -eq 3 ]
 	@./build/ciiguard --db $(DB) audit verify
 
 check: deps-check check-build check-asan check-fuzz
