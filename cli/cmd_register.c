@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <jansson.h>
 
 #include "cli.h"
@@ -15,7 +16,8 @@ static const char help[] = N_(
 	"       ciiguard KIND show ID\n"
 	"       ciiguard KIND list\n"
 	"       ciiguard KIND delete ID\n"
-	"       ciiguard KIND import FILE|- [--update]\n\n"
+	"       ciiguard KIND import FILE|- [--update] [--format json|csv]\n"
+	"       ciiguard KIND export [--format json|csv]\n\n"
 	"The governance registers; KIND is one of:\n"
 	"  vendor       providers (Arts. 19-20): name, kind (foundation_model_provider, cloud,\n"
 	"               saas_ai_tool, systems_integrator, managed_service, outsourcing_team,\n"
@@ -57,7 +59,8 @@ static const char help[] = N_(
 	"  inspection   authority, inspected_on, systems, findings, follow_up_due,\n"
 	"               follow_up_done_on\n"
 	"Lists are comma-separated as options; booleans yes/no. Dates are YYYY-MM-DD.\n"
-	"import reads a JSON array of records, all or nothing.\n"
+	"import reads a JSON array of records, or CSV (a header of field names; a FILE ending in\n"
+	"  .csv), all or nothing; export writes them.\n"
 	"'ciiguard registers' lists what the records show: gaps and deadlines.\n");
 
 static const char registers_help[] = N_(
@@ -71,53 +74,7 @@ static const char registers_help[] = N_(
 
 static json_t *option_value(const struct cg_rfield *f, const char *v)
 {
-	char *end;
-	switch (f->type) {
-	case CG_R_BOOL:
-		if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "是") == 0)
-			return json_true();
-		if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "0") == 0 || strcmp(v, "否") == 0)
-			return json_false();
-		return json_string(v);
-	case CG_R_AMOUNT: {
-		int64_t n;
-		if (cg_parse_number(v, &n) == 0)
-			return json_integer(n);
-		double d = strtod(v, &end);
-		return *v && !*end ? json_real(d) : json_string(v);
-	}
-	case CG_R_LIST:
-	case CG_R_SYSTEMS:
-	case CG_R_REFS:
-	case CG_R_YEARS: {
-		json_t *out = f->type == CG_R_YEARS ? json_object() : json_array();
-		const char *p = v;
-		while (out && *p) {
-			const char *comma = strchr(p, ',');
-			size_t len = comma ? (size_t)(comma - p) : strlen(p);
-			if (len && f->type == CG_R_YEARS) {
-				char item[64], *colon;
-				snprintf(item, sizeof item, "%.*s", (int)(len < 63 ? len : 63), p);
-				colon = strchr(item, ':');
-				if (!colon) {
-					json_decref(out);
-					return json_string(v);
-				}
-				*colon = '\0';
-				int64_t n;
-				double d = strtod(colon + 1, &end);
-				json_object_set_new(out, item, cg_parse_number(colon + 1, &n) == 0 ? json_integer(n) :
-							       *end || !colon[1] ? json_string(colon + 1) : json_real(d));
-			} else if (len) {
-				json_array_append_new(out, json_stringn(p, len));
-			}
-			p += len + (comma != NULL);
-		}
-		return out;
-	}
-	default:
-		return json_string(v);
-	}
+	return cg_record_value_from_text(f, v);
 }
 
 static int read_fields(struct cli *cli, const struct cg_rkind *k, int argc, char **argv, int start, json_t **out)
@@ -217,13 +174,14 @@ int cmd_register(struct cli *cli, int argc, char **argv)
 	if (!k || cli_help_wanted(cli, help, argc, argv, &rc))
 		return k ? rc : EXIT_USAGE;
 	sub = argv[1];
-	static const char *const subs[] = { "add", "update", "show", "list", "delete", "import", NULL };
+	static const char *const subs[] = { "add", "update", "show", "list", "delete", "import", "export", NULL };
 	bool known = false;
 	for (int i = 0; subs[i]; i++)
 		known |= strcmp(subs[i], sub) == 0;
 	if (!known)
 		return cli_usage(cli, k->name, N_("unknown subcommand '%s'"), sub);
-	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0) {
+	const char *format = NULL;
+	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "export") != 0) {
 		if (argc < 3 || (strncmp(argv[2], "--", 2) == 0 && strcmp(sub, "import") != 0))
 			return cli_usage(cli, k->name, N_("%s needs %s"), sub, strcmp(sub, "import") == 0 ? "FILE" : "ID");
 		id = argv[2];
@@ -231,13 +189,19 @@ int cmd_register(struct cli *cli, int argc, char **argv)
 	if (strcmp(sub, "add") == 0 || strcmp(sub, "update") == 0) {
 		if ((rc = read_fields(cli, k, argc, argv, strcmp(sub, "add") == 0 ? 2 : 3, &fields)) != EXIT_OK)
 			return rc;
-	} else if (strcmp(sub, "import") == 0) {
+	} else if (strcmp(sub, "import") == 0 || strcmp(sub, "export") == 0) {
 		path = id;
-		for (int i = 3; i < argc; i++) {
-			if (strcmp(argv[i], "--update") == 0)
+		for (int i = strcmp(sub, "import") == 0 ? 3 : 2; i < argc; i++) {
+			if (strcmp(argv[i], "--update") == 0 && strcmp(sub, "import") == 0) {
 				update = true;
-			else
+			} else if (cli_opt(argv[i], "format")) {
+				if (!(format = cli_optval(cli, k->name, argc, argv, &i, &rc)))
+					return rc;
+				if (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
+					return cli_usage(cli, k->name, N_("--format: expected json or csv, got '%s'"), format);
+			} else {
 				return cli_usage(cli, k->name, N_("unexpected argument '%s'"), argv[i]);
+			}
 		}
 	} else if (argc > (id ? 3 : 2)) {
 		return cli_usage(cli, k->name, N_("unexpected argument '%s'"), argv[id ? 3 : 2]);
@@ -282,11 +246,36 @@ int cmd_register(struct cli *cli, int argc, char **argv)
 			printf(T(cli, "Deleted %s '%s'.\n"), k->name, id);
 		else
 			printf("{\n  \"deleted\": true\n}\n");
+	} else if (strcmp(sub, "export") == 0) {
+		json_t *list = NULL;
+		struct cg_buf b;
+		cg_buf_init(&b, 0);
+		if (cg_record_list(st, k, &list, &cli->err) != CG_OK)
+			rc = cli_fail(cli);
+		else if (format && strcmp(format, "csv") == 0 && cg_record_csv(k, list, &b, &cli->err) != CG_OK)
+			rc = cli_fail(cli);
+		else if (format && strcmp(format, "csv") == 0)
+			fwrite(b.ptr ? b.ptr : "", 1, b.len, stdout);
+		else
+			rc = cli_print_tree(cli, list);
+		cg_buf_release(&b);
+		json_decref(list);
 	} else {
 		size_t len, created, updated;
 		json_error_t jerr;
 		char *data = cli_read_input(cli, path, &len);
-		json_t *arr = data ? json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+		bool csv = format ? strcmp(format, "csv") == 0 :
+			   strlen(path) > 4 && strcasecmp(path + strlen(path) - 4, ".csv") == 0;
+		json_t *arr = NULL;
+		if (data && csv) {
+			if (cg_record_parse_csv(k, data, len, &arr, &cli->err) != CG_OK) {
+				free(data);
+				rc = cli_fail(cli);
+				goto out;
+			}
+		} else if (data) {
+			arr = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+		}
 		free(data);
 		if (!data) {
 			rc = cli_fail(cli);

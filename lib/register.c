@@ -9,7 +9,9 @@
 #include <jansson.h>
 
 #include "ciiguard/audit.h"
+#include "ciiguard/buf.h"
 #include "ciiguard/clock.h"
+#include "ciiguard/csv.h"
 #include "ciiguard/i18n.h"
 #include "ciiguard/register.h"
 #include "ciiguard/screen.h"
@@ -904,4 +906,198 @@ static cg_code check_pentest(struct cg_store *st, const struct cg_catalog *c, js
 					    json_string_value(id));
 	}
 	return CG_OK;
+}
+
+/* --- text and CSV --- */
+
+json_t *cg_record_value_from_text(const struct cg_rfield *f, const char *v)
+{
+	char *end;
+	int64_t n;
+
+	switch (f->type) {
+	case CG_R_BOOL:
+		if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "是") == 0)
+			return json_true();
+		if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "0") == 0 || strcmp(v, "否") == 0)
+			return json_false();
+		return json_string(v);
+	case CG_R_AMOUNT: {
+		if (cg_parse_number(v, &n) == 0)
+			return json_integer(n);
+		double d = strtod(v, &end);
+		return *v && !*end ? json_real(d) : json_string(v);
+	}
+	case CG_R_LIST:
+	case CG_R_SYSTEMS:
+	case CG_R_REFS:
+	case CG_R_YEARS: {
+		json_t *out = f->type == CG_R_YEARS ? json_object() : json_array();
+		const char *p = v;
+		while (out && *p) {
+			const char *comma = strchr(p, ',');
+			size_t len = comma ? (size_t)(comma - p) : strlen(p);
+			while (len && *p == ' ') {
+				p++;
+				len--;
+			}
+			if (len && f->type == CG_R_YEARS) {
+				char item[64], *colon;
+				snprintf(item, sizeof item, "%.*s", (int)(len < 63 ? len : 63), p);
+				if (!(colon = strchr(item, ':'))) {
+					json_decref(out);
+					return json_string(v);
+				}
+				*colon = '\0';
+				double d = strtod(colon + 1, &end);
+				json_object_set_new(out, item, cg_parse_number(colon + 1, &n) == 0 ? json_integer(n) :
+							       *end || !colon[1] ? json_string(colon + 1) : json_real(d));
+			} else if (len) {
+				json_array_append_new(out, json_stringn(p, len));
+			}
+			p += len + (comma != NULL);
+		}
+		return out;
+	}
+	default:
+		return json_string(v);
+	}
+}
+
+struct csv_in {
+	const struct cg_rkind *k;
+	json_t *out;
+	char **header;
+	size_t nheader;
+	struct cg_error *err;
+};
+
+static int csv_record(size_t line, char **fields, size_t nfields, void *ud)
+{
+	struct csv_in *c = ud;
+
+	if (!c->header) {
+		if (!(c->header = calloc(nfields + 1, sizeof *c->header))) {
+			nomem(c->err);
+			return 1;
+		}
+		c->nheader = nfields;
+		for (size_t i = 0; i < nfields; i++) {
+			if (!(c->header[i] = strdup(fields[i]))) {
+				nomem(c->err);
+				return 1;
+			}
+			if (strcmp(fields[i], "id") != 0 && strcmp(fields[i], "created_at") != 0 &&
+			    strcmp(fields[i], "updated_at") != 0 && !field_find(c->k, fields[i])) {
+				cg_error_set(c->err, CG_E_INVALID, fields[i], N_("line %zu: column '%s' is not a field of a %s"),
+					     line, fields[i], c->k->name);
+				return 1;
+			}
+			for (size_t j = 0; j < i; j++)
+				if (strcmp(c->header[j], fields[i]) == 0) {
+					cg_error_set(c->err, CG_E_INVALID, fields[i], N_("line %zu: column '%s' appears twice"), line, fields[i]);
+					return 1;
+				}
+		}
+		return 0;
+	}
+	if (nfields != c->nheader) {
+		cg_error_set(c->err, CG_E_INVALID, NULL, N_("line %zu: %zu fields, but the header has %zu"), line, nfields, c->nheader);
+		return 1;
+	}
+	json_t *rec = json_object();
+	for (size_t i = 0; rec && i < nfields; i++) {
+		const struct cg_rfield *f = field_find(c->k, c->header[i]);
+		if (!*fields[i] || strcmp(c->header[i], "created_at") == 0 || strcmp(c->header[i], "updated_at") == 0)
+			continue;
+		json_object_set_new(rec, c->header[i], f ? cg_record_value_from_text(f, fields[i]) : json_string(fields[i]));
+	}
+	if (!rec || json_array_append_new(c->out, rec) != 0) {
+		nomem(c->err);
+		return 1;
+	}
+	return 0;
+}
+
+cg_code cg_record_parse_csv(const struct cg_rkind *k, const char *data, size_t len, json_t **out, struct cg_error *err)
+{
+	struct csv_in c = { k, json_array(), NULL, 0, err };
+	char *text = NULL;
+	size_t tlen;
+	cg_code r = c.out ? cg_text_to_utf8(data, len, &text, &tlen, err) : nomem(err);
+
+	if (r == CG_OK)
+		r = cg_csv_parse(text, tlen, csv_record, &c, err);
+	for (size_t i = 0; i < c.nheader; i++)
+		free(c.header[i]);
+	free(c.header);
+	free(text);
+	if (r != CG_OK) {
+		json_decref(c.out);
+		c.out = NULL;
+	}
+	*out = c.out;
+	return r;
+}
+
+static cg_code csv_cell(struct cg_buf *b, const char *s)
+{
+	cg_code r = cg_buf_addc(b, '"');
+	for (const char *p = s; *p && r == CG_OK; p++)
+		r = *p == '"' ? cg_buf_adds(b, "\"\"") : cg_buf_addc(b, *p);
+	return r == CG_OK ? cg_buf_addc(b, '"') : r;
+}
+
+cg_code cg_record_csv(const struct cg_rkind *k, json_t *list, struct cg_buf *out, struct cg_error *err)
+{
+	json_t *doc;
+	size_t i;
+	cg_code r = cg_buf_adds(out, "id");
+
+	for (const struct cg_rfield *f = k->fields; f->name && r == CG_OK; f++)
+		r = cg_buf_addf(out, ",%s", f->name);
+	if (r == CG_OK)
+		r = cg_buf_adds(out, ",created_at,updated_at\r\n");
+	json_array_foreach(list, i, doc) {
+		if (r != CG_OK)
+			break;
+		r = csv_cell(out, json_string_value(json_object_get(doc, "id")));
+		for (const struct cg_rfield *f = k->fields; f->name && r == CG_OK; f++) {
+			json_t *v = json_object_get(doc, f->name), *e;
+			const char *key;
+			size_t j;
+			struct cg_buf cell;
+			cg_buf_init(&cell, 0);
+			r = cg_buf_addc(out, ',');
+			if (!v || r != CG_OK) {
+				cg_buf_release(&cell);
+				continue;
+			}
+			if (json_is_string(v))
+				r = cg_buf_adds(&cell, json_string_value(v));
+			else if (json_is_boolean(v))
+				r = cg_buf_adds(&cell, json_is_true(v) ? "true" : "false");
+			else if (json_is_integer(v))
+				r = cg_buf_addf(&cell, "%lld", (long long)json_integer_value(v));
+			else if (json_is_real(v))
+				r = cg_buf_addf(&cell, "%.17g", json_real_value(v));
+			else if (json_is_array(v))
+				json_array_foreach(v, j, e)
+					if (r == CG_OK)
+						r = cg_buf_addf(&cell, "%s%s", j ? "," : "", json_string_value(e));
+			if (json_is_object(v)) {
+				j = 0;
+				json_object_foreach(v, key, e)
+					if (r == CG_OK)
+						r = cg_buf_addf(&cell, "%s%s:%g", j++ ? "," : "", key, json_number_value(e));
+			}
+			if (r == CG_OK)
+				r = csv_cell(out, cell.ptr ? cell.ptr : "");
+			cg_buf_release(&cell);
+		}
+		if (r == CG_OK)
+			r = cg_buf_addf(out, ",%s,%s\r\n", json_string_value(json_object_get(doc, "created_at")),
+					json_string_value(json_object_get(doc, "updated_at")));
+	}
+	return r == CG_OK ? CG_OK : nomem(err);
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
+#include "ciiguard/buf.h"
 #include "ciiguard/catalog.h"
 #include "ciiguard/error.h"
 #include "ciiguard/store.h"
@@ -72,6 +73,17 @@ cg_code cg_record_list(struct cg_store *st, const struct cg_rkind *k, json_t **o
 /* Adds (or with `update`, replaces) every record of a JSON array, all or nothing. */
 cg_code cg_record_import(struct cg_store *st, const char *actor, const struct cg_catalog *c, const struct cg_rkind *k,
 			 json_t *array, bool update, size_t *created, size_t *updated, struct cg_error *err) CG_MUST_CHECK;
+
+/* The value of field `f` from text (a CSV cell or an option): booleans yes/no/true/false/1/0/
+ * 是/否; lists comma-separated; years "2026:32,2025:30". Bad text stays a string, refused later
+ * with the field's name. */
+json_t *cg_record_value_from_text(const struct cg_rfield *f, const char *text);
+/* Records of kind k from CSV (UTF-8 with or without BOM, or GB18030): a header of field names
+ * (and id); empty cells are omitted. A new JSON array for cg_record_import. */
+cg_code cg_record_parse_csv(const struct cg_rkind *k, const char *data, size_t len, json_t **out,
+			    struct cg_error *err) CG_MUST_CHECK;
+/* The records of `list` as CSV (every field, lists comma-joined in one cell). */
+cg_code cg_record_csv(const struct cg_rkind *k, json_t *list, struct cg_buf *out, struct cg_error *err) CG_MUST_CHECK;
 
 /*
  * What the records say about the duties: {"today", "findings": [{"register", "id", "kind": "gap"
