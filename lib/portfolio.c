@@ -459,7 +459,7 @@ static cg_code read_systems(struct pass *p, struct cg_store *st, struct cg_error
 
 	cg_buf_init(&sql, 0);
 	cg_buf_init(&key, 0);
-	r = cg_buf_adds(&sql, "SELECT id");
+	r = cg_buf_adds(&sql, CG_STREAM_MARK "SELECT id");
 	for (size_t i = 0; i < p->plan.n && r == CG_OK; i++)
 		r = cg_buf_addf(&sql, ", %s", p->plan.t[i].f->column);
 	if (r == CG_OK)
@@ -549,7 +549,7 @@ static cg_code read_links(struct pass *p, struct cg_store *st, struct cg_error *
 		return nomem(err);
 	if ((r = index_ids(p, err)) != CG_OK)
 		return r;
-	if ((r = cg_store_prepare(st, "SELECT system_id, to_id FROM system_links", &q, err)) != CG_OK)
+	if ((r = cg_store_prepare(st, CG_STREAM_MARK "SELECT system_id, to_id FROM system_links", &q, err)) != CG_OK)
 		return r;
 	while ((s = cg_stmt_step(q, err)) == CG_STEP_ROW) {
 		long a = find_system(p, cg_stmt_text(q, 0)), b = find_system(p, cg_stmt_text(q, 1));
@@ -682,7 +682,7 @@ static cg_code read_status(struct pass *p, struct cg_store *st, const char *toda
 {
 	struct cg_stmt *q;
 	enum cg_step s;
-	cg_code r = cg_store_prepare(st, "SELECT scope, urn, status, last_met, due FROM obligation_status", &q, err);
+	cg_code r = cg_store_prepare(st, CG_STREAM_MARK "SELECT scope, urn, status, last_met, due FROM obligation_status", &q, err);
 	char last_scope[CG_ID_MAX + 1] = "";
 	long last_index = -1;
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <libpq-fe.h>
 
+#include "ciiguard/buf.h"
 #include "ciiguard/i18n.h"
 #include "store_impl.h"
 #include "banned.h"
@@ -29,7 +30,13 @@ struct pg_stmt {
 	PGresult *res;
 	int row, nrows;
 	int64_t changes;
+	/* A scan read through a cursor in batches (SQL starting with CG_STREAM_MARK): the text. */
+	char *stream;
+	bool cursor_open, cursor_done;
 };
+
+/* Rows fetched at a time by a streamed scan. */
+#define STREAM_BATCH 50000
 
 #define PG(st) (((struct pg_store *)(st)->impl)->conn)
 #define PS(s) ((struct pg_stmt *)(s))
@@ -238,6 +245,12 @@ static cg_code pg_prepare(struct cg_store *st, const char *sql, struct cg_stmt *
 		return cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
 	}
 	snprintf(s->name, sizeof s->name, "cg%u", ps->next_name++);
+	if (strncmp(sql, CG_STREAM_MARK, strlen(CG_STREAM_MARK)) == 0 && s->nparams == 0) {
+		/* Declared as a cursor at each run (lib/portfolio.c's scans of whole tables). */
+		s->stream = text;
+		*out = &s->base;
+		return CG_OK;
+	}
 	res = PQprepare(PG(st), s->name, text, s->nparams, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		result = pg_error(st, res, err, "prepare");
@@ -283,10 +296,62 @@ static cg_code pg_bind_null(struct cg_stmt *s, int idx)
 	return set_param(s, idx, NULL);
 }
 
+/* The next batch of a streamed scan; false on failure (err set). */
+static bool stream_fetch(struct cg_stmt *s, struct cg_error *err)
+{
+	struct pg_stmt *p = PS(s);
+	char sql[96];
+
+	PQclear(p->res);
+	p->res = NULL;
+	p->row = p->nrows = 0;
+	if (!p->cursor_open) {
+		struct cg_buf b;
+		PGresult *res;
+		if (!s->st->in_txn) {
+			cg_error_set(err, CG_E_INTERNAL, NULL, N_("a streamed scan needs a transaction"));
+			return false;
+		}
+		cg_buf_init(&b, 0);
+		if (cg_buf_addf(&b, "DECLARE %s_c NO SCROLL CURSOR FOR %s", p->name, p->stream) != CG_OK) {
+			cg_buf_release(&b);
+			cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
+			return false;
+		}
+		res = PQexec(PG(s->st), b.ptr);
+		cg_buf_release(&b);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			pg_error(s->st, res, err, "step");
+			PQclear(res);
+			return false;
+		}
+		PQclear(res);
+		p->cursor_open = true;
+	}
+	snprintf(sql, sizeof sql, "FETCH FORWARD %d FROM %s_c", STREAM_BATCH, p->name);
+	p->res = PQexec(PG(s->st), sql);
+	if (PQresultStatus(p->res) != PGRES_TUPLES_OK) {
+		pg_error(s->st, p->res, err, "step");
+		return false;
+	}
+	p->nrows = PQntuples(p->res);
+	p->cursor_done = p->nrows < STREAM_BATCH;
+	return true;
+}
+
 static enum cg_step pg_step(struct cg_stmt *s, struct cg_error *err)
 {
 	struct pg_stmt *p = PS(s);
 
+	if (p->stream) {
+		if ((!p->res || (p->row == p->nrows && !p->cursor_done)) && !stream_fetch(s, err))
+			return CG_STEP_ERROR;
+		if (p->row < p->nrows) {
+			p->row++;
+			return CG_STEP_ROW;
+		}
+		return CG_STEP_DONE;
+	}
 	if (!p->res) {
 		ExecStatusType status;
 
@@ -339,6 +404,12 @@ static int64_t pg_changes(struct cg_stmt *s)
 static void pg_reset(struct cg_stmt *s)
 {
 	struct pg_stmt *p = PS(s);
+	if (p->cursor_open && s->st && s->st->impl && PQtransactionStatus(PG(s->st)) == PQTRANS_INTRANS) {
+		char sql[64];
+		snprintf(sql, sizeof sql, "CLOSE %s_c", p->name);
+		PQclear(PQexec(PG(s->st), sql));
+	}
+	p->cursor_open = p->cursor_done = false;
 	PQclear(p->res);
 	p->res = NULL;
 	p->row = p->nrows = 0;
@@ -356,11 +427,12 @@ static void pg_finalize(struct cg_stmt *s)
 	pg_reset(s);
 	/* Outside a failed transaction, free the server-side statement; otherwise it goes with the
 	 * connection. */
-	if (s->st && s->st->impl && PQtransactionStatus(PG(s->st)) == PQTRANS_IDLE) {
+	if (!p->stream && s->st && s->st->impl && PQtransactionStatus(PG(s->st)) == PQTRANS_IDLE) {
 		snprintf(sql, sizeof sql, "DEALLOCATE %s", p->name);
 		PQclear(PQexec(PG(s->st), sql));
 	}
 	free(p->params);
+	free(p->stream);
 	free(p);
 }
 

@@ -69,6 +69,13 @@ cg_code cg_store_begin_read(struct cg_store *st, struct cg_error *err) CG_MUST_C
  */
 cg_code cg_store_prepare(struct cg_store *st, const char *sql, struct cg_stmt **out,
 			 struct cg_error *err) CG_MUST_CHECK;
+/*
+ * A SELECT whose text starts with this comment, and takes no parameters, is a scan of a whole
+ * table: PostgreSQL reads it through a cursor in batches (inside a transaction) instead of
+ * holding the whole result; SQLite steps through it as always.
+ */
+#define CG_STREAM_MARK "/* stream */ "
+
 /* Runs SQL without parameters or results (DDL in tests and tools). */
 cg_code cg_store_exec(struct cg_store *st, const char *sql, struct cg_error *err) CG_MUST_CHECK;
 
