@@ -15,28 +15,38 @@
 # `--json obligations` on a demo database) in the scope each binds. The audit trail does not cover
 # the bulk-loaded rows: `audit verify` fails on these databases (it is not run).
 #
-# Timed: `--json status` (every system screened twice, the register built twice: once directly,
-# once through exposure), `--json gaps`, `--json obligations` (the register), and for information
-# `--json system summary` (ciiguard's own walk over the inventory, no screening). There is no
-# command that screens the whole portfolio on its own: status and gaps screen every system.
-# Each command RUNS times (median), the output piped to `wc -c`; a command that takes more than
-# 60 s is run once. Each run is bounded by TIMEOUT seconds and MEM_GB GiB of address space
-# (ulimit -v); a timeout or a failure is a recorded result.
+# Timed: `--json status` (the organisation at a glance: every system screened, obligations met,
+# open, overdue, exposure, next deadlines), `--json gaps --limit 100` (where this ciiguard has
+# --limit), `--json gaps` (every gap), `--json obligations` (the whole register), and for
+# information `--json system summary` (ciiguard's own walk over the inventory, no screening).
+# There is no command that screens the whole portfolio on its own: status and gaps screen every
+# system. Each command RUNS times (median), the output piped to `wc -c`; a command that takes
+# more than 60 s is run once. Each run is bounded by TIMEOUT seconds and MEM_GB GiB of address
+# space (ulimit -v); a timeout or a failure is a recorded result. A run that ends without an exit
+# status (killed from outside) is marked "(killed)" and repeated. The references: the sqlite3
+# aggregate (GROUP BY) scan of both tables; for information the same tables read in one pass
+# without GROUP BY, and on PostgreSQL psql running the reference's SQL.
 #
 # Usage (from the repository root): bash bench/register.sh
 # Environment: N (systems, default 1000000), M (obligation_status rows, default 10*N),
-#   RUNS (default 3), TIMEOUT (seconds per command, default 600), MEM_GB (default 16),
-#   COMMANDS (default "status gaps obligations summary"), CIIGUARD, KEEP, BACKENDS, PG_BIN,
-#   PG_OPTS (common.sh).
+#   RUNS (default 3), TIMEOUT (seconds per command, default 600), MEM_GB (default 14),
+#   COMMANDS (default "status gaps-top gaps obligations summary", without gaps-top when the
+#   binary has no `gaps --limit`), CIIGUARD, KEEP, BACKENDS, PG_BIN, PG_OPTS, BENCH_TMP
+#   (common.sh).
 # Not a pass/fail test: it prints figures for bench/register-results.md.
 set -euo pipefail
 N=${N:-1000000}
 M=${M:-$((N * 10))}
 RUNS=${RUNS:-3}
 TIMEOUT=${TIMEOUT:-600}
-MEM_GB=${MEM_GB:-16}
-COMMANDS=${COMMANDS:-status gaps obligations summary}
+MEM_GB=${MEM_GB:-14}
 source "$(dirname "$0")/common.sh"
+# `gaps --limit 100` (the 100 most severe, in one pass) where this ciiguard has it.
+if "$CIIGUARD" gaps --help | grep -q -- --limit; then
+	COMMANDS=${COMMANDS:-status gaps-top gaps obligations summary}
+else
+	COMMANDS=${COMMANDS:-status gaps obligations summary}
+fi
 command -v timeout >/dev/null || { echo "bench: timeout (coreutils) is needed" >&2; exit 2; }
 
 # "Today" for every command: the generated due and met dates are relative to it.
@@ -44,6 +54,10 @@ export CIIGUARD_NOW=2026-11-27T09:00:00.000Z
 TODAY=2026-11-27
 
 machine
+# The binary's identity, checked again at the end (a rebuild during the run would mix two builds).
+bin_id() { echo "sha256 $(sha256sum "$CIIGUARD" | cut -c1-16), modified $(stat -c %y "$CIIGUARD" | cut -c1-19)"; }
+bin0=$(bin_id)
+echo "build:   $bin0"
 echo "scale:   N=$N systems, M=$M obligation_status rows; RUNS=$RUNS, TIMEOUT=$TIMEOUT s, MEM_GB=$MEM_GB;" \
 	"CIIGUARD_NOW=$CIIGUARD_NOW"
 
@@ -100,8 +114,8 @@ sqlite_load() {
 		INSERT INTO obligation_status ($st_cols) SELECT scope, urn, status, NULLIF(owner, ''), NULLIF(reason, ''),
 		  NULLIF(last_met, ''), NULLIF(due, ''), updated_at, updated_by FROM o_in ORDER BY scope, urn;
 		COMMIT;
-		PRAGMA wal_checkpoint(TRUNCATE);
 		ANALYZE;
+		PRAGMA wal_checkpoint(TRUNCATE);
 	EOF
 }
 
@@ -150,6 +164,8 @@ rm -f "$tmp"/check*
 # --- measuring -----------------------------------------------------------------------------------
 ref_sql="SELECT sector, harm_if_compromised, notified_cii, COUNT(*) FROM systems GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
 SELECT status, COUNT(*), SUM(CASE WHEN due < '$TODAY' THEN 1 ELSE 0 END) FROM obligation_status GROUP BY status ORDER BY 1;"
+floor_sql="SELECT COUNT(*), SUM(notified_cii), SUM(harm_if_compromised = 'serious') FROM systems;
+SELECT COUNT(*), SUM(status = 'met'), SUM(status = 'not_applicable'), SUM(CASE WHEN due < '$TODAY' THEN 1 ELSE 0 END) FROM obligation_status;"
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 
@@ -167,24 +183,51 @@ ref_sqlite() {
 	echo "sqlite3 aggregate scan of systems + obligation_status: ${st[*]} s; median $t_ref s; $(res_show "$tmp/rss")"
 	printf '%s|%s|%s|%s|%s|%s|%s\n' "$backend" "(sqlite3 aggregate scan, reference)" "${st[*]}" "$t_ref" \
 		"$(awk '{ printf "%.0f", $1 / 1024 }' "$tmp/rss")" 1.0 ok >>"$tmp/table"
+	# For information: the same two tables in one pass each without GROUP BY (no sorter, no temp
+	# file): what reading the rows costs in the sqlite3 shell.
+	st=()
+	for ((i = 0; i < RUNS; i++)); do
+		t0=$(now)
+		sqlite3 "$1" "$floor_sql" >/dev/null
+		t1=$(now)
+		st+=("$(elapsed "$t0" "$t1")")
+	done
+	echo "sqlite3 single-pass scan without GROUP BY (information): ${st[*]} s; median $(median "${st[@]}") s"
+	printf '%s|%s|%s|%s|%s|%s|%s\n' "$backend" "(sqlite3 one-pass scan, no GROUP BY)" "${st[*]}" "$(median "${st[@]}")" \
+		"" "$(ratio "$(median "${st[@]}")" "$t_ref")" ok >>"$tmp/table"
 }
 
 # cg_cmd NAME DB: runs the command RUNS times (once when a run takes over 60 s, or fails); prints
-# one line and appends a row to $tmp/table. In PostgreSQL runs, also the server's CPU.
+# one line and appends a row to $tmp/table. In PostgreSQL runs, also the server's CPU. A run that
+# ends without an exit status (GNU time itself gone: killed from outside, e.g. by another user of
+# the machine) is listed with "(killed)" and run again, at most twice, and is not in the median.
 cg_cmd() {
-	local name=$1 db=$2 args st=() i t0 t1 rc out note="" c0 bytes=0
+	local name=$1 db=$2 args st=() done=() i t0 t1 t rc note="" c0 bytes=0 load killed=0
 	case $name in
 	summary) args=(system summary) ;;
+	gaps-top) args=(gaps --limit 100) ;;
 	*) args=("$name") ;;
 	esac
-	for ((i = 0; i < RUNS; i++)); do
+	for ((i = 0; ${#done[@]} < RUNS && killed <= 2; i++)); do
 		[ -n "$pgdir" ] && { pg_checkpoint; c0=$(pg_cpu); }
+		load=$(cut -d' ' -f1 /proc/loadavg)
 		t0=$(now)
+		# The output goes to wc -c, but for its first 300 bytes (kept for the note on failure:
+		# with --json the error is on stdout); head -c reads no more than it writes.
 		set +e
-		bytes=$( (ulimit -v $((MEM_GB * 1048576)); rss_run "$tmp/rss" timeout "$TIMEOUT" "$CIIGUARD" --db "$db" --json "${args[@]}" 2>"$tmp/err") | wc -c)
+		bytes=$( (ulimit -v $((MEM_GB * 1048576)); rss_run "$tmp/rss" timeout "$TIMEOUT" "$CIIGUARD" --db "$db" --json "${args[@]}" 2>"$tmp/err") |
+			{ head -c 300 >"$tmp/out"; wc -c; })
 		set -e
+		bytes=$((bytes + $(stat -c %s "$tmp/out")))
 		t1=$(now)
-		st+=("$(elapsed "$t0" "$t1")")
+		t=$(elapsed "$t0" "$t1")
+		if [ ! -s "$tmp/rss" ]; then
+			st+=("$t(killed)")
+			killed=$((killed + 1))
+			continue
+		fi
+		st+=("$t")
+		done+=("$t")
 		# GNU time writes "Command exited with non-zero status N" (or "terminated by signal N")
 		# above the figures.
 		rc=0
@@ -196,19 +239,25 @@ cg_cmd() {
 		sed -i '/^Command /d' "$tmp/rss"
 		if [ "$rc" = 124 ]; then
 			note="TIMEOUT after $TIMEOUT s"
-		elif [ "$rc" != 0 ] && ! { [ "$name" = gaps ] && [ "$rc" = 3 ]; }; then
-			note="FAILED (exit $rc: $(tail -c 300 "$tmp/err" | tr '\n' ' '))"
+		elif [ "$rc" != 0 ] && ! { [ "${name%-top}" = gaps ] && [ "$rc" = 3 ]; }; then # gaps: 3 = overdue
+			note="FAILED (exit $rc: $(cat "$tmp/out" "$tmp/err" | tr -s '\n ' ' ' | cut -c1-200))"
 		fi
 		srv=""
 		[ -n "$pgdir" ] && { sleep 0.3; srv="; server CPU $(awk -v a="$c0" -v b="$(pg_cpu)" 'BEGIN { printf "%.2f", b - a }') s"; }
 		[ -n "$note" ] && break
-		awk -v t="${st[-1]}" 'BEGIN { exit !(t > 60) }' && break
+		awk -v t="$t" 'BEGIN { exit !(t > 60) }' && break
 	done
-	local t
-	t=$(median "${st[@]}")
-	echo "ciiguard --json ${args[*]}: ${st[*]} s; median $t s; output $bytes bytes; $(res_show "$tmp/rss")$srv${note:+; $note}"
+	if [ ${#done[@]} -eq 0 ]; then
+		note="KILLED from outside in every run"
+		t=-
+		echo "0 0 0 0" >"$tmp/rss"
+	else
+		t=$(median "${done[@]}")
+	fi
+	echo "ciiguard --json ${args[*]}: ${st[*]} s; median $t s; output $bytes bytes; $(res_show "$tmp/rss")$srv;" \
+		"load $load at the last start${note:+; $note}"
 	printf '%s|%s|%s|%s|%s|%s|%s\n' "$backend" "${args[*]}" "${st[*]}" "$t" \
-		"$(awk '{ printf "%.0f", $1 / 1024 }' "$tmp/rss")" "$(ratio "$t" "$t_ref")" "${note:-ok}" >>"$tmp/table"
+		"$(awk '{ printf "%.0f", $1 / 1024 }' "$tmp/rss")" "$([ "$t" = - ] && echo - || ratio "$t" "$t_ref")" "${note:-ok}" >>"$tmp/table"
 }
 
 : >"$tmp/table"
@@ -278,6 +327,7 @@ pg_stop
 fi
 
 # =================================================================================================
+[ "$(bin_id)" = "$bin0" ] || echo "WARNING: $CIIGUARD changed during the run (now $(bin_id)): the figures mix two builds"
 echo
 echo "Results: N=$N systems, M=$M obligation_status rows; ratio = median time / median time of the" \
 	"sqlite3 aggregate scan in the same part of the run. Target: < 2 s and ratio <= 3."
