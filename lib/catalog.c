@@ -1444,6 +1444,30 @@ static cg_code check_rrule(struct vctx *x, json_t *item, const char *path, unsig
 		if ((result = check_type(x, w, VT_INT, pk, line_of(x, v, key, 0))) != CG_OK)
 			return result;
 	}
+	/* The figures each rule reads: required, so that no figure of law hides in C as a default. */
+	static const struct { const char *rule, *const needs[5]; } figures[] = {
+		{ "agreement_renewal", { "notice_days" } },
+		{ "review_clocks", { "decide_working_days", "preliminary_working_days", "complex_extra_working_days",
+				     "special_working_days" } },
+		{ "key_position_staffing", { "people_per_position" } },
+		{ "training_hours", { "hours_per_year" } },
+		{ "ban", { "administrative_years" } },
+		{ "annual_assessment", { "every_days" } },
+		{ "drill_cadence", { "every_days" } },
+		{ "change_report", { "report_days", "reidentify_months" } },
+		{ "vulnerability_report", { "report_days" } },
+		{ "filing_clocks", { "launch_working_days", "change_working_days", "cancel_working_days" } },
+		{ "pi_audit_cadence", { "pi_subjects_over", "every_days" } },
+	};
+	const char *rule = json_string_value(json_object_get(item, "rule"));
+	for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++) {
+		if (strcmp(figures[i].rule, rule) != 0)
+			continue;
+		for (size_t k = 0; k < 5 && figures[i].needs[k]; k++)
+			if (!json_is_integer(json_object_get(v, figures[i].needs[k])))
+				return verr(x, line, path, N_("rule '%s' needs thresholds.%s (a whole number)"), rule,
+					    figures[i].needs[k]);
+	}
 	return check_sanction(x, item, path, line);
 }
 

@@ -420,18 +420,31 @@ static cg_code grade_input(struct cg_store *st, json_t *doc, json_t **input, str
 	return r;
 }
 
+/* Grades a stored incident's document (cg_grade's result plus "incident"). */
+static cg_code grade_doc(struct cg_store *st, const struct cg_catalog *c, json_t *doc, enum cg_lang lang,
+			 json_t **result, struct cg_error *err)
+{
+	json_t *in = NULL;
+	cg_code r = grade_input(st, doc, &in, err);
+
+	*result = NULL;
+	if (r == CG_OK)
+		r = cg_grade(c, in, lang, result, err);
+	if (r == CG_OK)
+		json_object_set(*result, "incident", json_object_get(doc, "id"));
+	json_decref(in);
+	return r;
+}
+
 cg_code cg_incident_grade(struct cg_store *st, const struct cg_catalog *c, const char *id, enum cg_lang lang,
 			  json_t **result, struct cg_error *err)
 {
-	json_t *doc = NULL, *in = NULL;
+	json_t *doc = NULL;
 	cg_code r;
 
 	*result = NULL;
-	if ((r = cg_incident_get(st, id, &doc, err)) == CG_OK && (r = grade_input(st, doc, &in, err)) == CG_OK)
-		r = cg_grade(c, in, lang, result, err);
-	if (r == CG_OK)
-		json_object_set_new(*result, "incident", json_string(id));
-	json_decref(in);
+	if ((r = cg_incident_get(st, id, &doc, err)) == CG_OK)
+		r = grade_doc(st, c, doc, lang, result, err);
 	json_decref(doc);
 	return r;
 }
@@ -440,11 +453,9 @@ cg_code cg_incident_grade(struct cg_store *st, const struct cg_catalog *c, const
 static cg_code regrade(struct cg_store *st, const struct cg_catalog *c, json_t *doc, const char *now,
 		       struct cg_error *err)
 {
-	json_t *in = NULL, *res = NULL, *hist = json_object_get(doc, "grade_history");
-	cg_code r = grade_input(st, doc, &in, err);
+	json_t *res = NULL, *hist = json_object_get(doc, "grade_history");
+	cg_code r = grade_doc(st, c, doc, CG_LANG_EN, &res, err);
 
-	if (r == CG_OK)
-		r = cg_grade(c, in, CG_LANG_EN, &res, err);
 	if (r == CG_OK) {
 		const char *g = json_string_value(json_object_get(res, "grade"));
 		json_t *last = json_array_get(hist, json_array_size(hist) - 1);
@@ -457,7 +468,6 @@ static cg_code regrade(struct cg_store *st, const struct cg_catalog *c, json_t *
 			json_array_append_new(hist, json_pack("{s:s,s:s}", "at", now, "grade", g));
 		json_object_set_new(doc, "grade", json_string(g));
 	}
-	json_decref(in);
 	json_decref(res);
 	return r;
 }
@@ -836,8 +846,7 @@ cg_code cg_incident_deadlines(struct cg_store *st, const struct cg_catalog *c, j
 	*out = NULL;
 	if (!items)
 		return nomem(err);
-	if ((r = cg_now(now, err)) != CG_OK || (r = cg_incident_grade(st, c, json_string_value(json_object_get(doc, "id")),
-								       CG_LANG_EN, &res, err)) != CG_OK) {
+	if ((r = cg_now(now, err)) != CG_OK || (r = grade_doc(st, c, doc, CG_LANG_EN, &res, err)) != CG_OK) {
 		json_decref(items);
 		return r;
 	}

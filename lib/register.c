@@ -869,7 +869,7 @@ static cg_code check_person(struct cg_store *st, const struct cg_catalog *c, jso
 		return bad(err, "ban_since", N_("a date YYYY-MM-DD"));
 	char until[16];
 	json_t *years = json_object_get(json_object_get(rule, "thresholds"), "administrative_years");
-	snprintf(until, sizeof until, "%04d-%02d-%02d", y + (int)(json_is_integer(years) ? json_integer_value(years) : 5), m, d);
+	snprintf(until, sizeof until, "%04d-%02d-%02d", y + (int)json_integer_value(years), m, d);
 	if (strncmp(now, until, 10) < 0)
 		return cg_error_set(err, CG_E_CONFLICT, "key_positions",
 				    N_("refused: the person is barred from security management and key positions until %s (Order 745 Art. 43)"), until);

@@ -141,10 +141,10 @@ static void add(struct ctx *x, json_t *rule, const char *reg, const char *id, co
 		json_array_append_new(x->findings, f);
 }
 
-static int64_t threshold(json_t *rule, const char *name, int64_t dflt)
+/* A figure of the rule; the catalog loader requires every one a rule reads. */
+static int64_t threshold(json_t *rule, const char *name)
 {
-	json_t *v = json_object_get(json_object_get(rule, "thresholds"), name);
-	return json_is_integer(v) ? json_integer_value(v) : dflt;
+	return json_integer_value(json_object_get(json_object_get(rule, "thresholds"), name));
 }
 
 static const char *str(json_t *doc, const char *key)
@@ -192,7 +192,7 @@ static void agreement_renewal(struct ctx *x, json_t *rule, json_t *agreements)
 		json_array_foreach(agreements, k, b)
 			renewed |= b != a && strcmp(str(b, "vendor"), str(a, "vendor")) == 0 &&
 				   strcmp(str(b, "signed_on"), str(a, "signed_on")) > 0;
-		if (renewed || exp - threshold(rule, "notice_days", 60) > today)
+		if (renewed || exp - threshold(rule, "notice_days") > today)
 			continue;
 		add(x, rule, "agreement", str(a, "id"), "deadline", e, exp < today, str(a, "vendor"), NULL);
 	}
@@ -267,14 +267,14 @@ static void review_clocks(struct ctx *x, json_t *trigger, json_t *rule, json_t *
 			continue;
 		if (strcmp(status, "filed") == 0) {
 			from = str(p, "filed_on");
-			n = threshold(rule, "decide_working_days", 10);
+			n = threshold(rule, "decide_working_days");
 		} else if (strcmp(status, "preliminary") == 0 || strcmp(status, "complex") == 0) {
 			from = str(p, "review_started_on");
-			n = threshold(rule, "preliminary_working_days", 30) +
-			    (strcmp(status, "complex") == 0 ? threshold(rule, "complex_extra_working_days", 15) : 0);
+			n = threshold(rule, "preliminary_working_days") +
+			    (strcmp(status, "complex") == 0 ? threshold(rule, "complex_extra_working_days") : 0);
 		} else if (strcmp(status, "special") == 0) {
 			from = str(p, "review_started_on");
-			n = threshold(rule, "special_working_days", 90);
+			n = threshold(rule, "special_working_days");
 		}
 		if (!from || !cg_workdays_add(x->c, from, (int)n, due, &prov))
 			continue;
@@ -302,7 +302,7 @@ static void people(struct ctx *x, json_t *rule, const char *name, json_t *person
 				json_object_set_new(count, json_string_value(pos),
 						    json_integer(json_integer_value(json_object_get(count, json_string_value(pos))) + 1));
 		json_object_foreach(count, key, pos)
-			if (json_integer_value(pos) < threshold(rule, "people_per_position", 2))
+			if (json_integer_value(pos) < threshold(rule, "people_per_position"))
 				add(x, rule, "key_position", key, "gap", NULL, true, NULL, NULL);
 		json_decref(count);
 		return;
@@ -321,9 +321,9 @@ static void people(struct ctx *x, json_t *rule, const char *name, json_t *person
 			snprintf(year, sizeof year, "%.4s", x->today);
 			snprintf(due, sizeof due, "%s-12-31", year);
 			double hours = json_number_value(json_object_get(json_object_get(p, "training_hours"), year));
-			if (hours < (double)threshold(rule, "hours_per_year", 30)) {
+			if (hours < (double)threshold(rule, "hours_per_year")) {
 				char detail[64];
-				snprintf(detail, sizeof detail, "%g/%lld", hours, (long long)threshold(rule, "hours_per_year", 30));
+				snprintf(detail, sizeof detail, "%g/%lld", hours, (long long)threshold(rule, "hours_per_year"));
 				add(x, rule, "person", str(p, "id"), "deadline", due, false, detail, NULL);
 			}
 		}
@@ -405,10 +405,12 @@ static void more(struct ctx *x, json_t *rule, const char *name, json_t **lists)
 		}
 	} else if (strcmp(name, "annual_assessment") == 0 || strcmp(name, "plan_coverage") == 0 ||
 		   strcmp(name, "pi_audit_cadence") == 0) {
-		int64_t every = threshold(rule, "every_days", 365), least = threshold(rule, "pi_subjects_over", -1);
+		int64_t every = threshold(rule, "every_days");
+		bool by_volume = strcmp(name, "pi_audit_cadence") == 0;
+		int64_t least = by_volume ? threshold(rule, "pi_subjects_over") : 0;
 		json_t *list = strcmp(name, "annual_assessment") == 0 ? assessments : strcmp(name, "plan_coverage") == 0 ? plans : audits;
 		json_t *pi = NULL;
-		if (least >= 0) {
+		if (by_volume) {
 			pi = json_incref(x->perims);
 			/* the personal-information audit binds by volume, not perimeter */
 			json_object_foreach(pi, key, e) {
@@ -448,7 +450,7 @@ static void more(struct ctx *x, json_t *rule, const char *name, json_t **lists)
 			if (str(doc, "remediation_due") && !str(doc, "remediation_done_on"))
 				deadline(x, rule, "assessment", str(doc, "id"), str(doc, "remediation_due"), str(doc, "remediation_owner"));
 	} else if (strcmp(name, "drill_cadence") == 0) {
-		int64_t every = threshold(rule, "every_days", 365);
+		int64_t every = threshold(rule, "every_days");
 		json_array_foreach(plans, i, doc) {
 			const char *last = NULL;
 			json_array_foreach(drills, k, e)
@@ -469,10 +471,10 @@ static void more(struct ctx *x, json_t *rule, const char *name, json_t **lists)
 	} else if (strcmp(name, "change_report") == 0) {
 		json_array_foreach(changes, i, doc) {
 			if (!str(doc, "reported_on")) {
-				if (date_plus(str(doc, "occurred_on"), threshold(rule, "report_days", 5), due))
+				if (date_plus(str(doc, "occurred_on"), threshold(rule, "report_days"), due))
 					deadline(x, rule, "change", str(doc, "id"), due, str(doc, "kind"));
 			} else if (strcmp(str(doc, "kind"), "material_change") == 0 && !str(doc, "reidentified_on") &&
-				   months_plus(str(doc, "reported_on"), threshold(rule, "reidentify_months", 3), due)) {
+				   months_plus(str(doc, "reported_on"), threshold(rule, "reidentify_months"), due)) {
 				add(x, rule, "change", str(doc, "id"), "follow_up", due, false, "reidentification", NULL);
 			}
 		}
@@ -485,7 +487,7 @@ static void more(struct ctx *x, json_t *rule, const char *name, json_t **lists)
 	} else if (strcmp(name, "vulnerability_report") == 0) {
 		json_array_foreach(vulns, i, doc)
 			if (json_is_true(json_object_get(doc, "endangers_public_interest")) && !str(doc, "reported_on") &&
-			    date_plus(str(doc, "found_on"), threshold(rule, "report_days", 1), due))
+			    date_plus(str(doc, "found_on"), threshold(rule, "report_days"), due))
 				deadline(x, rule, "vulnerability", str(doc, "id"), due, str(doc, "severity"));
 	} else if (strcmp(name, "filing_clocks") == 0) {
 		static const struct { const char *event, *done, *limit; } steps[] = {
@@ -496,7 +498,7 @@ static void more(struct ctx *x, json_t *rule, const char *name, json_t **lists)
 		json_array_foreach(filings, i, doc)
 			for (size_t s = 0; s < 3; s++)
 				if (str(doc, steps[s].event) && !str(doc, steps[s].done) &&
-				    cg_workdays_add(x->c, str(doc, steps[s].event), (int)threshold(rule, steps[s].limit, 10), due, &prov))
+				    cg_workdays_add(x->c, str(doc, steps[s].event), (int)threshold(rule, steps[s].limit), due, &prov))
 					deadline(x, rule, "filing", str(doc, "id"), due, prov ? "provisional" : steps[s].event);
 	}
 }
