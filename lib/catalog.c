@@ -560,7 +560,7 @@ static const char *const clock_units[] = { "minutes", "hours", "days", NULL };
 static const char *const calendar_keys[] = { "id", "year", "holidays", "workdays", "text", "source",
 	"effective", "confidence", NULL };
 static const char *const rrule_keys[] = { "id", "register", "rule", "applies_to", "thresholds", "categories",
-	"fields", "sanction", "text", "source", "effective", "confidence", NULL };
+	"fields", "proves", "sanction", "text", "source", "effective", "confidence", NULL };
 static const char *const rrule_names[] = { "agreement_current", "agreement_renewal", "agreement_duties",
 	"review_trigger", "review_clocks", "key_position_staffing", "background_check", "training_hours", "ban",
 	"decision_security_body", "annual_assessment", "remediation", "plan_coverage", "drill_cadence", "drill_follow_up",
@@ -1436,6 +1436,7 @@ static cg_code check_rrule(struct vctx *x, json_t *item, const char *path, unsig
 	    (result = string_list(x, item, path, line, "applies_to", perimeters, false)) != CG_OK ||
 	    (result = string_list(x, item, path, line, "categories", NULL, false)) != CG_OK ||
 	    (result = string_list(x, item, path, line, "fields", NULL, false)) != CG_OK ||
+	    (result = member(x, item, path, line, "proves", VT_STRING, false, &v)) != CG_OK ||
 	    (result = member(x, item, path, line, "thresholds", VT_MAP, false, &v)) != CG_OK)
 		return result;
 	path_key(p, path, "thresholds");
@@ -1939,7 +1940,7 @@ static cg_code check_references(struct cg_catalog *c, enum cg_lang lang)
 				json_t *sanction = json_object_get(item, "sanction");
 				struct { json_t *parent; const char *key; size_t kind; } refs[] = {
 					{ item, "sanction", 2 }, { sanction, "id", 2 }, { sanction, "also", 2 },
-					{ item, "maps_to", 0 }, { item, "duties", 0 }, { item, "supports", 0 },
+					{ item, "maps_to", 0 }, { item, "duties", 0 }, { item, "supports", 0 }, { item, "proves", 0 },
 				};
 				for (size_t r = 0; r < sizeof refs / sizeof refs[0] && result == CG_OK; r++) {
 					json_t *v = json_object_get(refs[r].parent, refs[r].key), *e;

@@ -14,6 +14,7 @@
 #include "ciiguard/i18n.h"
 #include "ciiguard/incident.h"
 #include "ciiguard/obligation.h"
+#include "ciiguard/register.h"
 #include "ciiguard/screen.h"
 #include "ciiguard/system.h"
 #include "entity.h"
@@ -531,6 +532,23 @@ static struct scope *scope_find(struct scopes *s, const char *id)
 	return bsearch(&key, s->v, s->n, sizeof *s->v, scope_cmp);
 }
 
+/* The screened scopes as the perimeters the register rules read. */
+static const char *sc_id(void *ud, size_t i)
+{
+	return ((struct scopes *)ud)->v[i].id;
+}
+
+static int sc_perim(void *ud, size_t i)
+{
+	return ((struct scopes *)ud)->v[i].perim;
+}
+
+static long sc_find(void *ud, const char *id)
+{
+	struct scope *f = scope_find(ud, id);
+	return f ? (long)(f - ((struct scopes *)ud)->v) : -1;
+}
+
 /*
  * Every system with its perimeter, screened as cg_screen_stored() does but in one pass over the
  * inventory: first by the rules that do not look at links, then again with each system's
@@ -608,17 +626,19 @@ static cg_code load_status(struct cg_store *st, json_t *status, json_t *counts, 
 	return s == CG_STEP_ERROR ? step_failed(err) : CG_OK;
 }
 
-static json_t *make_item(json_t *node, const char *scope, int perim, json_t *status, json_t *counts,
+static json_t *make_item(json_t *node, const char *scope, int perim, json_t *status, json_t *derived, json_t *counts,
 			 const char *today, enum cg_lang lang)
 {
 	const char *urn = json_string_value(json_object_get(node, "urn"));
 	char key[1024], src[160], due[11] = "";
-	json_t *row, *cadence = json_object_get(node, "cadence"), *sanction = json_object_get(node, "sanction");
+	json_t *row, *stored, *cadence = json_object_get(node, "cadence"), *sanction = json_object_get(node, "sanction");
 	const char *st, *last, *explicit_due;
 	bool overdue, gap;
 
 	snprintf(key, sizeof key, "%s|%s", scope, urn);
-	row = json_object_get(status, key);
+	stored = json_object_get(status, key);
+	/* what the register records show overrules a status set by hand (not a not_applicable) */
+	row = cg_register_effective(derived, stored, key, urn, perim);
 	st = row ? json_string_value(json_object_get(row, "status")) : "not_started";
 	last = row ? json_string_value(json_object_get(row, "last_met")) : NULL;
 	explicit_due = row ? json_string_value(json_object_get(row, "due")) : NULL;
@@ -627,7 +647,7 @@ static json_t *make_item(json_t *node, const char *scope, int perim, json_t *sta
 	else if (last && cadence_days(cadence) > 0 && !add_days(last, cadence_days(cadence), due))
 		due[0] = '\0';
 	bool na = strcmp(st, "not_applicable") == 0, met = strcmp(st, "met") == 0;
-	overdue = !na && due[0] && strcmp(due, today) < 0;
+	overdue = !na && ((due[0] && strcmp(due, today) < 0) || json_is_true(json_object_get(row, "overdue")));
 	gap = !na && (!met || overdue);
 	cg_catalog_source(node, src, sizeof src);
 	json_t *n = json_object_get(counts, key), *item;
@@ -637,11 +657,16 @@ static json_t *make_item(json_t *node, const char *scope, int perim, json_t *sta
 		"name", cg_catalog_text(node, "name", lang),
 		"kind", json_string_value(json_object_get(node, "kind")), "cadence", cadence,
 		"source", src, "status", st,
-		"owner", row ? json_string_value(json_object_get(row, "owner")) : NULL,
-		"reason", row ? json_string_value(json_object_get(row, "reason")) : NULL,
+		"owner", stored ? json_string_value(json_object_get(stored, "owner")) : NULL,
+		"reason", stored ? json_string_value(json_object_get(stored, "reason")) : NULL,
 		"last_met", last, "due", due[0] ? due : NULL, "overdue", overdue, "gap", gap,
 		"sanction", json_string_value(json_object_get(sanction, "id")),
 		"evidence", (json_int_t)(n ? json_integer_value(n) : 0));
+	if (item && row && row != stored)
+		json_object_set_new(item, "from_records", json_pack("{s:O,s:O}", "rules", json_object_get(row, "rules"),
+			"records", json_object_get(row, "records")));
+	if (item && row && row != stored && json_object_get(row, "priced"))
+		json_object_set(json_object_get(item, "from_records"), "priced", json_object_get(row, "priced"));
 	/* A clock that runs against another party once the duty is met (Art. 11: the department
 	 * re-identifies within 3 months of receiving the report), from the date it was met. */
 	json_t *clock = json_object_get(node, "clock");
@@ -668,6 +693,7 @@ cg_code cg_obligations(struct cg_store *st, const struct cg_catalog *c, const ch
 {
 	struct scopes s;
 	json_t *status = json_object(), *counts = json_object(), *items = json_array(), *systems = json_array();
+	json_t *derived = NULL;
 	size_t nn = cg_catalog_count(c, "requirement_nodes");
 	bool org_only = scope && strcmp(scope, CG_SCOPE_ORGANISATION) == 0;
 	char today[11];
@@ -687,6 +713,10 @@ cg_code cg_obligations(struct cg_store *st, const struct cg_catalog *c, const ch
 		r = today_of(today, err);
 	if (r == CG_OK)
 		r = load_status(st, status, counts, err);
+	if (r == CG_OK) {
+		struct cg_perim_src ps = { s.n, sc_id, sc_perim, sc_find, &s };
+		r = cg_register_derive(st, c, &ps, &derived, err);
+	}
 	if (r != CG_OK)
 		goto out;
 	for (size_t i = 0; i < s.n && !org_only; i++)
@@ -716,7 +746,7 @@ cg_code cg_obligations(struct cg_store *st, const struct cg_catalog *c, const ch
 			if (only_org && !when && best < 0)
 				best = CG_PERIM_OUTSIDE;
 			if (best >= 0)
-				json_array_append_new(items, make_item(node, CG_SCOPE_ORGANISATION, best, status, counts, today, lang));
+				json_array_append_new(items, make_item(node, CG_SCOPE_ORGANISATION, best, status, derived, counts, today, lang));
 		}
 	}
 	for (size_t i = 0; i < s.n && !org_only; i++) {
@@ -735,7 +765,7 @@ cg_code cg_obligations(struct cg_store *st, const struct cg_catalog *c, const ch
 				goto out;
 			}
 			if (h)
-				json_array_append_new(items, make_item(node, s.v[i].id, s.v[i].perim, status, counts, today, lang));
+				json_array_append_new(items, make_item(node, s.v[i].id, s.v[i].perim, status, derived, counts, today, lang));
 		}
 	}
 	*out = json_pack("{s:s,s:s,s:O,s:O}", "today", today, "catalog_version", cg_catalog_version(c),
@@ -744,6 +774,7 @@ cg_code cg_obligations(struct cg_store *st, const struct cg_catalog *c, const ch
 		r = nomem(err);
 out:
 	scopes_free(&s);
+	json_decref(derived);
 	json_decref(status);
 	json_decref(counts);
 	json_decref(items);
@@ -979,7 +1010,7 @@ static void add_range(json_t *total, json_t *range, bool *multiplier)
 cg_code cg_exposure(struct cg_store *st, const struct cg_catalog *c, enum cg_lang lang, json_t **out,
 		    struct cg_error *err)
 {
-	json_t *g = NULL, *item, *priced = json_array(), *also, *a;
+	json_t *g = NULL, *item, *priced = json_array(), *also, *a, *seen = json_object();
 	json_t *ent = json_pack("{s:I,s:I}", "min_cny", (json_int_t)0, "max_cny", (json_int_t)0);
 	json_t *per = json_pack("{s:I,s:I}", "min_cny", (json_int_t)0, "max_cny", (json_int_t)0);
 	json_int_t multipliers = 0;
@@ -987,7 +1018,7 @@ cg_code cg_exposure(struct cg_store *st, const struct cg_catalog *c, enum cg_lan
 	cg_code r;
 
 	*out = NULL;
-	if (!priced || !ent || !per) {
+	if (!priced || !ent || !per || !seen) {
 		r = nomem(err);
 		goto out;
 	}
@@ -1009,7 +1040,19 @@ cg_code cg_exposure(struct cg_store *st, const struct cg_catalog *c, enum cg_lan
 				json_array_append_new(tiers, tier(c, json_string_value(a), lang));
 		add_range(ent, json_object_get(t, "entity"), &mult);
 		add_range(per, json_object_get(t, "persons"), &mult);
-		multipliers += mult;
+		/* a fine in multiples of an amount the records give (Art. 41: the procurement's) is
+		 * priced, once per record however many systems it serves */
+		json_t *pr = json_object_get(json_object_get(item, "from_records"), "priced");
+		if (mult && json_array_size(pr))
+			json_array_foreach(pr, k, a) {
+				const char *ref = json_string_value(json_object_get(a, "ref"));
+				if (!ref || json_object_get(seen, ref))
+					continue;
+				json_object_set_new(seen, ref, json_true());
+				add_range(ent, a, &mult);
+			}
+		else
+			multipliers += mult;
 		json_object_set_new(item, "penalty", t);
 		json_object_set_new(item, "also", tiers);
 		json_array_append(priced, item);
@@ -1019,6 +1062,7 @@ cg_code cg_exposure(struct cg_store *st, const struct cg_catalog *c, enum cg_lan
 	if (!*out)
 		r = nomem(err);
 out:
+	json_decref(seen);
 	json_decref(g);
 	json_decref(priced);
 	json_decref(ent);
@@ -1516,10 +1560,10 @@ cg_code cg_obl_status_row(struct cg_store *st, const char *scope, const char *ur
 	return status_row(st, scope, urn, row, err);
 }
 
-json_t *cg_obl_make_item(json_t *node, const char *scope, int perim, json_t *status, json_t *counts,
+json_t *cg_obl_make_item(json_t *node, const char *scope, int perim, json_t *status, json_t *derived, json_t *counts,
 			 const char *today, enum cg_lang lang)
 {
-	return make_item(node, scope, perim, status, counts, today, lang);
+	return make_item(node, scope, perim, status, derived, counts, today, lang);
 }
 
 cg_code cg_obl_evidence_count(struct cg_store *st, const char *scope, const char *urn, json_t *counts,

@@ -18,6 +18,7 @@
 #include "ciiguard/i18n.h"
 #include "ciiguard/incident.h"
 #include "ciiguard/obligation.h"
+#include "ciiguard/register.h"
 #include "ciiguard/screen.h"
 #include "entity.h"
 #include "obligation_int.h"
@@ -329,8 +330,12 @@ struct node_info {
 	const char *urn;
 	bool org, only_org, duty;
 	int64_t cadence;
-	/* tallies */
-	uint64_t applicable, stored, stored_gaps;
+	/* tallies; per perimeter for the systems bound and the rows counted (stored or derived) */
+	uint64_t applicable, stored, stored_gaps, priced_gaps;
+	uint64_t app_p[CG_PERIM__COUNT], stored_p[CG_PERIM__COUNT];
+	/* what the governance records show: rows for some scopes, a default row for the others */
+	bool linked;
+	json_t *def;
 	int org_best; /* organisation nodes: the perimeter they are bound at, -1 unbound */
 	/* the first-tier fines of its sanction */
 	bool has_sanction, mult;
@@ -372,6 +377,10 @@ struct pass {
 	struct gapc *gaps;
 	unsigned char *stored_bits;
 	char today[11];
+	/* cg_register_derive; the priced records counted; perimeters where a default row applies */
+	json_t *derived, *priced_seen;
+	int64_t priced_min, priced_max;
+	bool def_p[CG_PERIM__COUNT], any_def;
 };
 
 static void pass_free(struct pass *p)
@@ -394,6 +403,8 @@ static void pass_free(struct pass *p)
 	free(p->found);
 	free(p->gaps);
 	free(p->stored_bits);
+	json_decref(p->derived);
+	json_decref(p->priced_seen);
 	map_free(&p->classes);
 	map_free(&p->urns);
 	map_free(&p->ids);
@@ -677,75 +688,215 @@ static void offer_gap(struct pass *p, const struct gapc *g)
 
 static const char org_scope[] = CG_SCOPE_ORGANISATION;
 
-static cg_code read_status(struct pass *p, struct cg_store *st, const char *today, struct counts *n,
-			   struct cg_error *err)
+/* A row of (scope, node), stored or derived; si: the system's index, or -1 for the organisation. */
+struct row {
+	const char *status, *last, *due;
+	bool overdue; /* the records say so, whatever the date */
+	json_t *priced;
+};
+
+static cg_code count_row(struct pass *p, uint32_t node, long si, int perim, const char *scope, const struct row *w,
+			 struct counts *n, struct cg_error *err)
+{
+	struct node_info *ni = &p->nodes[node];
+	char due[11] = "";
+	if (w->due && *w->due)
+		snprintf(due, sizeof due, "%.10s", w->due);
+	else if (w->last && ni->cadence > 0 && !cg_obl_add_days(w->last, ni->cadence, due))
+		due[0] = '\0';
+	bool na = strcmp(w->status, "not_applicable") == 0, met = strcmp(w->status, "met") == 0;
+	bool overdue = !na && ((due[0] && strcmp(due, p->today) < 0) || w->overdue), gap = !na && (!met || overdue);
+	ni->stored++;
+	ni->stored_gaps += gap;
+	if (si >= 0 && perim >= 0)
+		ni->stored_p[perim]++;
+	if (gap && ni->mult && json_array_size(w->priced)) {
+		size_t i;
+		json_t *a;
+		ni->priced_gaps++;
+		json_array_foreach(w->priced, i, a) {
+			const char *ref = json_string_value(json_object_get(a, "ref"));
+			if (!ref || json_object_get(p->priced_seen, ref))
+				continue;
+			if (json_object_set_new(p->priced_seen, ref, json_true()) != 0)
+				return nomem(err);
+			p->priced_min += json_integer_value(json_object_get(a, "min_cny"));
+			p->priced_max += json_integer_value(json_object_get(a, "max_cny"));
+		}
+	}
+	if (p->gap_limit) {
+		if (si >= 0)
+			p->stored_bits[(size_t)si * p->nbytes + node / 8] |= (unsigned char)(1u << (node % 8));
+		if (gap) {
+			struct gapc g = { overdue, ni->duty, perim, node_severity(ni), si >= 0 ? p->id[si] : org_scope, node };
+			offer_gap(p, &g);
+		}
+	}
+	if (na)
+		n->na++;
+	else if (overdue)
+		n->overdue++;
+	else if (gap)
+		n->open++;
+	else
+		n->met++;
+	if (!na && due[0] && strcmp(due, p->today) >= 0 && !offer(p, due, node, scope))
+		return nomem(err);
+	return CG_OK;
+}
+
+static struct row row_of(json_t *row)
+{
+	struct row w = { json_string_value(json_object_get(row, "status")), json_string_value(json_object_get(row, "last_met")),
+			 json_string_value(json_object_get(row, "due")), json_is_true(json_object_get(row, "overdue")),
+			 json_object_get(row, "priced") };
+	if (!w.status)
+		w.status = "not_started";
+	return w;
+}
+
+/* Is (scope, node) bound? *si: the system's index or -1; *perim: its perimeter. */
+static bool bound_at(struct pass *p, uint32_t node, const char *scope, long hint, long *si, int *perim)
+{
+	struct node_info *ni = &p->nodes[node];
+	*si = -1;
+	*perim = ni->org_best;
+	if (strcmp(scope, CG_SCOPE_ORGANISATION) == 0)
+		return ni->org && ni->org_best >= 0;
+	long i = hint >= -1 ? hint : find_system(p, scope);
+	struct bound *b = i >= 0 ? &p->b[p->cls[i] * 16 + p->found[i]] : NULL;
+	*si = i;
+	*perim = b ? b->perim : 0;
+	return b && !ni->org && b->on[node];
+}
+
+static cg_code read_status(struct pass *p, struct cg_store *st, struct counts *n, struct cg_error *err)
 {
 	struct cg_stmt *q;
 	enum cg_step s;
 	cg_code r = cg_store_prepare(st, CG_STREAM_MARK "SELECT scope, urn, status, last_met, due FROM obligation_status", &q, err);
 	char last_scope[CG_ID_MAX + 1] = "";
 	long last_index = -1;
+	json_t *rows = json_object_get(p->derived, "rows"), *row;
+	const char *key;
 
 	if (r != CG_OK)
 		return r;
 	while ((s = cg_stmt_step(q, err)) == CG_STEP_ROW) {
 		const char *scope = cg_stmt_text(q, 0), *status = cg_stmt_text(q, 2);
-		const char *last = cg_stmt_text(q, 3), *explicit_due = cg_stmt_text(q, 4);
+		struct row w = { status, cg_stmt_text(q, 3), cg_stmt_text(q, 4), false, NULL };
 		uint32_t node;
-		bool bound;
+		long si, hint = -1;
+		int perim;
 		if (!scope || !status || !map_get(&p->urns, cg_stmt_text(q, 1) ? cg_stmt_text(q, 1) : "", &node))
 			continue;
 		struct node_info *ni = &p->nodes[node];
-		long si = -1;
-		int perim = ni->org_best;
-		if (strcmp(scope, CG_SCOPE_ORGANISATION) == 0) {
-			bound = ni->org && ni->org_best >= 0;
-		} else {
-			/* rows come grouped by scope more often than not */
-			long i = strcmp(scope, last_scope) == 0 ? last_index : find_system(p, scope);
-			if (i != last_index || strcmp(scope, last_scope) != 0) {
+		/* rows come grouped by scope more often than not */
+		if (strcmp(scope, CG_SCOPE_ORGANISATION) != 0) {
+			if (strcmp(scope, last_scope) != 0) {
 				snprintf(last_scope, sizeof last_scope, "%s", scope);
-				last_index = i;
+				last_index = find_system(p, scope);
 			}
-			struct bound *b = i >= 0 ? &p->b[p->cls[i] * 16 + p->found[i]] : NULL;
-			bound = b && !ni->org && b->on[node];
-			si = i;
-			perim = b ? b->perim : 0;
+			hint = last_index;
 		}
-		if (!bound)
+		if (!bound_at(p, node, scope, hint, &si, &perim))
 			continue;
-		char due[11] = "";
-		if (explicit_due && *explicit_due)
-			snprintf(due, sizeof due, "%.10s", explicit_due);
-		else if (last && ni->cadence > 0 && !cg_obl_add_days(last, ni->cadence, due))
-			due[0] = '\0';
-		bool na = strcmp(status, "not_applicable") == 0, met = strcmp(status, "met") == 0;
-		bool overdue = !na && due[0] && strcmp(due, today) < 0, gap = !na && (!met || overdue);
-		ni->stored++;
-		ni->stored_gaps += gap;
-		if (p->gap_limit) {
-			if (si >= 0)
-				p->stored_bits[(size_t)si * p->nbytes + node / 8] |= (unsigned char)(1u << (node % 8));
-			if (gap) {
-				struct gapc g = { overdue, ni->duty, perim, node_severity(ni), si >= 0 ? p->id[si] : org_scope, node };
-				offer_gap(p, &g);
-			}
+		if (ni->linked) {
+			/* the records' row overrules this one unless it says not applicable */
+			char k[1024];
+			snprintf(k, sizeof k, "%s|%s", scope, ni->urn);
+			json_t *d = json_object_get(rows, k);
+			bool na = strcmp(status, "not_applicable") == 0;
+			if (d && !na)
+				continue;
+			if (d)
+				json_object_set_new(d, "_shadowed", json_true());
+			else if (!na && si >= 0 && ni->def && perim >= 0 && p->def_p[perim] &&
+				 cg_obl_has_string(json_object_get(ni->def, "perimeters"), cg_perimeter_names[perim]))
+				w = row_of(json_object_get(ni->def, "row"));
 		}
-		if (na)
-			n->na++;
-		else if (overdue)
-			n->overdue++;
-		else if (gap)
-			n->open++;
-		else
-			n->met++;
-		if (!na && due[0] && strcmp(due, today) >= 0 && !offer(p, due, node, scope)) {
+		if ((r = count_row(p, node, si, perim, scope, &w, n, err)) != CG_OK) {
 			cg_stmt_done(q);
-			return nomem(err);
+			return r;
 		}
 	}
 	cg_stmt_done(q);
-	return s == CG_STEP_ERROR ? (err && err->code ? err->code : CG_E_STORE) : CG_OK;
+	if (s == CG_STEP_ERROR)
+		return err && err->code ? err->code : CG_E_STORE;
+	/* the rows of the records that no stored not_applicable shadows */
+	json_object_foreach(rows, key, row) {
+		char scope[CG_ID_MAX + 16];
+		const char *bar = strchr(key, '|');
+		uint32_t node;
+		long si;
+		int perim;
+		if (json_is_true(json_object_get(row, "_shadowed")) || !bar || (size_t)(bar - key) >= sizeof scope ||
+		    !map_get(&p->urns, bar + 1, &node))
+			continue;
+		snprintf(scope, sizeof scope, "%.*s", (int)(bar - key), key);
+		if (!bound_at(p, node, scope, -2, &si, &perim))
+			continue;
+		struct row w = row_of(row);
+		if ((r = count_row(p, node, si, perim, si >= 0 ? p->id[si] : org_scope, &w, n, err)) != CG_OK)
+			return r;
+	}
+	return CG_OK;
+}
+
+/* Is a system of perimeter `perim` without a row of node k overdue by the records' default? */
+static bool default_overdue(const struct pass *p, size_t k, int perim)
+{
+	const struct node_info *ni = &p->nodes[k];
+	return ni->def && p->def_p[perim] &&
+	       cg_obl_has_string(json_object_get(ni->def, "perimeters"), cg_perimeter_names[perim]) &&
+	       json_is_true(json_object_get(json_object_get(ni->def, "row"), "overdue"));
+}
+
+/* The perimeters of the pass as the register rules read them. */
+static const char *ps_id(void *ud, size_t i)
+{
+	return ((struct pass *)ud)->id[i];
+}
+
+static int ps_perim(void *ud, size_t i)
+{
+	struct pass *p = ud;
+	return p->b[p->cls[i] * 16 + p->found[i]].perim;
+}
+
+static long ps_find(void *ud, const char *id)
+{
+	return find_system(ud, id);
+}
+
+/* What the governance records show, and which nodes it touches. */
+static cg_code derive_rows(struct pass *p, struct cg_store *st, struct cg_error *err)
+{
+	struct cg_perim_src ps = { p->ns, ps_id, ps_perim, ps_find, p };
+	const char *key;
+	json_t *v;
+	uint32_t node;
+	cg_code r = cg_register_derive(st, p->c, &ps, &p->derived, err);
+
+	if (r == CG_OK && !(p->priced_seen = json_object()))
+		r = nomem(err);
+	if (r != CG_OK)
+		return r;
+	json_object_foreach(json_object_get(p->derived, "rows"), key, v) {
+		const char *bar = strchr(key, '|');
+		if (bar && map_get(&p->urns, bar + 1, &node))
+			p->nodes[node].linked = true;
+	}
+	json_object_foreach(json_object_get(p->derived, "defaults"), key, v) {
+		if (!map_get(&p->urns, key, &node))
+			continue;
+		p->nodes[node].linked = true;
+		p->nodes[node].def = v;
+		for (int k = 0; k < CG_PERIM__COUNT; k++)
+			if (cg_obl_has_string(json_object_get(v, "perimeters"), cg_perimeter_names[k]))
+				p->def_p[k] = p->any_def = true;
+	}
+	return CG_OK;
 }
 
 static void add_fine(json_t *total, json_t *range, uint64_t times)
@@ -778,7 +929,7 @@ static cg_code deadline_item(struct pass *p, struct cg_store *st, const struct c
 		json_object_set(status, key, row);
 	if (r == CG_OK)
 		r = cg_obl_evidence_count(st, c->scope, ni->urn, counts, key, err);
-	if (r == CG_OK && !(item = cg_obl_make_item(ni->node, c->scope, perim < 0 ? CG_PERIM_OUTSIDE : perim, status,
+	if (r == CG_OK && !(item = cg_obl_make_item(ni->node, c->scope, perim < 0 ? CG_PERIM_OUTSIDE : perim, status, p->derived,
 						    counts, today, lang)))
 		r = nomem(err);
 	if (r == CG_OK)
@@ -839,6 +990,7 @@ static cg_code run(struct pass *p, struct cg_store *st, json_t *by, struct count
 					p->nodes[k].org_best = b->perim;
 			} else {
 				p->nodes[k].applicable += members[e];
+				p->nodes[k].app_p[b->perim] += members[e];
 			}
 		}
 	}
@@ -853,15 +1005,23 @@ static cg_code run(struct pass *p, struct cg_store *st, json_t *by, struct count
 		}
 	}
 	if (r == CG_OK)
-		r = read_status(p, st, p->today, n, err);
+		r = derive_rows(p, st, err);
+	if (r == CG_OK)
+		r = read_status(p, st, n, err);
 	if (r != CG_OK)
 		return r;
-	/* What has no row is not started: open, a gap, not overdue. */
+	/* What has no row is not started: open, a gap, not overdue, unless the records' default
+	 * row makes it overdue (no annual assessment at all). */
 	for (size_t k = 0; k < p->nn; k++) {
 		struct node_info *ni = &p->nodes[k];
-		n->open += (int64_t)(ni->applicable > ni->stored ? ni->applicable - ni->stored : 0);
+		uint64_t none = ni->applicable > ni->stored ? ni->applicable - ni->stored : 0, late = 0;
+		for (int pe = 0; pe < CG_PERIM__COUNT && !ni->org; pe++)
+			if (default_overdue(p, k, pe))
+				late += ni->app_p[pe] > ni->stored_p[pe] ? ni->app_p[pe] - ni->stored_p[pe] : 0;
+		n->overdue += (int64_t)late;
+		n->open += (int64_t)(none - late);
 	}
-	if (!p->gap_limit || (p->ngaps == p->gap_limit && p->gaps[p->ngaps - 1].overdue))
+	if (!p->gap_limit || (p->ngaps == p->gap_limit && p->gaps[p->ngaps - 1].overdue && !p->any_def))
 		return CG_OK;
 	for (size_t k = 0; k < p->nn; k++) {
 		struct node_info *ni = &p->nodes[k];
@@ -873,13 +1033,19 @@ static cg_code run(struct pass *p, struct cg_store *st, json_t *by, struct count
 	for (size_t i = 0; i < p->ns; i++) {
 		struct bound *b = &p->b[p->cls[i] * 16 + p->found[i]];
 		const unsigned char *bits = &p->stored_bits[i * p->nbytes];
-		/* a full list of gaps in a higher perimeter leaves nothing for this system */
-		if (p->ngaps == p->gap_limit && !p->gaps[p->ngaps - 1].overdue && p->gaps[p->ngaps - 1].perim > b->perim)
-			continue;
+		/* a full list of gaps that rank higher leaves nothing for this system */
+		if (p->ngaps == p->gap_limit) {
+			const struct gapc *worst = &p->gaps[p->ngaps - 1];
+			if (!p->def_p[b->perim] && (worst->overdue || worst->perim > b->perim))
+				continue;
+			if (p->def_p[b->perim] && worst->overdue && worst->perim > b->perim)
+				continue;
+		}
 		for (size_t k = 0; k < p->nn; k++) {
 			if (!b->on[k] || p->nodes[k].org || (bits[k / 8] & (1u << (k % 8))))
 				continue;
-			struct gapc g = { false, p->nodes[k].duty, b->perim, node_severity(&p->nodes[k]), p->id[i], (uint32_t)k };
+			struct gapc g = { default_overdue(p, k, b->perim), p->nodes[k].duty, b->perim, node_severity(&p->nodes[k]),
+					  p->id[i], (uint32_t)k };
 			offer_gap(p, &g);
 		}
 	}
@@ -928,8 +1094,10 @@ cg_code cg_status(struct cg_store *st, const struct cg_catalog *c, enum cg_lang 
 				continue;
 			add_fine(ent, ni->entity, gaps);
 			add_fine(per, ni->persons, gaps);
-			multipliers += ni->mult ? gaps : 0;
+			multipliers += ni->mult ? gaps - ni->priced_gaps : 0;
 		}
+		json_object_set_new(ent, "min_cny", json_integer(json_integer_value(json_object_get(ent, "min_cny")) + p.priced_min));
+		json_object_set_new(ent, "max_cny", json_integer(json_integer_value(json_object_get(ent, "max_cny")) + p.priced_max));
 		for (size_t i = 0; i < p.ntop && r == CG_OK; i++)
 			r = deadline_item(&p, st, &p.top[i], p.today, lang, next, err);
 	}

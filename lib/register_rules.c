@@ -3,6 +3,7 @@
  * rules of the catalog (objects.register_rules), and the working-day calendar
  * (objects.calendars) the review clocks are counted on.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,19 +93,29 @@ bool cg_workdays_add(const struct cg_catalog *c, const char *date, int n, char o
 
 /* --- findings --- */
 
+/*
+ * What a rule finds about one record: a gap, a deadline still owed (pending), the next date of a
+ * duty met for now (next), a clock another party owes (follow), or a proof that the duty is met.
+ */
+enum outcome { O_GAP, O_PENDING, O_NEXT, O_FOLLOW, O_PROOF };
+
 struct ctx {
 	struct cg_store *st;
 	const struct cg_catalog *c;
 	enum cg_lang lang;
 	char today[11];
-	json_t *findings, *perims; /* system id -> perimeter */
+	const struct cg_perim_src *ps;
+	bool derive;             /* cg_register_derive: rows of the obligations the rules prove */
+	bool oom;
+	json_t *findings;        /* cg_register_findings */
+	json_t *rows, *defaults; /* cg_register_derive */
 	struct cg_error *err;
 };
 
 static const char *perimeter(struct ctx *x, const char *system)
 {
-	const char *p = json_string_value(json_object_get(x->perims, system));
-	return p ? p : "";
+	long i = system ? x->ps->find(x->ps->ud, system) : -1;
+	return i >= 0 ? cg_perimeter_names[x->ps->perim(x->ps->ud, (size_t)i)] : "";
 }
 
 static bool listed(json_t *list, const char *s)
@@ -117,28 +128,121 @@ static bool listed(json_t *list, const char *s)
 	return false;
 }
 
-/* The systems of a record that fall in the rule's perimeters, as a JSON array. */
+static const char *str(json_t *doc, const char *key)
+{
+	return json_string_value(json_object_get(doc, key));
+}
+
+/* The systems of a record that fall in the rule's perimeters (all of them when the rule names
+ * none), as a new JSON array. */
 static json_t *systems_in(struct ctx *x, json_t *doc, json_t *rule)
 {
-	json_t *out = json_array(), *id;
+	json_t *out = json_array(), *id, *to = json_object_get(rule, "applies_to");
 	size_t i;
 	json_array_foreach(json_object_get(doc, "systems"), i, id)
-		if (listed(json_object_get(rule, "applies_to"), perimeter(x, json_string_value(id))))
+		if (!to || listed(to, perimeter(x, json_string_value(id))))
 			json_array_append(out, id);
 	return out;
 }
 
-static void add(struct ctx *x, json_t *rule, const char *reg, const char *id, const char *kind, const char *due,
-		bool overdue, const char *detail, json_t *exposure)
+/* The requirement node a rule proves, and whether it binds the organisation as a whole. */
+static json_t *proved(struct ctx *x, json_t *rule, bool *org)
+{
+	const char *urn = str(rule, "proves");
+	json_t *node = urn ? cg_catalog_find(x->c, "requirement_nodes", urn) : NULL;
+	*org = node && listed(json_object_get(node, "applies_to"), CG_SCOPE_ORGANISATION);
+	return node;
+}
+
+static bool append_unique(json_t *list, const char *s)
+{
+	if (listed(list, s))
+		return true;
+	return json_array_append_new(list, json_string(s)) == 0;
+}
+
+/* Adds an outcome to the rows of the obligation the rule proves, one per scope it touches. */
+static void derive(struct ctx *x, json_t *rule, json_t *systems, const char *reg, const char *id, enum outcome o,
+		   const char *due, bool overdue, const char *date, json_t *exposure)
+{
+	bool org;
+	json_t *node = proved(x, rule, &org);
+	const char *urn = str(node, "urn");
+	char ref[256];
+	size_t n = org ? 1 : json_array_size(systems);
+
+	if (!node || o == O_FOLLOW)
+		return;
+	snprintf(ref, sizeof ref, "%s:%s", reg, id ? id : "");
+	for (size_t i = 0; i < n; i++) {
+		const char *scope = org ? CG_SCOPE_ORGANISATION : json_string_value(json_array_get(systems, i));
+		char key[1024];
+		json_t *row;
+		if (!scope)
+			continue;
+		snprintf(key, sizeof key, "%s|%s", scope, urn);
+		if (!(row = json_object_get(x->rows, key))) {
+			row = json_pack("{s:i,s:i,s:b,s:[],s:[]}", "_bad", 0, "_proofs", 0, "overdue", 0, "rules", "records");
+			if (!row || json_object_set_new(x->rows, key, row) != 0) {
+				x->oom = true;
+				return;
+			}
+		}
+		/* a passed next date leaves the duty met, and overdue, as a cadence does */
+		if (o == O_GAP || o == O_PENDING)
+			json_object_set_new(row, "_bad", json_integer(json_integer_value(json_object_get(row, "_bad")) + 1));
+		if (overdue)
+			json_object_set_new(row, "overdue", json_true());
+		if (o == O_PROOF) {
+			const char *last = str(row, "last_met");
+			json_object_set_new(row, "_proofs", json_integer(json_integer_value(json_object_get(row, "_proofs")) + 1));
+			if (date && (!last || strcmp(date, last) > 0))
+				json_object_set_new(row, "last_met", json_string(date));
+		} else if (due && (!str(row, "due") || strcmp(due, str(row, "due")) < 0)) {
+			json_object_set_new(row, "due", json_string(due));
+		}
+		if (!append_unique(json_object_get(row, "rules"), str(rule, "id")) ||
+		    !append_unique(json_object_get(row, "records"), ref))
+			x->oom = true;
+		if (json_is_number(json_object_get(exposure, "min_cny"))) {
+			json_t *priced = json_object_get(row, "priced");
+			if (!priced)
+				json_object_set_new(row, "priced", priced = json_array());
+			if (json_array_append_new(priced, json_pack("{s:s,s:I,s:I}", "ref", ref,
+				"min_cny", (json_int_t)llround(json_number_value(json_object_get(exposure, "min_cny"))),
+				"max_cny", (json_int_t)llround(json_number_value(json_object_get(exposure, "max_cny"))))) != 0)
+				x->oom = true;
+		}
+	}
+}
+
+static const char *const outcome_kinds[] = { "gap", "deadline", "deadline", "follow_up", NULL };
+
+/* A finding (cg_register_findings), or an outcome of the rows (cg_register_derive). */
+static void add(struct ctx *x, json_t *rule, const char *reg, const char *id, enum outcome o, const char *due,
+		bool overdue, const char *detail, json_t *exposure, json_t *systems)
 {
 	char src[160];
+	if (x->derive) {
+		derive(x, rule, systems, reg, id, o, due, overdue, NULL, exposure);
+		json_decref(exposure);
+		return;
+	}
 	cg_catalog_source(rule, src, sizeof src);
-	json_t *f = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s?,s:s?,s:s?,s:b,s:s?,s:o?}", "register", reg, "id", id, "kind", kind,
-		"rule", json_string_value(json_object_get(rule, "id")), "source", src,
+	json_t *f = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s?,s:s?,s:s?,s:b,s:s?,s:o?,s:O?}", "register", reg, "id", id,
+		"kind", outcome_kinds[o], "rule", json_string_value(json_object_get(rule, "id")), "source", src,
 		"text", cg_catalog_text(rule, "text", x->lang), "detail", detail, "due", due, "overdue", overdue,
-		"sanction", json_string_value(json_object_get(json_object_get(rule, "sanction"), "id")), "exposure", exposure);
-	if (f)
-		json_array_append_new(x->findings, f);
+		"sanction", json_string_value(json_object_get(json_object_get(rule, "sanction"), "id")), "exposure", exposure,
+		"systems", json_array_size(systems) ? systems : NULL);
+	if (!f || json_array_append_new(x->findings, f) != 0)
+		x->oom = true;
+}
+
+/* A record that shows the duty met (cg_register_derive only). */
+static void prove(struct ctx *x, json_t *rule, json_t *systems, const char *reg, const char *id, const char *date)
+{
+	if (x->derive)
+		derive(x, rule, systems, reg, id, O_PROOF, NULL, false, date, NULL);
 }
 
 /* A figure of the rule; the catalog loader requires every one a rule reads. */
@@ -147,9 +251,14 @@ static int64_t threshold(json_t *rule, const char *name)
 	return json_integer_value(json_object_get(json_object_get(rule, "thresholds"), name));
 }
 
-static const char *str(json_t *doc, const char *key)
+static json_t *find_doc(json_t *list, const char *id)
 {
-	return json_string_value(json_object_get(doc, key));
+	size_t i;
+	json_t *doc;
+	json_array_foreach(list, i, doc)
+		if (id && str(doc, "id") && strcmp(str(doc, "id"), id) == 0)
+			return doc;
+	return NULL;
 }
 
 /* A current agreement: signed by today, not expired. */
@@ -164,20 +273,23 @@ static void agreement_current(struct ctx *x, json_t *rule, json_t *vendors, json
 	size_t i, k;
 	json_t *v, *a;
 	json_array_foreach(vendors, i, v) {
-		json_t *sys = systems_in(x, v, rule);
-		bool ok = false;
+		json_t *sys = systems_in(x, v, rule), *cur = NULL;
 		json_array_foreach(agreements, k, a)
-			ok |= strcmp(str(a, "vendor"), str(v, "id")) == 0 && current(x, a);
-		if (json_array_size(sys) && !ok) {
+			if (strcmp(str(a, "vendor"), str(v, "id")) == 0 && current(x, a) &&
+			    (!cur || strcmp(str(a, "signed_on"), str(cur, "signed_on")) > 0))
+				cur = a;
+		if (json_array_size(sys) && !cur) {
 			char *detail = json_dumps(sys, JSON_COMPACT);
-			add(x, rule, "vendor", str(v, "id"), "gap", NULL, true, detail, NULL);
+			add(x, rule, "vendor", str(v, "id"), O_GAP, NULL, true, detail, NULL, sys);
 			free(detail);
+		} else if (json_array_size(sys)) {
+			prove(x, rule, sys, "agreement", str(cur, "id"), str(cur, "signed_on"));
 		}
 		json_decref(sys);
 	}
 }
 
-static void agreement_renewal(struct ctx *x, json_t *rule, json_t *agreements)
+static void agreement_renewal(struct ctx *x, json_t *rule, json_t *vendors, json_t *agreements)
 {
 	size_t i, k;
 	json_t *a, *b;
@@ -194,11 +306,13 @@ static void agreement_renewal(struct ctx *x, json_t *rule, json_t *agreements)
 				   strcmp(str(b, "signed_on"), str(a, "signed_on")) > 0;
 		if (renewed || exp - threshold(rule, "notice_days") > today)
 			continue;
-		add(x, rule, "agreement", str(a, "id"), "deadline", e, exp < today, str(a, "vendor"), NULL);
+		json_t *sys = systems_in(x, find_doc(vendors, str(a, "vendor")), rule);
+		add(x, rule, "agreement", str(a, "id"), O_NEXT, e, exp < today, str(a, "vendor"), NULL, sys);
+		json_decref(sys);
 	}
 }
 
-static void agreement_duties(struct ctx *x, json_t *rule, json_t *agreements)
+static void agreement_duties(struct ctx *x, json_t *rule, json_t *vendors, json_t *agreements)
 {
 	size_t i, k;
 	json_t *a, *f;
@@ -213,18 +327,20 @@ static void agreement_duties(struct ctx *x, json_t *rule, json_t *agreements)
 				if (w > 0 && (size_t)w < sizeof missing - used)
 					used += (size_t)w;
 			}
-		if (used)
-			add(x, rule, "agreement", str(a, "id"), "gap", NULL, true, missing, NULL);
+		if (used) {
+			json_t *sys = systems_in(x, find_doc(vendors, str(a, "vendor")), rule);
+			add(x, rule, "agreement", str(a, "id"), O_GAP, NULL, true, missing, NULL, sys);
+			json_decref(sys);
+		}
 	}
 }
 
-static bool needs_review(struct ctx *x, json_t *rule, json_t *p)
+/* Does the procurement need a cybersecurity review? *sys: its systems in the rule's perimeters. */
+static bool needs_review(struct ctx *x, json_t *rule, json_t *p, json_t **sys)
 {
-	json_t *sys = systems_in(x, p, rule);
-	bool flagged = json_is_true(json_object_get(p, "affects_national_security")) ||
-		       (json_array_size(sys) && listed(json_object_get(rule, "categories"), str(p, "category")));
-	json_decref(sys);
-	return flagged;
+	*sys = systems_in(x, p, rule);
+	return json_is_true(json_object_get(p, "affects_national_security")) ||
+	       (json_array_size(*sys) && listed(json_object_get(rule, "categories"), str(p, "category")));
 }
 
 static void review_trigger(struct ctx *x, json_t *rule, json_t *procurements)
@@ -237,19 +353,26 @@ static void review_trigger(struct ctx *x, json_t *rule, json_t *procurements)
 	json_array_foreach(procurements, i, p) {
 		const char *status = str(p, "review_status") ? str(p, "review_status") : "none";
 		bool cleared = strcmp(status, "cleared") == 0 || strcmp(status, "not_required") == 0;
-		if (cleared || !needs_review(x, rule, p))
-			continue;
-		if (str(p, "in_use_since")) {
+		json_t *sys = NULL;
+		bool flagged = needs_review(x, rule, p, &sys);
+		if (!flagged) {
+		} else if (cleared) {
+			prove(x, rule, sys, "procurement", str(p, "id"), str(p, "filed_on"));
+		} else if (str(p, "in_use_since")) {
 			double amount = json_number_value(json_object_get(p, "amount_cny"));
 			json_t *exp = json_object_get(ent, "min_times_amount") ?
 				json_pack("{s:f,s:f,s:O,s:O}", "min_cny", amount * (double)json_integer_value(json_object_get(ent, "min_times_amount")),
 					  "max_cny", amount * (double)json_integer_value(json_object_get(ent, "max_times_amount")),
 					  "min_times_amount", json_object_get(ent, "min_times_amount"),
 					  "max_times_amount", json_object_get(ent, "max_times_amount")) : NULL;
-			add(x, rule, "procurement", str(p, "id"), "gap", NULL, true, "in_use_without_clearance", exp);
+			add(x, rule, "procurement", str(p, "id"), O_GAP, NULL, true, "in_use_without_clearance", exp, sys);
 		} else if (strcmp(status, "none") == 0) {
-			add(x, rule, "procurement", str(p, "id"), "gap", NULL, false, "file_before_use", NULL);
+			add(x, rule, "procurement", str(p, "id"), O_GAP, NULL, false, "file_before_use", NULL, sys);
+		} else if (x->derive) {
+			/* under review and not in use: the duty is being met */
+			derive(x, rule, sys, "procurement", str(p, "id"), O_PENDING, NULL, false, NULL, NULL);
 		}
+		json_decref(sys);
 	}
 }
 
@@ -263,7 +386,10 @@ static void review_clocks(struct ctx *x, json_t *trigger, json_t *rule, json_t *
 		int64_t n = 0;
 		char due[11];
 		bool prov;
-		if (trigger && !needs_review(x, trigger, p))
+		json_t *sys = NULL;
+		bool flagged = !trigger || needs_review(x, trigger, p, &sys);
+		json_decref(sys);
+		if (!flagged)
 			continue;
 		if (strcmp(status, "filed") == 0) {
 			from = str(p, "filed_on");
@@ -278,7 +404,7 @@ static void review_clocks(struct ctx *x, json_t *trigger, json_t *rule, json_t *
 		}
 		if (!from || !cg_workdays_add(x->c, from, (int)n, due, &prov))
 			continue;
-		add(x, rule, "procurement", str(p, "id"), "follow_up", due, false, prov ? "provisional" : status, NULL);
+		add(x, rule, "procurement", str(p, "id"), O_FOLLOW, due, false, prov ? "provisional" : status, NULL, NULL);
 	}
 }
 
@@ -301,9 +427,12 @@ static void people(struct ctx *x, json_t *rule, const char *name, json_t *person
 			json_array_foreach(json_object_get(p, "key_positions"), k, pos)
 				json_object_set_new(count, json_string_value(pos),
 						    json_integer(json_integer_value(json_object_get(count, json_string_value(pos))) + 1));
-		json_object_foreach(count, key, pos)
+		json_object_foreach(count, key, pos) {
 			if (json_integer_value(pos) < threshold(rule, "people_per_position"))
-				add(x, rule, "key_position", key, "gap", NULL, true, NULL, NULL);
+				add(x, rule, "key_position", key, O_GAP, NULL, true, NULL, NULL, NULL);
+			else
+				prove(x, rule, NULL, "key_position", key, NULL);
+		}
 		json_decref(count);
 		return;
 	}
@@ -313,9 +442,11 @@ static void people(struct ctx *x, json_t *rule, const char *name, json_t *person
 			bool needed = json_array_size(json_object_get(p, "key_positions")) > 0 || (role && strcmp(role, "security_head") == 0);
 			const char *on = str(p, "background_check_on"), *changed = str(p, "identity_changed_on");
 			if (needed && !on)
-				add(x, rule, "person", str(p, "id"), "gap", NULL, true, "no_check", NULL);
+				add(x, rule, "person", str(p, "id"), O_GAP, NULL, true, "no_check", NULL, NULL);
 			else if (needed && changed && strcmp(changed, on) > 0)
-				add(x, rule, "person", str(p, "id"), "gap", NULL, true, "recheck_after_change", NULL);
+				add(x, rule, "person", str(p, "id"), O_GAP, NULL, true, "recheck_after_change", NULL, NULL);
+			else if (needed)
+				prove(x, rule, NULL, "person", str(p, "id"), on);
 		} else if (strcmp(name, "training_hours") == 0 && in_body(p)) {
 			char year[5], due[11];
 			snprintf(year, sizeof year, "%.4s", x->today);
@@ -324,7 +455,9 @@ static void people(struct ctx *x, json_t *rule, const char *name, json_t *person
 			if (hours < (double)threshold(rule, "hours_per_year")) {
 				char detail[64];
 				snprintf(detail, sizeof detail, "%g/%lld", hours, (long long)threshold(rule, "hours_per_year"));
-				add(x, rule, "person", str(p, "id"), "deadline", due, false, detail, NULL);
+				add(x, rule, "person", str(p, "id"), O_PENDING, due, false, detail, NULL, NULL);
+			} else {
+				prove(x, rule, NULL, "person", str(p, "id"), NULL);
 			}
 		}
 	}
@@ -359,24 +492,143 @@ static bool months_plus(const char *date, int64_t months, char out[11])
 	return true;
 }
 
-/* A deadline `due` (overdue when before today) unless `done`. */
-static void deadline(struct ctx *x, json_t *rule, const char *reg, const char *id, const char *due, const char *detail)
+/* A deadline `due` (overdue when before today). */
+static void deadline(struct ctx *x, json_t *rule, const char *reg, const char *id, enum outcome o, const char *due,
+		     const char *detail, json_t *systems)
 {
-	add(x, rule, reg, id, "deadline", due, strcmp(due, x->today) < 0, detail, NULL);
+	add(x, rule, reg, id, o, due, strcmp(due, x->today) < 0, detail, NULL, systems);
 }
 
-/* The latest `date_field` among records of `list` whose systems include `system`. */
-static const char *latest_for(json_t *list, const char *system, const char *date_field)
+/* The record of `list` with the latest `date_field` among those whose systems include `system`. */
+static json_t *latest_for(json_t *list, const char *system, const char *date_field)
 {
-	const char *best = NULL;
+	json_t *best = NULL, *doc;
 	size_t i;
-	json_t *doc;
 	json_array_foreach(list, i, doc) {
 		const char *d = str(doc, date_field);
-		if (d && listed(json_object_get(doc, "systems"), system) && (!best || strcmp(d, best) > 0))
-			best = d;
+		if (d && listed(json_object_get(doc, "systems"), system) && (!best || strcmp(d, str(best, date_field)) > 0))
+			best = doc;
 	}
 	return best;
+}
+
+/* One system's record of a recurring duty (an assessment, a personal-information audit). */
+static void cadence_one(struct ctx *x, json_t *rule, json_t *list, const char *reg, const char *system,
+			const char *absent)
+{
+	json_t *last = latest_for(list, system, "performed_on"), *one = json_pack("[s]", system);
+	char due[11];
+	if (!last) {
+		add(x, rule, "system", system, O_GAP, NULL, true, absent, NULL, one);
+	} else if (date_plus(str(last, "performed_on"), threshold(rule, "every_days"), due)) {
+		if (x->derive) {
+			prove(x, rule, one, reg, str(last, "id"), str(last, "performed_on"));
+			deadline(x, rule, reg, str(last, "id"), O_NEXT, due, str(last, "performed_on"), one);
+		} else {
+			deadline(x, rule, "system", system, O_NEXT, due, str(last, "performed_on"), one);
+		}
+	}
+	json_decref(one);
+}
+
+/*
+ * A duty every system of the rule's perimeters must have a record for (an assessment, a plan).
+ * Listing: one finding per system. Deriving for a per-system obligation: the rows of the systems
+ * that have records, and a default row (overdue) for those that have none; for an obligation of
+ * the organisation: one gap counting the systems without a record.
+ */
+static void per_system(struct ctx *x, json_t *rule, json_t *list, const char *reg)
+{
+	json_t *to = json_object_get(rule, "applies_to"), *doc, *e;
+	bool cadence = strcmp(reg, "assessment") == 0, org;
+	json_t *node = proved(x, rule, &org);
+	size_t i, k;
+
+	if (x->derive && !org) {
+		json_t *seen = json_object();
+		json_t *def = json_pack("{s:O,s:{s:s,s:b,s:[s],s:[]}}", "perimeters", to ? to : json_null(), "row",
+					"status", "not_started", "overdue", 1, "rules", str(rule, "id"), "records");
+		if (!seen || !def || json_object_set_new(x->defaults, str(node, "urn"), def) != 0)
+			x->oom = true;
+		json_array_foreach(list, i, doc)
+			json_array_foreach(json_object_get(doc, "systems"), k, e) {
+				const char *sid = json_string_value(e);
+				if (!sid || json_object_get(seen, sid) || !listed(to, perimeter(x, sid)))
+					continue;
+				json_object_set_new(seen, sid, json_true());
+				if (cadence) {
+					cadence_one(x, rule, list, reg, sid, perimeter(x, sid));
+				} else {
+					json_t *one = json_pack("[s]", sid);
+					prove(x, rule, one, reg, str(doc, "id"), str(doc, "approved_on"));
+					json_decref(one);
+				}
+			}
+		json_decref(seen);
+		return;
+	}
+	json_t *covered = json_object();
+	size_t missing = 0;
+	const char *first = NULL;
+	json_array_foreach(list, i, doc)
+		json_array_foreach(json_object_get(doc, "systems"), k, e)
+			if (json_is_string(e))
+				json_object_set_new(covered, json_string_value(e), json_true());
+	for (i = 0; i < x->ps->n; i++) {
+		const char *sid = x->ps->id(x->ps->ud, i), *pn = cg_perimeter_names[x->ps->perim(x->ps->ud, i)];
+		if (!listed(to, pn))
+			continue;
+		if (x->derive) {
+			if (!json_object_get(covered, sid) && !missing++)
+				first = sid;
+			continue;
+		}
+		if (!cadence) {
+			if (!json_object_get(covered, sid)) {
+				json_t *one = json_pack("[s]", sid);
+				add(x, rule, "system", sid, O_GAP, NULL, true, pn, NULL, one);
+				json_decref(one);
+			}
+			continue;
+		}
+		cadence_one(x, rule, list, reg, sid, pn);
+	}
+	if (x->derive) {
+		/* the organisation's row: a record per system in the perimeters, or a gap */
+		json_array_foreach(list, i, doc) {
+			json_t *sys = systems_in(x, doc, rule);
+			if (json_array_size(sys))
+				prove(x, rule, NULL, reg, str(doc, "id"), str(doc, cadence ? "performed_on" : "approved_on"));
+			json_decref(sys);
+		}
+		if (missing) {
+			char detail[32];
+			snprintf(detail, sizeof detail, "%zu", missing);
+			add(x, rule, "system", first, O_GAP, NULL, true, detail, NULL, NULL);
+		}
+	}
+	json_decref(covered);
+}
+
+/* The personal-information audit binds by volume: the systems above the rule's threshold. */
+static void pi_audits(struct ctx *x, json_t *rule, json_t *audits)
+{
+	struct cg_stmt *q;
+	enum cg_step s;
+	if (cg_store_prepare(x->st, "SELECT id FROM systems WHERE data_pi_subjects > ? ORDER BY id", &q, x->err) != CG_OK) {
+		x->oom = true;
+		return;
+	}
+	if (cg_stmt_bind_int64(q, 1, threshold(rule, "pi_subjects_over")) != CG_OK) {
+		cg_stmt_done(q);
+		x->oom = true;
+		return;
+	}
+	while ((s = cg_stmt_step(q, x->err)) == CG_STEP_ROW)
+		cadence_one(x, rule, audits, "pi_audit", cg_stmt_text(q, 0), "no_audit");
+	cg_stmt_done(q);
+	if (s == CG_STEP_ERROR)
+		x->oom = true;
 }
 
 static void more(struct ctx *x, json_t *rule, const char *name, json_t **lists)
@@ -384,7 +636,6 @@ static void more(struct ctx *x, json_t *rule, const char *name, json_t **lists)
 	json_t *persons = lists[3], *decisions = lists[4], *assessments = lists[5], *plans = lists[6], *drills = lists[7];
 	json_t *changes = lists[8], *pentests = lists[9], *vulns = lists[10], *filings = lists[11], *audits = lists[12];
 	json_t *inspections = lists[13], *doc, *e;
-	const char *key;
 	size_t i, k;
 	char due[11];
 	bool prov;
@@ -393,102 +644,87 @@ static void more(struct ctx *x, json_t *rule, const char *name, json_t **lists)
 		json_array_foreach(decisions, i, doc) {
 			bool body = false;
 			json_array_foreach(json_object_get(doc, "participants"), k, e) {
-				json_t *p;
-				size_t j;
-				json_array_foreach(persons, j, p)
-					if (strcmp(str(p, "id"), json_string_value(e)) == 0 && str(p, "role") &&
-					    (strcmp(str(p, "role"), "security_head") == 0 || strcmp(str(p, "role"), "security_member") == 0))
-						body = true;
+				json_t *p = find_doc(persons, json_string_value(e));
+				if (p && str(p, "role") &&
+				    (strcmp(str(p, "role"), "security_head") == 0 || strcmp(str(p, "role"), "security_member") == 0))
+					body = true;
 			}
 			if (!body)
-				add(x, rule, "decision", str(doc, "id"), "gap", NULL, true, str(doc, "kind"), NULL);
+				add(x, rule, "decision", str(doc, "id"), O_GAP, NULL, true, str(doc, "kind"), NULL,
+				    json_object_get(doc, "systems"));
+			else
+				prove(x, rule, json_object_get(doc, "systems"), "decision", str(doc, "id"), str(doc, "decided_on"));
 		}
-	} else if (strcmp(name, "annual_assessment") == 0 || strcmp(name, "plan_coverage") == 0 ||
-		   strcmp(name, "pi_audit_cadence") == 0) {
-		int64_t every = threshold(rule, "every_days");
-		bool by_volume = strcmp(name, "pi_audit_cadence") == 0;
-		int64_t least = by_volume ? threshold(rule, "pi_subjects_over") : 0;
-		json_t *list = strcmp(name, "annual_assessment") == 0 ? assessments : strcmp(name, "plan_coverage") == 0 ? plans : audits;
-		json_t *pi = NULL;
-		if (by_volume) {
-			pi = json_incref(x->perims);
-			/* the personal-information audit binds by volume, not perimeter */
-			json_object_foreach(pi, key, e) {
-				struct cg_system s;
-				cg_system_init(&s);
-				if (cg_system_get(x->st, key, &s, NULL) == CG_OK && s.data_pi_subjects > least) {
-					const char *last = latest_for(list, key, "performed_on");
-					if (!last)
-						add(x, rule, "system", key, "gap", NULL, true, "no_audit", NULL);
-					else if (date_plus(last, every, due))
-						deadline(x, rule, "system", key, due, last);
-				}
-				cg_system_release(&s);
-			}
-			json_decref(pi);
-			return;
-		}
-		json_object_foreach(x->perims, key, e) {
-			if (!listed(json_object_get(rule, "applies_to"), json_string_value(e)))
-				continue;
-			if (strcmp(name, "plan_coverage") == 0) {
-				bool covered = false;
-				json_array_foreach(plans, k, doc)
-					covered |= listed(json_object_get(doc, "systems"), key);
-				if (!covered)
-					add(x, rule, "system", key, "gap", NULL, true, json_string_value(e), NULL);
-				continue;
-			}
-			const char *last = latest_for(list, key, "performed_on");
-			if (!last)
-				add(x, rule, "system", key, "gap", NULL, true, json_string_value(e), NULL);
-			else if (date_plus(last, every, due))
-				deadline(x, rule, "system", key, due, last);
-		}
+	} else if (strcmp(name, "annual_assessment") == 0) {
+		per_system(x, rule, assessments, "assessment");
+	} else if (strcmp(name, "plan_coverage") == 0) {
+		per_system(x, rule, plans, "plan");
+	} else if (strcmp(name, "pi_audit_cadence") == 0) {
+		pi_audits(x, rule, audits);
 	} else if (strcmp(name, "remediation") == 0) {
 		json_array_foreach(assessments, i, doc)
 			if (str(doc, "remediation_due") && !str(doc, "remediation_done_on"))
-				deadline(x, rule, "assessment", str(doc, "id"), str(doc, "remediation_due"), str(doc, "remediation_owner"));
+				deadline(x, rule, "assessment", str(doc, "id"), O_PENDING, str(doc, "remediation_due"),
+					 str(doc, "remediation_owner"), json_object_get(doc, "systems"));
 	} else if (strcmp(name, "drill_cadence") == 0) {
 		int64_t every = threshold(rule, "every_days");
 		json_array_foreach(plans, i, doc) {
-			const char *last = NULL;
+			json_t *last = NULL;
 			json_array_foreach(drills, k, e)
-				if (strcmp(str(e, "plan"), str(doc, "id")) == 0 && (!last || strcmp(str(e, "performed_on"), last) > 0))
-					last = str(e, "performed_on");
-			const char *from = last ? last : str(doc, "approved_on");
+				if (strcmp(str(e, "plan"), str(doc, "id")) == 0 &&
+				    (!last || strcmp(str(e, "performed_on"), str(last, "performed_on")) > 0))
+					last = e;
+			const char *from = last ? str(last, "performed_on") : str(doc, "approved_on");
+			json_t *sys = json_object_get(doc, "systems");
+			if (last)
+				prove(x, rule, sys, "drill", str(last, "id"), from);
 			if (!from)
-				add(x, rule, "plan", str(doc, "id"), "gap", NULL, false, "never_drilled", NULL);
+				add(x, rule, "plan", str(doc, "id"), O_GAP, NULL, false, "never_drilled", NULL, sys);
 			else if (date_plus(from, every, due))
-				deadline(x, rule, "plan", str(doc, "id"), due, last ? last : "never_drilled");
+				deadline(x, rule, "plan", str(doc, "id"), O_NEXT, due, last ? from : "never_drilled", sys);
 		}
 	} else if (strcmp(name, "drill_follow_up") == 0 || strcmp(name, "inspection_follow_up") == 0) {
-		json_t *list = strcmp(name, "drill_follow_up") == 0 ? drills : inspections;
-		json_array_foreach(list, i, doc)
+		bool drill = strcmp(name, "drill_follow_up") == 0;
+		json_array_foreach(drill ? drills : inspections, i, doc) {
+			json_t *sys = drill ? json_object_get(find_doc(plans, str(doc, "plan")), "systems") : json_object_get(doc, "systems");
 			if (str(doc, "follow_up_due") && !str(doc, "follow_up_done_on"))
-				deadline(x, rule, strcmp(name, "drill_follow_up") == 0 ? "drill" : "inspection", str(doc, "id"),
-					 str(doc, "follow_up_due"), NULL);
+				deadline(x, rule, drill ? "drill" : "inspection", str(doc, "id"), O_PENDING, str(doc, "follow_up_due"),
+					 NULL, sys);
+			else if (str(doc, "follow_up_done_on"))
+				prove(x, rule, sys, drill ? "drill" : "inspection", str(doc, "id"), str(doc, "follow_up_done_on"));
+		}
 	} else if (strcmp(name, "change_report") == 0) {
 		json_array_foreach(changes, i, doc) {
+			json_t *sys = json_object_get(doc, "systems");
 			if (!str(doc, "reported_on")) {
 				if (date_plus(str(doc, "occurred_on"), threshold(rule, "report_days"), due))
-					deadline(x, rule, "change", str(doc, "id"), due, str(doc, "kind"));
-			} else if (strcmp(str(doc, "kind"), "material_change") == 0 && !str(doc, "reidentified_on") &&
-				   months_plus(str(doc, "reported_on"), threshold(rule, "reidentify_months"), due)) {
-				add(x, rule, "change", str(doc, "id"), "follow_up", due, false, "reidentification", NULL);
+					deadline(x, rule, "change", str(doc, "id"), O_PENDING, due, str(doc, "kind"), sys);
+			} else {
+				prove(x, rule, sys, "change", str(doc, "id"), str(doc, "reported_on"));
+				if (strcmp(str(doc, "kind"), "material_change") == 0 && !str(doc, "reidentified_on") &&
+				    months_plus(str(doc, "reported_on"), threshold(rule, "reidentify_months"), due))
+					add(x, rule, "change", str(doc, "id"), O_FOLLOW, due, false, "reidentification", NULL, sys);
 			}
 		}
 	} else if (strcmp(name, "pentest_window") == 0) {
 		json_array_foreach(pentests, i, doc) {
 			const char *on = str(doc, "performed_on"), *from = str(doc, "window_start"), *to = str(doc, "window_end");
+			json_t *sys = json_object_get(doc, "systems");
 			if (on && (!from || !to || strcmp(on, from) < 0 || strcmp(on, to) > 0))
-				add(x, rule, "pentest", str(doc, "id"), "gap", NULL, true, on, NULL);
+				add(x, rule, "pentest", str(doc, "id"), O_GAP, NULL, true, on, NULL, sys);
+			else if (on)
+				prove(x, rule, sys, "pentest", str(doc, "id"), on);
 		}
 	} else if (strcmp(name, "vulnerability_report") == 0) {
-		json_array_foreach(vulns, i, doc)
-			if (json_is_true(json_object_get(doc, "endangers_public_interest")) && !str(doc, "reported_on") &&
-			    date_plus(str(doc, "found_on"), threshold(rule, "report_days"), due))
-				deadline(x, rule, "vulnerability", str(doc, "id"), due, str(doc, "severity"));
+		json_array_foreach(vulns, i, doc) {
+			json_t *sys = json_object_get(doc, "systems");
+			if (!json_is_true(json_object_get(doc, "endangers_public_interest")))
+				continue;
+			if (str(doc, "reported_on"))
+				prove(x, rule, sys, "vulnerability", str(doc, "id"), str(doc, "reported_on"));
+			else if (date_plus(str(doc, "found_on"), threshold(rule, "report_days"), due))
+				deadline(x, rule, "vulnerability", str(doc, "id"), O_PENDING, due, str(doc, "severity"), sys);
+		}
 	} else if (strcmp(name, "filing_clocks") == 0) {
 		static const struct { const char *event, *done, *limit; } steps[] = {
 			{ "launched_on", "filed_on", "launch_working_days" },
@@ -499,57 +735,158 @@ static void more(struct ctx *x, json_t *rule, const char *name, json_t **lists)
 			for (size_t s = 0; s < 3; s++)
 				if (str(doc, steps[s].event) && !str(doc, steps[s].done) &&
 				    cg_workdays_add(x->c, str(doc, steps[s].event), (int)threshold(rule, steps[s].limit), due, &prov))
-					deadline(x, rule, "filing", str(doc, "id"), due, prov ? "provisional" : steps[s].event);
+					deadline(x, rule, "filing", str(doc, "id"), O_PENDING, due, prov ? "provisional" : steps[s].event,
+						 json_object_get(doc, "systems"));
 	}
 }
 
-cg_code cg_register_findings(struct cg_store *st, const struct cg_catalog *c, enum cg_lang lang, json_t **out,
-			     struct cg_error *err)
+/* Applies every rule (deriving: those that prove an obligation) to the records. */
+static cg_code apply(struct ctx *x)
 {
-	struct ctx x = { st, c, lang, "", json_array(), NULL, err };
 	static const char *const kinds[] = { "vendor", "agreement", "procurement", "person", "decision", "assessment",
 		"plan", "drill", "change", "pentest", "vulnerability", "filing", "pi_audit", "inspection" };
 	enum { NK = sizeof kinds / sizeof kinds[0] };
 	json_t *lists[NK] = { NULL }, *trigger = NULL;
 	char now[CG_TIME_MAX];
-	cg_code r = x.findings ? cg_now(now, err) : nomem(err);
+	cg_code r = cg_now(now, x->err);
 
-	*out = NULL;
 	if (r == CG_OK)
-		snprintf(x.today, sizeof x.today, "%.10s", now);
-	if (r == CG_OK)
-		r = cg_perimeters(st, c, &x.perims, err);
+		snprintf(x->today, sizeof x->today, "%.10s", now);
 	for (int i = 0; i < NK && r == CG_OK; i++)
-		r = cg_record_list(st, cg_rkind_find(kinds[i]), &lists[i], err);
-	for (size_t i = 0; i < cg_catalog_count(c, "register_rules") && r == CG_OK; i++) {
-		json_t *rule = cg_catalog_item(c, "register_rules", i);
+		r = cg_record_list(x->st, cg_rkind_find(kinds[i]), &lists[i], x->err);
+	for (size_t i = 0; i < cg_catalog_count(x->c, "register_rules") && r == CG_OK; i++) {
+		json_t *rule = cg_catalog_item(x->c, "register_rules", i);
 		if (strcmp(str(rule, "rule"), "review_trigger") == 0)
 			trigger = rule;
 	}
-	for (size_t i = 0; i < cg_catalog_count(c, "register_rules") && r == CG_OK; i++) {
-		json_t *rule = cg_catalog_item(c, "register_rules", i);
+	for (size_t i = 0; i < cg_catalog_count(x->c, "register_rules") && r == CG_OK && !x->oom; i++) {
+		json_t *rule = cg_catalog_item(x->c, "register_rules", i);
 		const char *name = str(rule, "rule");
+		bool org;
+		if (x->derive && !proved(x, rule, &org))
+			continue;
 		if (strcmp(name, "agreement_current") == 0)
-			agreement_current(&x, rule, lists[0], lists[1]);
+			agreement_current(x, rule, lists[0], lists[1]);
 		else if (strcmp(name, "agreement_renewal") == 0)
-			agreement_renewal(&x, rule, lists[1]);
+			agreement_renewal(x, rule, lists[0], lists[1]);
 		else if (strcmp(name, "agreement_duties") == 0)
-			agreement_duties(&x, rule, lists[1]);
+			agreement_duties(x, rule, lists[0], lists[1]);
 		else if (strcmp(name, "review_trigger") == 0)
-			review_trigger(&x, rule, lists[2]);
+			review_trigger(x, rule, lists[2]);
 		else if (strcmp(name, "review_clocks") == 0)
-			review_clocks(&x, trigger, rule, lists[2]);
+			review_clocks(x, trigger, rule, lists[2]);
 		else if (strcmp(name, "key_position_staffing") == 0 || strcmp(name, "background_check") == 0 ||
 			 strcmp(name, "training_hours") == 0)
-			people(&x, rule, name, lists[3]);
+			people(x, rule, name, lists[3]);
 		else
-			more(&x, rule, name, lists);
+			more(x, rule, name, lists);
+	}
+	if (r == CG_OK && x->oom)
+		r = x->err && x->err->code ? x->err->code : nomem(x->err);
+	for (int i = 0; i < NK; i++)
+		json_decref(lists[i]);
+	return r;
+}
+
+/* --- the perimeters of cg_perimeters as a cg_perim_src --- */
+
+struct jperims {
+	const char **ids;
+	json_t *obj;
+	size_t n;
+};
+
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static const char *jp_id(void *ud, size_t i)
+{
+	return ((struct jperims *)ud)->ids[i];
+}
+
+static int jp_perim(void *ud, size_t i)
+{
+	struct jperims *j = ud;
+	const char *p = json_string_value(json_object_get(j->obj, j->ids[i]));
+	for (int k = 0; cg_perimeter_names[k]; k++)
+		if (p && strcmp(cg_perimeter_names[k], p) == 0)
+			return k;
+	return 0;
+}
+
+static long jp_find(void *ud, const char *id)
+{
+	struct jperims *j = ud;
+	const char **at = j->n ? bsearch(&id, j->ids, j->n, sizeof *j->ids, cmp_id) : NULL;
+	return at ? (long)(at - j->ids) : -1;
+}
+
+cg_code cg_register_findings(struct cg_store *st, const struct cg_catalog *c, enum cg_lang lang, json_t **out,
+			     struct cg_error *err)
+{
+	struct jperims j = { NULL, NULL, 0 };
+	struct cg_perim_src ps = { 0, jp_id, jp_perim, jp_find, &j };
+	struct ctx x = { st, c, lang, "", &ps, false, false, json_array(), NULL, NULL, err };
+	const char *key;
+	json_t *v;
+	cg_code r = x.findings ? cg_perimeters(st, c, &j.obj, err) : nomem(err);
+
+	*out = NULL;
+	if (r == CG_OK && !(j.ids = calloc(json_object_size(j.obj) + 1, sizeof *j.ids)))
+		r = nomem(err);
+	if (r == CG_OK) {
+		json_object_foreach(j.obj, key, v)
+			j.ids[j.n++] = key;
+		qsort(j.ids, j.n, sizeof *j.ids, cmp_id);
+		ps.n = j.n;
+		r = apply(&x);
 	}
 	if (r == CG_OK && !(*out = json_pack("{s:s,s:O}", "today", x.today, "findings", x.findings)))
 		r = nomem(err);
-	for (int i = 0; i < NK; i++)
-		json_decref(lists[i]);
+	free(j.ids);
+	json_decref(j.obj);
 	json_decref(x.findings);
-	json_decref(x.perims);
 	return r;
+}
+
+cg_code cg_register_derive(struct cg_store *st, const struct cg_catalog *c, const struct cg_perim_src *ps,
+			   json_t **out, struct cg_error *err)
+{
+	struct ctx x = { st, c, CG_LANG_EN, "", ps, true, false, NULL, json_object(), json_object(), err };
+	const char *key;
+	json_t *row;
+	cg_code r = x.rows && x.defaults ? apply(&x) : nomem(err);
+
+	*out = NULL;
+	json_object_foreach(x.rows, key, row) {
+		bool bad = json_integer_value(json_object_get(row, "_bad")) > 0;
+		bool proofs = json_integer_value(json_object_get(row, "_proofs")) > 0;
+		json_object_set_new(row, "status", json_string(bad ? (proofs ? "in_progress" : "not_started") :
+								      proofs ? "met" : "in_progress"));
+		json_object_del(row, "_bad");
+		json_object_del(row, "_proofs");
+	}
+	if (r == CG_OK && !(*out = json_pack("{s:O,s:O}", "rows", x.rows, "defaults", x.defaults)))
+		r = nomem(err);
+	json_decref(x.rows);
+	json_decref(x.defaults);
+	return r;
+}
+
+json_t *cg_register_effective(json_t *derived, json_t *stored, const char *key, const char *urn, int perim)
+{
+	json_t *row, *def;
+	const char *st = json_string_value(json_object_get(stored, "status"));
+
+	if (st && strcmp(st, "not_applicable") == 0)
+		return stored;
+	if ((row = json_object_get(json_object_get(derived, "rows"), key)))
+		return row;
+	def = json_object_get(json_object_get(derived, "defaults"), urn);
+	if (def && perim >= 0 && perim < CG_PERIM__COUNT && strncmp(key, CG_SCOPE_ORGANISATION "|", 13) != 0 &&
+	    listed(json_object_get(def, "perimeters"), cg_perimeter_names[perim]))
+		return json_object_get(def, "row");
+	return stored;
 }

@@ -94,6 +94,31 @@ cg_code cg_record_csv(const struct cg_rkind *k, json_t *list, struct cg_buf *out
 cg_code cg_register_findings(struct cg_store *st, const struct cg_catalog *c, enum cg_lang lang, json_t **out,
 			     struct cg_error *err) CG_MUST_CHECK;
 
+/* The perimeters of the stored systems as the caller has them: n systems, each with an id and a
+ * perimeter (an index of cg_perimeter_names); find gives the index of an id or -1. */
+struct cg_perim_src {
+	size_t n;
+	const char *(*id)(void *ud, size_t i);
+	int (*perim)(void *ud, size_t i);
+	long (*find)(void *ud, const char *id);
+	void *ud;
+};
+
+/*
+ * The status the records give the obligations a register rule proves (its `proves` key):
+ * {"rows": {"SCOPE|URN": row}, "defaults": {URN: {"perimeters": [...], "row": row}}}. A row is
+ * {"status": "met" | "in_progress" | "not_started", "overdue", "last_met"?, "due"?, "rules",
+ * "records": ["KIND:ID", ...], "priced"?: [{"ref", "min_cny", "max_cny"}]}; a default is the row
+ * of a system of those perimeters for which no record exists (an annual assessment never made).
+ */
+cg_code cg_register_derive(struct cg_store *st, const struct cg_catalog *c, const struct cg_perim_src *ps,
+			   json_t **out, struct cg_error *err) CG_MUST_CHECK;
+
+/* The row that decides the status of (scope, urn) for a system of perimeter `perim` (or the
+ * organisation's best): a stored not_applicable stands; otherwise a derived row, else a default,
+ * else the stored row (may be NULL). Borrowed. */
+json_t *cg_register_effective(json_t *derived, json_t *stored, const char *key, const char *urn, int perim);
+
 /* `date` plus `n` working days on the catalog's calendar; *provisional when a year crossed
  * has no calendar (weekends only are counted there). False on a bad date. */
 bool cg_workdays_add(const struct cg_catalog *c, const char *date, int n, char out[11], bool *provisional);

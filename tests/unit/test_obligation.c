@@ -2,9 +2,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "testutil.h"
+#include "obligation_int.h"
 
 #define ART17 "urn:ciiguard:req_node:order-745:art-17"
 #define ART31 "urn:ciiguard:req_node:order-745:art-31"
+#define ART19 "urn:ciiguard:req_node:order-745:art-19-review"
+#define ART20 "urn:ciiguard:req_node:order-745:art-20"
+#define RESILIENCE "urn:ciiguard:req_node:ai-practices:resilience-review"
 #define BODY "urn:ciiguard:req_node:order-745:art-14-body"
 #define GENAI "urn:ciiguard:req_node:related:genai-security-assessment"
 #define UPFRONT "urn:ciiguard:req_node:ai-practices:upfront-screening"
@@ -127,10 +131,17 @@ static void applicability(void **state)
 	/* Imported libraries count. */
 	assert_non_null(find(all, "core", MONTHLY));
 	/* Never met, no due date: a gap, not overdue. */
+	json_t *res = find(all, "core", RESILIENCE);
+	assert_string_equal(json_string_value(json_object_get(res, "status")), "not_started");
+	assert_true(json_is_true(json_object_get(res, "gap")));
+	assert_false(json_is_true(json_object_get(res, "overdue")));
+	assert_null(json_object_get(res, "from_records"));
+	/* Art. 17 is proved by the assessment register: a CII system with none is overdue. */
 	json_t *a17 = find(all, "core", ART17);
 	assert_string_equal(json_string_value(json_object_get(a17, "status")), "not_started");
-	assert_true(json_is_true(json_object_get(a17, "gap")));
-	assert_false(json_is_true(json_object_get(a17, "overdue")));
+	assert_true(json_is_true(json_object_get(a17, "overdue")));
+	assert_string_equal(json_string_value(json_array_get(json_object_get(json_object_get(a17, "from_records"), "rules"), 0)),
+			    "annual-assessment");
 	json_decref(doc);
 
 	/* Unknown system. */
@@ -178,14 +189,19 @@ static void due_dates(void **state)
 	bool overdue, gap;
 
 	/* Annual: 365 days after the last time met. */
-	assert_int_equal(set(f, "core", ART17, "met", "2025-11-01", NULL), CG_OK);
-	assert_string_equal(due_of(f, "core", ART17, &overdue, &gap), "2026-11-01");
+	assert_int_equal(set(f, "core", RESILIENCE, "met", "2025-11-01", NULL), CG_OK);
+	assert_string_equal(due_of(f, "core", RESILIENCE, &overdue, &gap), "2026-11-01");
 	assert_true(overdue);
 	assert_true(gap);
-	assert_int_equal(set(f, "core", ART17, "met", "2025-11-24", NULL), CG_OK);
-	assert_string_equal(due_of(f, "core", ART17, &overdue, &gap), "2026-11-24");
+	assert_int_equal(set(f, "core", RESILIENCE, "met", "2025-11-24", NULL), CG_OK);
+	assert_string_equal(due_of(f, "core", RESILIENCE, &overdue, &gap), "2026-11-24");
 	assert_false(overdue); /* due today is not yet overdue */
 	assert_false(gap);
+	/* A duty the records prove is not met by a checkbox: no assessment, still overdue. */
+	assert_int_equal(set(f, "core", ART17, "met", "2025-11-24", NULL), CG_OK);
+	assert_string_equal(due_of(f, "core", ART17, &overdue, &gap), "");
+	assert_true(overdue);
+	assert_true(gap);
 	/* every_days from the catalog, across a leap day. */
 	assert_int_equal(set(f, "core", MONTHLY, "met", "2024-02-15", NULL), CG_OK);
 	assert_string_equal(due_of(f, "core", MONTHLY, &overdue, &gap), "2024-03-16");
@@ -310,6 +326,126 @@ static void evidence_round_trip(void **state)
 	assert_int_equal(cg_evidence_get(f->st, "0000", &data, &len, &f->err), CG_E_NOTFOUND);
 }
 
+static json_t *record(struct fx *f, const char *kind, const char *json)
+{
+	json_t *fields = json_loads(json, 0, NULL), *out = NULL;
+	assert_non_null(fields);
+	if (cg_record_add(f->st, "cli:test", f->cat, cg_rkind_find(kind), fields, &out, &f->err) != CG_OK)
+		fail_msg("%s %s: %s", kind, json, f->err.message);
+	json_decref(fields);
+	return out;
+}
+
+static json_t *item_of(struct fx *f, const char *scope, const char *urn)
+{
+	json_t *doc = reg(f, NULL), *o = json_incref(find(json_object_get(doc, "obligations"), scope, urn));
+	json_decref(doc);
+	assert_non_null(o);
+	return o;
+}
+
+static int64_t totals(struct fx *f, const char *key)
+{
+	json_t *ex = NULL;
+	assert_int_equal(cg_exposure(f->st, f->cat, CG_LANG_EN, &ex, &f->err), CG_OK);
+	int64_t v = strcmp(key, "multiplier_gaps") == 0 ? json_integer_value(json_object_get(ex, key)) :
+		json_integer_value(json_object_get(json_object_get(json_object_get(ex, "totals"), "entity"), key));
+	json_decref(ex);
+	return v;
+}
+
+/* The same status from the one pass as from the register built item by item. */
+static void status_agrees(struct fx *f)
+{
+	json_t *fast = NULL, *ref = NULL;
+	assert_int_equal(cg_status(f->st, f->cat, CG_LANG_EN, &fast, &f->err), CG_OK);
+	assert_int_equal(cg_status_reference(f->st, f->cat, CG_LANG_EN, &ref, &f->err), CG_OK);
+	if (!json_equal(fast, ref)) {
+		char *a = json_dumps(fast, JSON_SORT_KEYS), *b = json_dumps(ref, JSON_SORT_KEYS);
+		fail_msg("status differs:\n%s\n%s", a, b);
+	}
+	json_decref(fast);
+	json_decref(ref);
+}
+
+/* Duties that the governance records prove take their status from the records. */
+static void records_decide(void **state)
+{
+	struct fx *f = *state;
+	json_t *o, *r;
+
+	status_agrees(f);
+	/* An assessment a year and a day old: overdue; one of a year ago today: met, due today. */
+	r = record(f, "assessment", "{\"kind\": \"self\", \"systems\": [\"core\"], \"performed_on\": \"2025-11-23\"}");
+	o = item_of(f, "core", ART17);
+	assert_true(json_is_true(json_object_get(o, "overdue")));
+	assert_string_equal(json_string_value(json_object_get(o, "due")), "2026-11-23");
+	json_decref(o);
+	json_decref(r);
+	r = record(f, "assessment", "{\"kind\": \"self\", \"systems\": [\"core\"], \"performed_on\": \"2025-11-24\"}");
+	o = item_of(f, "core", ART17);
+	assert_string_equal(json_string_value(json_object_get(o, "status")), "met");
+	assert_string_equal(json_string_value(json_object_get(o, "last_met")), "2025-11-24");
+	assert_string_equal(json_string_value(json_object_get(o, "due")), "2026-11-24");
+	assert_false(json_is_true(json_object_get(o, "gap")));
+	char ref[64];
+	snprintf(ref, sizeof ref, "assessment:%s", json_string_value(json_object_get(r, "id")));
+	assert_string_equal(json_string_value(json_array_get(json_object_get(json_object_get(o, "from_records"), "records"), 0)), ref);
+	json_decref(o);
+	json_decref(r);
+	/* A remediation past its date keeps the duty open, and overdue. */
+	r = record(f, "assessment", "{\"kind\": \"self\", \"systems\": [\"core\"], \"performed_on\": \"2026-01-10\", "
+		   "\"remediation_due\": \"2026-06-30\"}");
+	o = item_of(f, "core", ART17);
+	assert_string_equal(json_string_value(json_object_get(o, "status")), "in_progress");
+	assert_true(json_is_true(json_object_get(o, "overdue")));
+	json_decref(o);
+	json_decref(r);
+	status_agrees(f);
+
+	/* A provider of a CII system without an agreement: Art. 20 overdue; with one: met. */
+	int64_t mult0 = totals(f, "multiplier_gaps");
+	json_t *v = record(f, "vendor", "{\"name\": \"Cloud A\", \"kind\": \"cloud\", \"systems\": [\"core\"]}");
+	o = item_of(f, "core", ART20);
+	assert_true(json_is_true(json_object_get(o, "overdue")));
+	json_decref(o);
+	char buf[512];
+	snprintf(buf, sizeof buf, "{\"vendor\": \"%s\", \"signed_on\": \"2026-01-01\", \"expires_on\": \"2027-12-31\", "
+		 "\"technical_support\": true, \"confidentiality\": true, \"incident_reporting\": true}",
+		 json_string_value(json_object_get(v, "id")));
+	json_decref(record(f, "agreement", buf));
+	o = item_of(f, "core", ART20);
+	assert_string_equal(json_string_value(json_object_get(o, "status")), "met");
+	assert_false(json_is_true(json_object_get(o, "gap")));
+	json_decref(o);
+	json_decref(v);
+	/* Met for Art. 20 and Art. 17 was overdue already: the multiplier gap of Art. 19 is the same. */
+	assert_int_equal(totals(f, "multiplier_gaps"), mult0);
+	int64_t min0 = totals(f, "min_cny"), max0 = totals(f, "max_cny");
+
+	/* A procurement that needed a review, in use without clearance: Art. 41 priced at 1-10x its
+	 * amount; no longer an unpriced multiplier gap. */
+	json_decref(record(f, "procurement", "{\"title\": \"GPU cluster\", \"amount_cny\": 2000000, "
+		"\"category\": \"high_performance_computing\", \"systems\": [\"core\"], \"in_use_since\": \"2026-03-01\"}"));
+	o = item_of(f, "core", ART19);
+	assert_true(json_is_true(json_object_get(o, "overdue")));
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(json_object_get(o, "from_records"), "priced"), 0),
+							    "max_cny")), 20000000);
+	json_decref(o);
+	assert_int_equal(totals(f, "multiplier_gaps"), mult0 - 1);
+	assert_int_equal(totals(f, "min_cny"), min0 + 2000000);
+	assert_int_equal(totals(f, "max_cny"), max0 + 20000000);
+	status_agrees(f);
+
+	/* A stored not_applicable stands against the records. */
+	assert_int_equal(set(f, "core", ART17, "not_applicable", NULL, "decommissioned next month"), CG_OK);
+	o = item_of(f, "core", ART17);
+	assert_string_equal(json_string_value(json_object_get(o, "status")), "not_applicable");
+	assert_null(json_object_get(o, "from_records"));
+	json_decref(o);
+	status_agrees(f);
+}
+
 /* Content or status changed behind ciiguard's back is caught by get and by audit verify. */
 static void tamper(void **state)
 {
@@ -361,6 +497,7 @@ int main(void)
 		cmocka_unit_test(due_dates),
 		cmocka_unit_test(gaps_and_exposure),
 		cmocka_unit_test(evidence_round_trip),
+		cmocka_unit_test(records_decide),
 	};
 	int failed = cmocka_run_group_tests_name("obligation", tests, NULL, NULL);
 	return failed + cmocka_run_group_tests_name("obligation-register", shared, setup, teardown);
