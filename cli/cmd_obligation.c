@@ -127,6 +127,25 @@ static void range_text(struct cli *cli, json_t *r, char *out, size_t n)
 	}
 }
 
+/* "; from the records: KIND:ID, ... (+N)" when the status comes from the governance records. */
+static void print_records(struct cli *cli, json_t *o)
+{
+	json_t *fr = json_object_get(o, "from_records"), *e;
+	json_int_t total = json_integer_value(json_object_get(fr, "records_total"));
+	size_t i;
+
+	if (!fr)
+		return;
+	printf("; %s (%s)", T(cli, "from the records"), json_string_value(json_array_get(json_object_get(fr, "rules"), 0)));
+	json_array_foreach(json_object_get(fr, "records"), i, e) {
+		if (i == 3)
+			break;
+		printf("%s %s", i ? "," : ":", json_string_value(e));
+	}
+	if (total > 3)
+		printf(T(cli, " and %lld more"), (long long)(total - 3));
+}
+
 static void print_item(struct cli *cli, json_t *o)
 {
 	printf("  %-8s %-15s %s\n           %s; %s", kind_label(cli, str(o, "kind")),
@@ -143,6 +162,7 @@ static void print_item(struct cli *cli, json_t *o)
 		printf("; %s: %lld", T(cli, "evidence"), (long long)json_integer_value(json_object_get(o, "evidence")));
 	if (*str(o, "reason"))
 		printf("; %s: %s", T(cli, "reason"), str(o, "reason"));
+	print_records(cli, o);
 	putchar('\n');
 }
 
@@ -446,9 +466,11 @@ int cmd_gaps(struct cli *cli, int argc, char **argv)
 			       json_is_true(json_object_get(g, "overdue")) ? T(cli, "OVERDUE ") : "", str(g, "scope"),
 			       cli_label(cli, "perimeter", str(g, "perimeter")), kind_label(cli, str(g, "kind")),
 			       str(g, "source"), str(g, "name"));
-			printf("     %s, %s%s%s%s%s\n", status_label(cli, str(g, "status")), str(g, "urn"),
+			printf("     %s, %s%s%s%s%s", status_label(cli, str(g, "status")), str(g, "urn"),
 			       *str(g, "due") ? "; " : "", *str(g, "due") ? T(cli, "due") : "",
 			       *str(g, "due") ? " " : "", str(g, "due"));
+			print_records(cli, g);
+			putchar('\n');
 		}
 		if (json_object_get(doc, "total"))
 			printf(T(cli, "The %zu most severe of %lld gaps (%lld overdue).\n"), json_array_size(json_object_get(doc, "gaps")),

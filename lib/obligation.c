@@ -663,8 +663,8 @@ static json_t *make_item(json_t *node, const char *scope, int perim, json_t *sta
 		"sanction", json_string_value(json_object_get(sanction, "id")),
 		"evidence", (json_int_t)(n ? json_integer_value(n) : 0));
 	if (item && row && row != stored)
-		json_object_set_new(item, "from_records", json_pack("{s:O,s:O}", "rules", json_object_get(row, "rules"),
-			"records", json_object_get(row, "records")));
+		json_object_set_new(item, "from_records", json_pack("{s:O,s:O,s:O}", "rules", json_object_get(row, "rules"),
+			"records", json_object_get(row, "records"), "records_total", json_object_get(row, "records_total")));
 	if (item && row && row != stored && json_object_get(row, "priced"))
 		json_object_set(json_object_get(item, "from_records"), "priced", json_object_get(row, "priced"));
 	/* A clock that runs against another party once the duty is met (Art. 11: the department

@@ -154,6 +154,8 @@ static json_t *proved(struct ctx *x, json_t *rule, bool *org)
 	return node;
 }
 
+enum { RECORDS_SHOWN = 20 };
+
 static bool append_unique(json_t *list, const char *s)
 {
 	if (listed(list, s))
@@ -182,7 +184,8 @@ static void derive(struct ctx *x, json_t *rule, json_t *systems, const char *reg
 			continue;
 		snprintf(key, sizeof key, "%s|%s", scope, urn);
 		if (!(row = json_object_get(x->rows, key))) {
-			row = json_pack("{s:i,s:i,s:b,s:[],s:[]}", "_bad", 0, "_proofs", 0, "overdue", 0, "rules", "records");
+			row = json_pack("{s:i,s:i,s:{},s:b,s:[],s:[],s:i}", "_bad", 0, "_proofs", 0, "_seen", "overdue", 0, "rules",
+					"records", "records_total", 0);
 			if (!row || json_object_set_new(x->rows, key, row) != 0) {
 				x->oom = true;
 				return;
@@ -201,9 +204,17 @@ static void derive(struct ctx *x, json_t *rule, json_t *systems, const char *reg
 		} else if (due && (!str(row, "due") || strcmp(due, str(row, "due")) < 0)) {
 			json_object_set_new(row, "due", json_string(due));
 		}
-		if (!append_unique(json_object_get(row, "rules"), str(rule, "id")) ||
-		    !append_unique(json_object_get(row, "records"), ref))
+		/* the records named: the first RECORDS_SHOWN, and how many there are */
+		json_t *seen = json_object_get(row, "_seen"), *records = json_object_get(row, "records");
+		if (!append_unique(json_object_get(row, "rules"), str(rule, "id")))
 			x->oom = true;
+		if (!json_object_get(seen, ref)) {
+			json_int_t total = json_integer_value(json_object_get(row, "records_total")) + 1;
+			if (json_object_set_new(seen, ref, json_true()) != 0 ||
+			    (json_array_size(records) < RECORDS_SHOWN && json_array_append_new(records, json_string(ref)) != 0))
+				x->oom = true;
+			json_object_set_new(row, "records_total", json_integer(total));
+		}
 		if (json_is_number(json_object_get(exposure, "min_cny"))) {
 			json_t *priced = json_object_get(row, "priced");
 			if (!priced)
@@ -535,7 +546,7 @@ static void cadence_one(struct ctx *x, json_t *rule, json_t *list, const char *r
  * A duty every system of the rule's perimeters must have a record for (an assessment, a plan).
  * Listing: one finding per system. Deriving for a per-system obligation: the rows of the systems
  * that have records, and a default row (overdue) for those that have none; for an obligation of
- * the organisation: one gap counting the systems without a record.
+ * the organisation: a gap per system without a record, all in the organisation's row.
  */
 static void per_system(struct ctx *x, json_t *rule, json_t *list, const char *reg)
 {
@@ -546,8 +557,8 @@ static void per_system(struct ctx *x, json_t *rule, json_t *list, const char *re
 
 	if (x->derive && !org) {
 		json_t *seen = json_object();
-		json_t *def = json_pack("{s:O,s:{s:s,s:b,s:[s],s:[]}}", "perimeters", to ? to : json_null(), "row",
-					"status", "not_started", "overdue", 1, "rules", str(rule, "id"), "records");
+		json_t *def = json_pack("{s:O,s:{s:s,s:b,s:[s],s:[],s:i}}", "perimeters", to ? to : json_null(), "row",
+					"status", "not_started", "overdue", 1, "rules", str(rule, "id"), "records", "records_total", 0);
 		if (!seen || !def || json_object_set_new(x->defaults, str(node, "urn"), def) != 0)
 			x->oom = true;
 		json_array_foreach(list, i, doc)
@@ -568,8 +579,6 @@ static void per_system(struct ctx *x, json_t *rule, json_t *list, const char *re
 		return;
 	}
 	json_t *covered = json_object();
-	size_t missing = 0;
-	const char *first = NULL;
 	json_array_foreach(list, i, doc)
 		json_array_foreach(json_object_get(doc, "systems"), k, e)
 			if (json_is_string(e))
@@ -578,33 +587,21 @@ static void per_system(struct ctx *x, json_t *rule, json_t *list, const char *re
 		const char *sid = x->ps->id(x->ps->ud, i), *pn = cg_perimeter_names[x->ps->perim(x->ps->ud, i)];
 		if (!listed(to, pn))
 			continue;
-		if (x->derive) {
-			if (!json_object_get(covered, sid) && !missing++)
-				first = sid;
-			continue;
+		if (!json_object_get(covered, sid)) {
+			json_t *one = json_pack("[s]", sid);
+			add(x, rule, "system", sid, O_GAP, NULL, true, pn, NULL, one);
+			json_decref(one);
+		} else if (cadence) {
+			cadence_one(x, rule, list, reg, sid, pn);
 		}
-		if (!cadence) {
-			if (!json_object_get(covered, sid)) {
-				json_t *one = json_pack("[s]", sid);
-				add(x, rule, "system", sid, O_GAP, NULL, true, pn, NULL, one);
-				json_decref(one);
-			}
-			continue;
-		}
-		cadence_one(x, rule, list, reg, sid, pn);
 	}
-	if (x->derive) {
-		/* the organisation's row: a record per system in the perimeters, or a gap */
+	if (x->derive && !cadence) {
+		/* the organisation's row: the plans that cover a system of the perimeters */
 		json_array_foreach(list, i, doc) {
 			json_t *sys = systems_in(x, doc, rule);
 			if (json_array_size(sys))
 				prove(x, rule, NULL, reg, str(doc, "id"), str(doc, cadence ? "performed_on" : "approved_on"));
 			json_decref(sys);
-		}
-		if (missing) {
-			char detail[32];
-			snprintf(detail, sizeof detail, "%zu", missing);
-			add(x, rule, "system", first, O_GAP, NULL, true, detail, NULL, NULL);
 		}
 	}
 	json_decref(covered);
@@ -866,6 +863,7 @@ cg_code cg_register_derive(struct cg_store *st, const struct cg_catalog *c, cons
 		json_object_set_new(row, "status", json_string(bad ? (proofs ? "in_progress" : "not_started") :
 								      proofs ? "met" : "in_progress"));
 		json_object_del(row, "_bad");
+		json_object_del(row, "_seen");
 		json_object_del(row, "_proofs");
 	}
 	if (r == CG_OK && !(*out = json_pack("{s:O,s:O}", "rows", x.rows, "defaults", x.defaults)))
