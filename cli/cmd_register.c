@@ -17,7 +17,8 @@ static const char help[] = N_(
 	"       ciiguard KIND list\n"
 	"       ciiguard KIND delete ID\n"
 	"       ciiguard KIND import FILE|- [--update] [--format json|csv]\n"
-	"       ciiguard KIND export [--format json|csv]\n\n"
+	"       ciiguard KIND export [--format json|csv]\n"
+	"       ciiguard decision|assessment approve ID --by PERSON [--on DATE]\n\n"
 	"The governance registers; KIND is one of:\n"
 	"  vendor       providers (Arts. 19-20): name, kind (foundation_model_provider, cloud,\n"
 	"               saas_ai_tool, systems_integrator, managed_service, outsourcing_team,\n"
@@ -39,10 +40,12 @@ static const char help[] = N_(
 	"               (YEAR:HOURS,...), ban (none, administrative, criminal), ban_since\n"
 	"  decision     title, kind (project_selection, architecture, vendor_onboarding,\n"
 	"               major_change, migration, decommissioning), decided_on, systems,\n"
-	"               participants (person ids), principal_approval_on, notes\n"
+	"               participants (person ids), principal_approval_on,\n"
+	"               principal_approval_by (a person with role principal), notes\n"
 	"  assessment   kind (self, service_institution), institution, systems, performed_on,\n"
 	"               findings, highest_severity, remediation_owner, remediation_due,\n"
-	"               remediation_done_on, submitted_on, principal_approval_on\n"
+	"               remediation_done_on, submitted_on, principal_approval_on,\n"
+	"               principal_approval_by\n"
 	"  plan         title, systems, approved_on, notes\n"
 	"  drill        plan, kind (tabletop, switchover, full), performed_on, participants,\n"
 	"               findings, follow_up_due, follow_up_done_on\n"
@@ -61,7 +64,9 @@ static const char help[] = N_(
 	"Lists are comma-separated as options; booleans yes/no. Dates are YYYY-MM-DD.\n"
 	"import reads a JSON array of records, or CSV (a header of field names; a FILE ending in\n"
 	"  .csv), all or nothing; export writes them.\n"
-	"'ciiguard registers' lists what the records show: gaps and deadlines.\n");
+	"approve records the principal person in charge's approval (today unless --on).\n"
+	"'ciiguard registers' lists what the records show: gaps and deadlines; the obligations\n"
+	"  the records prove take their status from them.\n");
 
 static const char registers_help[] = N_(
 	"Usage: ciiguard registers\n\n"
@@ -174,12 +179,17 @@ int cmd_register(struct cli *cli, int argc, char **argv)
 	if (!k || cli_help_wanted(cli, help, argc, argv, &rc))
 		return k ? rc : EXIT_USAGE;
 	sub = argv[1];
-	static const char *const subs[] = { "add", "update", "show", "list", "delete", "import", "export", NULL };
+	static const char *const subs[] = { "add", "update", "show", "list", "delete", "import", "export", "approve", NULL };
 	bool known = false;
 	for (int i = 0; subs[i]; i++)
 		known |= strcmp(subs[i], sub) == 0;
 	if (!known)
 		return cli_usage(cli, k->name, N_("unknown subcommand '%s'"), sub);
+	bool approvable = false;
+	for (const struct cg_rfield *f = k->fields; f->name; f++)
+		approvable |= strcmp(f->name, "principal_approval_by") == 0;
+	if (strcmp(sub, "approve") == 0 && !approvable)
+		return cli_usage(cli, k->name, N_("%s records are not approved by the principal person in charge"), k->name);
 	const char *format = NULL;
 	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "export") != 0) {
 		if (argc < 3 || (strncmp(argv[2], "--", 2) == 0 && strcmp(sub, "import") != 0))
@@ -189,6 +199,25 @@ int cmd_register(struct cli *cli, int argc, char **argv)
 	if (strcmp(sub, "add") == 0 || strcmp(sub, "update") == 0) {
 		if ((rc = read_fields(cli, k, argc, argv, strcmp(sub, "add") == 0 ? 2 : 3, &fields)) != EXIT_OK)
 			return rc;
+	} else if (strcmp(sub, "approve") == 0) {
+		/* approve ID --by PERSON [--on DATE]: the principal's approval, an update of two fields */
+		const char *by = NULL, *on = NULL;
+		for (int i = 3; i < argc; i++) {
+			const char **v = cli_opt(argv[i], "by") ? &by : cli_opt(argv[i], "on") ? &on : NULL;
+			if (!v)
+				return cli_usage(cli, k->name, N_("unexpected argument '%s'"), argv[i]);
+			if (!(*v = cli_optval(cli, k->name, argc, argv, &i, &rc)))
+				return rc;
+		}
+		if (!by)
+			return cli_usage(cli, k->name, N_("approve needs --by PERSON (the principal person in charge)"));
+		char now[CG_TIME_MAX], today[11] = "";
+		if (!on && cg_now(now, &cli->err) != CG_OK)
+			return cli_fail(cli);
+		if (!on)
+			snprintf(today, sizeof today, "%.10s", now);
+		fields = json_pack("{s:s,s:s}", "principal_approval_by", by, "principal_approval_on", on ? on : today);
+		sub = "update";
 	} else if (strcmp(sub, "import") == 0 || strcmp(sub, "export") == 0) {
 		path = id;
 		for (int i = strcmp(sub, "import") == 0 ? 3 : 2; i < argc; i++) {

@@ -565,7 +565,7 @@ static const char *const rrule_names[] = { "agreement_current", "agreement_renew
 	"review_trigger", "review_clocks", "key_position_staffing", "background_check", "training_hours", "ban",
 	"decision_security_body", "annual_assessment", "remediation", "plan_coverage", "drill_cadence", "drill_follow_up",
 	"change_report", "pentest_authorisation", "pentest_window", "vulnerability_report", "filing_clocks",
-	"pi_audit_cadence", "inspection_follow_up", NULL };
+	"pi_audit_cadence", "inspection_follow_up", "decision_approval", "assessment_approval", NULL };
 static const char *const scenario_keys[] = { "id", "when", "duties", "text", "source",
 	"effective", "confidence", NULL };
 static const char *const source_keys[] = { "law", "article", NULL };

@@ -42,6 +42,7 @@ static const char *const person_roles[] = { "principal", "security_head", "secur
 static const char *const bans[] = { "none", "administrative", "criminal", NULL };
 
 static cg_code check_person(struct cg_store *st, const struct cg_catalog *c, json_t *doc, struct cg_error *err);
+static cg_code check_approval(struct cg_store *st, const struct cg_catalog *c, json_t *doc, struct cg_error *err);
 
 static const struct cg_rfield vendor_fields[] = {
 	{ "name", CG_R_TEXT, NULL, CG_RF_REQUIRED, NULL },
@@ -120,6 +121,7 @@ static const struct cg_rfield decision_fields[] = {
 	{ "systems", CG_R_SYSTEMS, NULL, 0, NULL },
 	{ "participants", CG_R_REFS, NULL, 0, "person" },
 	{ "principal_approval_on", CG_R_DATE, NULL, 0, NULL },
+	{ "principal_approval_by", CG_R_REF, NULL, 0, "person" },
 	{ "notes", CG_R_LONG, NULL, 0, NULL },
 	{ NULL, CG_R_TEXT, NULL, 0, NULL },
 };
@@ -136,6 +138,7 @@ static const struct cg_rfield assessment_fields[] = {
 	{ "remediation_done_on", CG_R_DATE, NULL, 0, NULL },
 	{ "submitted_on", CG_R_DATE, NULL, 0, NULL },
 	{ "principal_approval_on", CG_R_DATE, NULL, 0, NULL },
+	{ "principal_approval_by", CG_R_REF, NULL, 0, "person" },
 	{ NULL, CG_R_TEXT, NULL, 0, NULL },
 };
 
@@ -228,8 +231,8 @@ const struct cg_rkind cg_rkinds[] = {
 	{ "agreement", "AGR", agreement_fields, NULL },
 	{ "procurement", "PRO", procurement_fields, NULL },
 	{ "person", "PER", person_fields, check_person },
-	{ "decision", "DEC", decision_fields, NULL },
-	{ "assessment", "ASM", assessment_fields, NULL },
+	{ "decision", "DEC", decision_fields, check_approval },
+	{ "assessment", "ASM", assessment_fields, check_approval },
 	{ "plan", "PLN", plan_fields, NULL },
 	{ "drill", "DRL", drill_fields, NULL },
 	{ "change", "CHG", change_fields, NULL },
@@ -642,7 +645,8 @@ cg_code cg_record_update(struct cg_store *st, const char *actor, const struct cg
 	cg_code r = rest ? cg_now(now, err) : nomem(err);
 
 	*out = NULL;
-	if (r == CG_OK && json_object_get(fields, "id") && !json_equal(json_object_get(fields, "id"), json_string(id)))
+	if (r == CG_OK && json_object_get(fields, "id") &&
+	    (!json_string_value(json_object_get(fields, "id")) || strcmp(json_string_value(json_object_get(fields, "id")), id) != 0))
 		r = cg_error_set(err, CG_E_INVALID, "id", N_("id: a record's id cannot be changed"));
 	if (r == CG_OK && own)
 		r = cg_store_begin(st, err);
@@ -843,6 +847,33 @@ static json_t *rule_of(const struct cg_catalog *c, const char *rule)
 			return item;
 	}
 	return NULL;
+}
+
+/* An approval names who approved and when, and only the principal person in charge approves. */
+static cg_code check_approval(struct cg_store *st, const struct cg_catalog *c, json_t *doc, struct cg_error *err)
+{
+	const char *by = json_string_value(json_object_get(doc, "principal_approval_by"));
+	const char *on = json_string_value(json_object_get(doc, "principal_approval_on"));
+	json_t *p = NULL;
+	cg_code r;
+	(void)c;
+
+	if (by && !on)
+		return cg_error_set(err, CG_E_INVALID, "principal_approval_on",
+				    N_("principal_approval_on: is required with principal_approval_by"));
+	if (on && !by)
+		return cg_error_set(err, CG_E_INVALID, "principal_approval_by",
+				    N_("principal_approval_by: is required with principal_approval_on (the person who approved)"));
+	if (!by)
+		return CG_OK;
+	if ((r = cg_record_get(st, cg_rkind_find("person"), by, &p, err)) != CG_OK)
+		return r;
+	const char *role = json_string_value(json_object_get(p, "role"));
+	if (!role || strcmp(role, "principal") != 0)
+		r = cg_error_set(err, CG_E_CONFLICT, "principal_approval_by",
+				 N_("refused: '%s' is not the principal person in charge (a person with role principal approves)"), by);
+	json_decref(p);
+	return r;
 }
 
 static cg_code check_person(struct cg_store *st, const struct cg_catalog *c, json_t *doc, struct cg_error *err)

@@ -652,6 +652,19 @@ static void more(struct ctx *x, json_t *rule, const char *name, json_t **lists)
 			else
 				prove(x, rule, json_object_get(doc, "systems"), "decision", str(doc, "id"), str(doc, "decided_on"));
 		}
+	} else if (strcmp(name, "decision_approval") == 0 || strcmp(name, "assessment_approval") == 0) {
+		/* decisions of the rule's kinds, and assessments once submitted, need the principal's approval */
+		bool dec = strcmp(name, "decision_approval") == 0;
+		json_array_foreach(dec ? decisions : assessments, i, doc) {
+			json_t *sys = json_object_get(doc, "systems");
+			if (dec ? !listed(json_object_get(rule, "categories"), str(doc, "kind")) : !str(doc, "submitted_on"))
+				continue;
+			if (str(doc, "principal_approval_on"))
+				prove(x, rule, sys, dec ? "decision" : "assessment", str(doc, "id"), str(doc, "principal_approval_on"));
+			else
+				add(x, rule, dec ? "decision" : "assessment", str(doc, "id"), O_GAP, NULL, !dec,
+				    dec ? str(doc, "kind") : "submitted_without_approval", NULL, sys);
+		}
 	} else if (strcmp(name, "annual_assessment") == 0) {
 		per_system(x, rule, assessments, "assessment");
 	} else if (strcmp(name, "plan_coverage") == 0) {
