@@ -17,6 +17,7 @@
 #include "ciiguard/screen.h"
 #include "ciiguard/system.h"
 #include "entity.h"
+#include "secret.h"
 #include "banned.h"
 
 #define TEXT_MAX 200
@@ -428,8 +429,21 @@ static cg_code apply(struct cg_store *st, const struct cg_catalog *c, const stru
 
 /* --- storage --- */
 
-/* The audited state: personal fields as "sha256:HEX" of their value. */
-static char *audited_state(const struct cg_rkind *k, json_t *doc)
+/* Does the record hold a personal value? */
+static bool has_personal(const struct cg_rkind *k, json_t *doc)
+{
+	for (const struct cg_rfield *f = k->fields; f->name; f++)
+		if ((f->flags & CG_RF_PERSONAL) && json_is_string(json_object_get(doc, f->name)))
+			return true;
+	return false;
+}
+
+/*
+ * The audited state: personal fields as "hmac-sha256:HEX", keyed with the database's secret, so
+ * that the trail cannot be searched by trying likely values; "sha256:HEX" where the database had
+ * no key yet (written before migration 0007).
+ */
+static char *audited_state(const struct cg_rkind *k, json_t *doc, const unsigned char *key)
 {
 	json_t *copy = json_deep_copy(doc);
 	char *out;
@@ -439,9 +453,12 @@ static char *audited_state(const struct cg_rkind *k, json_t *doc)
 	for (const struct cg_rfield *f = k->fields; f->name; f++) {
 		json_t *v = json_object_get(copy, f->name);
 		if ((f->flags & CG_RF_PERSONAL) && json_is_string(v)) {
-			char hex[CG_HASH_HEX], tag[CG_HASH_HEX + 8];
-			cg_sha256_hex(json_string_value(v), json_string_length(v), hex);
-			snprintf(tag, sizeof tag, "sha256:%s", hex);
+			char hex[CG_HASH_HEX > 65 ? CG_HASH_HEX : 65], tag[96];
+			if (key)
+				cg_hmac_sha256_hex(key, json_string_value(v), json_string_length(v), hex);
+			else
+				cg_sha256_hex(json_string_value(v), json_string_length(v), hex);
+			snprintf(tag, sizeof tag, "%s:%s", key ? "hmac-sha256" : "sha256", hex);
 			json_object_set_new(copy, f->name, json_string(tag));
 		}
 	}
@@ -460,9 +477,14 @@ static cg_code write_doc(struct cg_store *st, const char *actor, const struct cg
 			 const char *action, struct cg_error *err)
 {
 	const char *id = json_string_value(json_object_get(doc, "id"));
-	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS), *state = audited_state(k, doc);
+	unsigned char key[CG_SECRET_LEN];
+	bool keyed = false;
+	cg_code r = has_personal(k, doc) ? cg_secret_get(st, CG_SECRET_PERSONAL, true, key, &keyed, err) : CG_OK;
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS), *state = r == CG_OK ? audited_state(k, doc, keyed ? key : NULL) : NULL;
 	struct cg_stmt *q = NULL;
-	cg_code r = text && state ? CG_OK : nomem(err);
+
+	if (r == CG_OK && (!text || !state))
+		r = nomem(err);
 
 	if (r == CG_OK)
 		r = cg_store_prepare(st, strcmp(action, "create") == 0 ?
@@ -770,13 +792,17 @@ cg_code cg_records_each_canonical(struct cg_store *st, const char *kind, cg_cano
 	const struct cg_rkind *k = cg_rkind_find(kind);
 	json_t *list = NULL, *doc;
 	size_t i;
+	unsigned char key[CG_SECRET_LEN];
+	bool keyed = false;
 	cg_code r = k ? cg_record_list(st, k, &list, err) : CG_E_INTERNAL;
 
+	if (r == CG_OK)
+		r = cg_secret_get(st, CG_SECRET_PERSONAL, false, key, &keyed, err);
 	json_array_foreach(list, i, doc) {
 		char *state;
 		if (r != CG_OK)
 			break;
-		if (!(state = audited_state(k, doc))) {
+		if (!(state = audited_state(k, doc, keyed ? key : NULL))) {
 			r = nomem(err);
 			break;
 		}

@@ -10,12 +10,13 @@
 #include "ciiguard/transfer.h"
 #include "entity.h"
 #include "record.h"
+#include "secret.h"
 #include "store_impl.h"
 #include "banned.h"
 
 const char *const cg_export_tables[] = { "operator", "systems", "system_links", "catalogs",
 					 "screenings", "obligation_status", "evidence", "evidence_links",
-					 "incidents", "records", "audit_events", NULL };
+					 "incidents", "secrets", "records", "audit_events", NULL };
 
 /* The obligation register's tables, exported and restored row by row under these names. */
 static const char *const register_tables[] = { "obligation_status", "evidence", "evidence_links", NULL };
@@ -153,6 +154,12 @@ cg_code cg_export(struct cg_store *st, FILE *f, struct cg_error *err)
 	}
 	if (result == CG_OK) {
 		o.first = true;
+		fputs("  \"secrets\": [", f);
+		result = cg_secrets_each_row(st, put_record, &o, err);
+		fputs(o.first ? "],\n" : "\n  ],\n", f);
+	}
+	if (result == CG_OK) {
+		o.first = true;
 		fputs("  \"records\": [", f);
 		result = cg_records_each_row(st, put_record, &o, err);
 		fputs(o.first ? "],\n" : "\n  ],\n", f);
@@ -258,7 +265,7 @@ cg_code cg_import(struct cg_store *st, const char *data, size_t len, struct cg_e
 {
 	static const char *const known[] = { "format", "version", "schema_version", "exported_at",
 					     "operator", "systems", "catalogs", "screenings", "obligation_status",
-					     "evidence", "evidence_links", "incidents", "records", "audit_events" };
+					     "evidence", "evidence_links", "incidents", "secrets", "records", "audit_events" };
 	json_error_t jerr;
 	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr), *v, *item;
 	struct cg_system *sys = NULL;
@@ -391,6 +398,17 @@ cg_code cg_import(struct cg_store *st, const char *data, size_t len, struct cg_e
 	json_array_foreach(v, i, item) {
 		if ((result = cg_incident_restore(st, item, err)) != CG_OK) {
 			cg_error_prefix(err, "incidents[%zu]", i);
+			goto rollback;
+		}
+	}
+	v = json_object_get(root, "secrets");
+	if (v && !json_is_array(v)) {
+		result = cg_error_set(err, CG_E_INVALID, "secrets", N_("%s: expected an array"), "secrets");
+		goto rollback;
+	}
+	json_array_foreach(v, i, item) {
+		if ((result = cg_secret_restore(st, item, err)) != CG_OK) {
+			cg_error_prefix(err, "secrets[%zu]", i);
 			goto rollback;
 		}
 	}
