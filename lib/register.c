@@ -785,6 +785,46 @@ cg_code cg_record_import(struct cg_store *st, const char *actor, const struct cg
 	return r;
 }
 
+/* --- who sees what --- */
+
+const char *const cg_roles[] = { "admin", "security_officer", "principal", "project_owner", "procurement", "auditor", NULL };
+
+bool cg_role_valid(const char *role)
+{
+	for (int i = 0; role && cg_roles[i]; i++)
+		if (strcmp(cg_roles[i], role) == 0)
+			return true;
+	return false;
+}
+
+bool cg_role_sees_personal(const char *role)
+{
+	return role && (strcmp(role, "admin") == 0 || strcmp(role, "security_officer") == 0);
+}
+
+void cg_record_redact(const struct cg_rkind *k, json_t *doc, const char *role)
+{
+	size_t i;
+	json_t *e;
+
+	if (!k || cg_role_sees_personal(role))
+		return;
+	if (json_is_array(doc)) {
+		json_array_foreach(doc, i, e)
+			cg_record_redact(k, e, role);
+		return;
+	}
+	for (const struct cg_rfield *f = k->fields; f->name; f++) {
+		if (!(f->flags & CG_RF_PERSONAL) || !json_object_get(doc, f->name))
+			continue;
+		json_t *hidden = json_object_get(doc, "redacted");
+		if (!hidden)
+			json_object_set_new(doc, "redacted", hidden = json_array());
+		json_array_append_new(hidden, json_string(f->name));
+		json_object_del(doc, f->name);
+	}
+}
+
 /* --- for the audit trail and export --- */
 
 cg_code cg_records_each_canonical(struct cg_store *st, const char *kind, cg_canon_fn fn, void *ud, struct cg_error *err)

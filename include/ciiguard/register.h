@@ -32,7 +32,8 @@ enum cg_rtype {
 };
 
 #define CG_RF_REQUIRED 1u
-#define CG_RF_PERSONAL 2u /* enters the audit trail as its SHA-256, never as its value */
+#define CG_RF_PERSONAL 2u /* enters the audit trail as a keyed hash, never as its value; seen only by
+                             * the roles of cg_role_sees_personal */
 
 struct cg_rfield {
 	const char *name;
@@ -82,6 +83,18 @@ json_t *cg_record_value_from_text(const struct cg_rfield *f, const char *text);
  * (and id); empty cells are omitted. A new JSON array for cg_record_import. */
 cg_code cg_record_parse_csv(const struct cg_rkind *k, const char *data, size_t len, json_t **out,
 			    struct cg_error *err) CG_MUST_CHECK;
+/* The roles of accounts (issue 7's HTTP API): admin, security_officer (the security body),
+ * principal, project_owner, procurement, auditor. NULL-terminated. */
+extern const char *const cg_roles[];
+bool cg_role_valid(const char *role);
+/* Only admin and security_officer see people's personal data (background-check results,
+ * identity changes). */
+bool cg_role_sees_personal(const char *role);
+/* Removes the personal fields of a record (an object) or of each record (an array) for a viewer
+ * of `role` who may not see them, naming them in "redacted": [FIELD, ...]. The command line acts
+ * as admin: whoever can open the database file has the data. */
+void cg_record_redact(const struct cg_rkind *k, json_t *doc, const char *role);
+
 /* The records of `list` as CSV (every field, lists comma-joined in one cell). */
 cg_code cg_record_csv(const struct cg_rkind *k, json_t *list, struct cg_buf *out, struct cg_error *err) CG_MUST_CHECK;
 
