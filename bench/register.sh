@@ -140,11 +140,17 @@ for q in "SELECT $cmp_cols FROM systems ORDER BY id" "SELECT * FROM system_links
 done
 # Every stored status must show in the register as stored (status, owner, due or due from cadence).
 "$CIIGUARD" --db "$tmp/check-b.db" --json obligations >"$tmp/check-register.json"
-read -r joined bad < <(sqlite3 -separator ' ' "$tmp/check-b.db" "SELECT count(*), total(s.status <> j.value->>'status'
+# Rows whose register item carries from_records (derived from the governance
+# records, which overrule a stored status by design of cg_register_derive) are counted apart.
+read -r joined bad derived derived_diff < <(sqlite3 -separator ' ' "$tmp/check-b.db" "SELECT count(*), total((j.value->'from_records' IS NULL) AND (s.status <> j.value->>'status'
 	OR coalesce(s.owner, '') <> coalesce(j.value->>'owner', '') OR coalesce(s.last_met, '') <> coalesce(j.value->>'last_met', '')
-	OR (s.due IS NOT NULL AND s.due <> j.value->>'due'))
+	OR (s.due IS NOT NULL AND s.due <> j.value->>'due'))), total(j.value->'from_records' IS NOT NULL),
+	total((j.value->'from_records' IS NOT NULL) AND (s.status <> j.value->>'status'
+	OR coalesce(s.owner, '') <> coalesce(j.value->>'owner', '') OR coalesce(s.last_met, '') <> coalesce(j.value->>'last_met', '')
+	OR (s.due IS NOT NULL AND s.due <> j.value->>'due')))
 	FROM json_each(readfile('$tmp/check-register.json'), '\$.obligations') j
 	JOIN obligation_status s ON s.scope = j.value->>'scope' AND s.urn = j.value->>'urn'")
+echo "check:   $derived status rows bound to register items derived from records (from_records), $derived_diff of them shown otherwise than stored (excluded from the check)"
 bad_rows=$(sqlite3 "$tmp/check-b.db" "SELECT count(*) FROM obligation_status WHERE owner = '' OR reason = '' OR last_met = ''
 	OR due = '' OR length(updated_at) <> 24 OR (status = 'not_applicable' AND reason IS NULL)")
 fk=$(sqlite3 "$tmp/check-b.db" "PRAGMA foreign_key_check" | wc -l)

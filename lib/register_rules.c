@@ -110,6 +110,9 @@ struct ctx {
 	json_t *findings;        /* cg_register_findings */
 	json_t *rows, *defaults; /* cg_register_derive */
 	struct cg_error *err;
+	/* the rule being applied, and the node it proves (looked up once per rule) */
+	json_t *rule, *node;
+	bool org;
 };
 
 static const char *perimeter(struct ctx *x, const char *system)
@@ -148,10 +151,14 @@ static json_t *systems_in(struct ctx *x, json_t *doc, json_t *rule)
 /* The requirement node a rule proves, and whether it binds the organisation as a whole. */
 static json_t *proved(struct ctx *x, json_t *rule, bool *org)
 {
-	const char *urn = str(rule, "proves");
-	json_t *node = urn ? cg_catalog_find(x->c, "requirement_nodes", urn) : NULL;
-	*org = node && listed(json_object_get(node, "applies_to"), CG_SCOPE_ORGANISATION);
-	return node;
+	if (rule != x->rule) {
+		const char *urn = str(rule, "proves");
+		x->rule = rule;
+		x->node = urn ? cg_catalog_find(x->c, "requirement_nodes", urn) : NULL;
+		x->org = x->node && listed(json_object_get(x->node, "applies_to"), CG_SCOPE_ORGANISATION);
+	}
+	*org = x->org;
+	return x->node;
 }
 
 enum { RECORDS_SHOWN = 20 };
@@ -579,6 +586,7 @@ static void per_system(struct ctx *x, json_t *rule, json_t *list, const char *re
 		return;
 	}
 	json_t *covered = json_object();
+	size_t missing = 0;
 	json_array_foreach(list, i, doc)
 		json_array_foreach(json_object_get(doc, "systems"), k, e)
 			if (json_is_string(e))
@@ -588,12 +596,22 @@ static void per_system(struct ctx *x, json_t *rule, json_t *list, const char *re
 		if (!listed(to, pn))
 			continue;
 		if (!json_object_get(covered, sid)) {
+			/* deriving for the organisation: name the first systems, count the others */
+			if (x->derive && missing++ >= RECORDS_SHOWN)
+				continue;
 			json_t *one = json_pack("[s]", sid);
 			add(x, rule, "system", sid, O_GAP, NULL, true, pn, NULL, one);
 			json_decref(one);
 		} else if (cadence) {
 			cadence_one(x, rule, list, reg, sid, pn);
 		}
+	}
+	if (x->derive && missing > RECORDS_SHOWN) {
+		char key[1024];
+		snprintf(key, sizeof key, "%s|%s", CG_SCOPE_ORGANISATION, str(node, "urn"));
+		json_t *row = json_object_get(x->rows, key);
+		json_object_set_new(row, "records_total", json_integer(json_integer_value(json_object_get(row, "records_total")) +
+								      (json_int_t)(missing - RECORDS_SHOWN)));
 	}
 	if (x->derive && !cadence) {
 		/* the organisation's row: the plans that cover a system of the perimeters */
@@ -612,7 +630,9 @@ static void pi_audits(struct ctx *x, json_t *rule, json_t *audits)
 {
 	struct cg_stmt *q;
 	enum cg_step s;
-	if (cg_store_prepare(x->st, "SELECT id FROM systems WHERE data_pi_subjects > ? ORDER BY id", &q, x->err) != CG_OK) {
+	/* listed in id order; the order does not matter to the rows (no sort for them) */
+	if (cg_store_prepare(x->st, x->derive ? "SELECT id FROM systems WHERE data_pi_subjects > ?" :
+			     "SELECT id FROM systems WHERE data_pi_subjects > ? ORDER BY id", &q, x->err) != CG_OK) {
 		x->oom = true;
 		return;
 	}
@@ -838,7 +858,7 @@ cg_code cg_register_findings(struct cg_store *st, const struct cg_catalog *c, en
 {
 	struct jperims j = { NULL, NULL, 0 };
 	struct cg_perim_src ps = { 0, jp_id, jp_perim, jp_find, &j };
-	struct ctx x = { st, c, lang, "", &ps, false, false, json_array(), NULL, NULL, err };
+	struct ctx x = { st, c, lang, "", &ps, false, false, json_array(), NULL, NULL, err, NULL, NULL, false };
 	const char *key;
 	json_t *v;
 	cg_code r = x.findings ? cg_perimeters(st, c, &j.obj, err) : nomem(err);
@@ -864,7 +884,7 @@ cg_code cg_register_findings(struct cg_store *st, const struct cg_catalog *c, en
 cg_code cg_register_derive(struct cg_store *st, const struct cg_catalog *c, const struct cg_perim_src *ps,
 			   json_t **out, struct cg_error *err)
 {
-	struct ctx x = { st, c, CG_LANG_EN, "", ps, true, false, NULL, json_object(), json_object(), err };
+	struct ctx x = { st, c, CG_LANG_EN, "", ps, true, false, NULL, json_object(), json_object(), err, NULL, NULL, false };
 	const char *key;
 	json_t *row;
 	cg_code r = x.rows && x.defaults ? apply(&x) : nomem(err);
