@@ -60,6 +60,8 @@ const struct cg_entity_type cg_entity_types[] = {
 	{ "filing", filing_each_canonical, NULL },
 	{ "pi_audit", pi_audit_each_canonical, NULL },
 	{ "inspection", inspection_each_canonical, NULL },
+	{ "user", cg_user_each_canonical, NULL },
+	{ "token", cg_token_each_canonical, NULL },
 	{ NULL, NULL, NULL },
 };
 

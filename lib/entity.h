@@ -50,6 +50,14 @@ cg_code cg_records_each_canonical(struct cg_store *st, const char *kind, cg_cano
 cg_code cg_records_each_row(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
 cg_code cg_records_restore(struct cg_store *st, struct json_t *row, struct cg_error *err);
 
+/* Accounts (lib/account.c): audited states, and export rows with the stored hashes. */
+cg_code cg_user_each_canonical(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
+cg_code cg_token_each_canonical(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
+cg_code cg_user_each_row(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
+cg_code cg_token_each_row(struct cg_store *st, cg_canon_fn fn, void *ud, struct cg_error *err);
+cg_code cg_user_restore(struct cg_store *st, struct json_t *row, struct cg_error *err);
+cg_code cg_token_restore(struct cg_store *st, struct json_t *row, struct cg_error *err);
+
 /* The field-table entry of a system field ("ai.kind"), or NULL. */
 struct cg_field;
 const struct cg_field *cg_system_field_info(const char *name);

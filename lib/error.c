@@ -53,7 +53,7 @@ const char *cg_code_name(cg_code code)
 {
 	static const char *const names[] = {
 		"ok", "invalid", "not_found", "exists", "conflict", "io", "no_memory",
-		"store", "schema", "tampered", "usage", "internal",
+		"store", "schema", "tampered", "usage", "internal", "denied",
 	};
 	if ((unsigned)code < sizeof names / sizeof names[0])
 		return names[code];

@@ -16,7 +16,7 @@
 
 const char *const cg_export_tables[] = { "operator", "systems", "system_links", "catalogs",
 					 "screenings", "obligation_status", "evidence", "evidence_links",
-					 "incidents", "secrets", "records", "audit_events", NULL };
+					 "incidents", "secrets", "records", "users", "api_tokens", "audit_events", NULL };
 
 /* The obligation register's tables, exported and restored row by row under these names. */
 static const char *const register_tables[] = { "obligation_status", "evidence", "evidence_links", NULL };
@@ -166,6 +166,18 @@ cg_code cg_export(struct cg_store *st, FILE *f, struct cg_error *err)
 	}
 	if (result == CG_OK) {
 		o.first = true;
+		fputs("  \"users\": [", f);
+		result = cg_user_each_row(st, put_record, &o, err);
+		fputs(o.first ? "],\n" : "\n  ],\n", f);
+	}
+	if (result == CG_OK) {
+		o.first = true;
+		fputs("  \"api_tokens\": [", f);
+		result = cg_token_each_row(st, put_record, &o, err);
+		fputs(o.first ? "],\n" : "\n  ],\n", f);
+	}
+	if (result == CG_OK) {
+		o.first = true;
 		fputs("  \"audit_events\": [", f);
 		result = cg_audit_each(st, NULL, 0, 0, put_event, &o, err);
 		fputs(o.first ? "]\n}\n" : "\n  ]\n}\n", f);
@@ -265,7 +277,8 @@ cg_code cg_import(struct cg_store *st, const char *data, size_t len, struct cg_e
 {
 	static const char *const known[] = { "format", "version", "schema_version", "exported_at",
 					     "operator", "systems", "catalogs", "screenings", "obligation_status",
-					     "evidence", "evidence_links", "incidents", "secrets", "records", "audit_events" };
+					     "evidence", "evidence_links", "incidents", "secrets", "records", "users", "api_tokens",
+					     "audit_events" };
 	json_error_t jerr;
 	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr), *v, *item;
 	struct cg_system *sys = NULL;
@@ -421,6 +434,23 @@ cg_code cg_import(struct cg_store *st, const char *data, size_t len, struct cg_e
 		if ((result = cg_records_restore(st, item, err)) != CG_OK) {
 			cg_error_prefix(err, "records[%zu]", i);
 			goto rollback;
+		}
+	}
+	static const struct {
+		const char *key;
+		cg_code (*restore)(struct cg_store *, json_t *, struct cg_error *);
+	} accounts[] = { { "users", cg_user_restore }, { "api_tokens", cg_token_restore } };
+	for (size_t a = 0; a < 2; a++) {
+		v = json_object_get(root, accounts[a].key);
+		if (v && !json_is_array(v)) {
+			result = cg_error_set(err, CG_E_INVALID, accounts[a].key, N_("%s: expected an array"), accounts[a].key);
+			goto rollback;
+		}
+		json_array_foreach(v, i, item) {
+			if ((result = accounts[a].restore(st, item, err)) != CG_OK) {
+				cg_error_prefix(err, "%s[%zu]", accounts[a].key, i);
+				goto rollback;
+			}
 		}
 	}
 	v = json_object_get(root, "audit_events");

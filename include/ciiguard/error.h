@@ -25,7 +25,8 @@ typedef enum cg_code {
 	CG_E_SCHEMA,    /* the database is not ciiguard's, or is newer than this binary */
 	CG_E_TAMPERED,  /* the audit trail or a record fails verification */
 	CG_E_USAGE,     /* the caller used the interface wrongly */
-	CG_E_INTERNAL
+	CG_E_INTERNAL,
+	CG_E_DENIED     /* not signed in, or not permitted */
 } cg_code;
 
 enum cg_lang { CG_LANG_EN = 0, CG_LANG_ZH = 1 };

@@ -131,6 +131,8 @@ fi
 export CIIGUARD_BIN="$bin"
 export CIIGUARD_DB="$tmp/test.db"
 export CIIGUARD_NOW="2026-11-24T08:00:00Z"
+# argon2id at its lowest cost: the tests check passwords, not the cost of guessing them
+export CIIGUARD_ARGON2_T=1 CIIGUARD_ARGON2_M_KIB=8
 export LANG=C.UTF-8
 export TZ=UTC
 export TMP="$tmp"

@@ -114,7 +114,8 @@ static void export_covers_every_table(void **state)
 	cg_error_init(&err, CG_LANG_EN);
 	assert_int_equal(cg_store_tables(st, &tables, &n, &err), CG_OK);
 	for (size_t i = 0; i < n; i++) {
-		bool covered = strcmp(tables[i], "schema_migrations") == 0;
+		/* sessions are short-lived sign-ins of the console: neither exported nor audited */
+		bool covered = strcmp(tables[i], "schema_migrations") == 0 || strcmp(tables[i], "sessions") == 0;
 		for (const char *const *t = cg_export_tables; *t; t++)
 			covered |= strcmp(*t, tables[i]) == 0;
 		if (!covered)
