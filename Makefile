@@ -46,14 +46,14 @@ check-build:
 	@$(CMAKE) -S . -B build-check -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCIIGUARD_WERROR=ON >/dev/null
 	@$(CMAKE) --build build-check -j $(JOBS)
 	@cd build-check && $(CTEST) --output-on-failure -j $(JOBS) -LE fuzz
-	@bash scripts/check-pg.sh build-check --output-on-failure -j $(JOBS) -L 'unit|cli|crash|tamper|concurrency|pg'
+	@bash scripts/check-pg.sh build-check --output-on-failure -j $(JOBS) -L 'unit|cli|crash|tamper|concurrency|pg|http'
 
 check-asan:
 	@$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCIIGUARD_WERROR=ON \
 		-DCIIGUARD_SANITIZE=ON >/dev/null
 	@$(CMAKE) --build build-asan -j $(JOBS)
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		$(CTEST) --output-on-failure -j $(JOBS) -L 'unit|cli'
+		$(CTEST) --output-on-failure -j $(JOBS) -L 'unit|cli|http'
 
 check-fuzz:
 	@CC=clang $(CMAKE) -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCIIGUARD_FUZZ=ON \

@@ -40,6 +40,7 @@ static const struct command {
 	{ "pi-audit", cmd_register, N_("personal information compliance audits") },
 	{ "inspection", cmd_register, N_("inspections and their follow-up (Arts. 28, 42)") },
 	{ "registers", cmd_registers, N_("what the registers show: gaps and deadlines") },
+	{ "serve", cmd_serve, N_("serve the HTTP API (/api/v1) with accounts and roles") },
 	{ "user", cmd_user, N_("accounts of the HTTP API: add, passwd, disable, enable, list") },
 	{ "token", cmd_token, N_("API tokens: create (printed once), list, revoke") },
 	{ "audit", cmd_audit, N_("the tamper-evident audit trail: verify, head, log") },

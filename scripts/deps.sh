@@ -5,7 +5,7 @@ set -euo pipefail
 want=${1:-run}
 pkgs=(gcc make cmake pkg-config gettext libsqlite3-dev libyaml-dev libjansson-dev libssl-dev libpq-dev libargon2-dev libmicrohttpd-dev)
 if [ "$want" = check ]; then
-  pkgs+=(libcmocka-dev clang libclang-rt-14-dev sqlite3 openssl jq postgresql-15 postgresql-client-15)
+  pkgs+=(libcmocka-dev clang libclang-rt-14-dev sqlite3 openssl jq postgresql-15 postgresql-client-15 curl)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,1270 @@
+/*
+ * `ciiguard serve`: the HTTP API (/api/v1) on libmicrohttpd, a thread pool with epoll. Each
+ * pool thread keeps its own database connection and catalog. Requests are authenticated by
+ * bearer tokens (`ciiguard token create`), checked against the role's permissions, and every
+ * write is audited with the acting user ("api:NAME"). Errors are RFC 9457 problem+json naming
+ * the field at fault. Limits: body size (413), header and URL size (MHD's memory limit: 431 or
+ * 414), slow clients (timeout), connections (a global and a per-address limit).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+
+#include "cli.h"
+#include "ciiguard/account.h"
+#include "banned.h"
+
+static const char help[] = N_(
+	"Usage: ciiguard serve [--listen ADDRESS:PORT] [--tls-cert FILE --tls-key FILE]\n"
+	"                      [--threads N] [--max-body BYTES]\n\n"
+	"Serves the HTTP API (/api/v1, described by /api/v1/openapi.json) on ADDRESS:PORT\n"
+	"(default 127.0.0.1:8080), over TLS when a certificate and key are given. Requests carry\n"
+	"'Authorization: Bearer TOKEN' (ciiguard token create). /healthz and /metrics\n"
+	"(Prometheus text) need no token. Logs go to standard error, one JSON object per line.\n"
+	"Stops on SIGINT or SIGTERM.\n");
+
+enum { MAX_PARTS = 8, CACHE = 16, TOKEN_TTL_MS = 5000 };
+
+/* --- metrics --- */
+
+static const char *const route_names[] = {
+	"other", "healthz", "metrics", "openapi", "me", "status", "gaps", "exposure", "due", "obligations",
+	"registers_findings", "systems_list", "systems_create", "system_get", "system_put", "system_delete",
+	"system_screening", "incidents_list", "incidents_create", "incident_get", "grade", "register_list",
+	"register_create", "register_get", "register_put", "register_delete", "register_approve", "audit_verify",
+	"audit_log", NULL
+};
+enum { NROUTES = sizeof route_names / sizeof route_names[0] - 1 };
+static const double buckets[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
+enum { NBUCKETS = sizeof buckets / sizeof buckets[0] };
+
+static struct {
+	_Atomic uint64_t by_class[NROUTES][6]; /* 1xx..5xx by hundreds */
+	_Atomic uint64_t hist[NROUTES][NBUCKETS + 1];
+	_Atomic uint64_t sum_us[NROUTES];
+	_Atomic uint64_t denied, unauthenticated;
+} M;
+
+/* --- the server --- */
+
+static struct {
+	const char *db;
+	size_t body_max;
+	struct cli *cli;
+	pthread_key_t key;
+} S;
+
+/* What a pool thread keeps: its connection, its catalog, recently checked tokens. */
+struct tctx {
+	struct cg_store *st;
+	struct cg_catalog *cat;
+	char cat_mark[128];
+	struct {
+		char token[CG_TOKEN_MAX];
+		char user[CG_USER_MAX + 1], role[32], scope[8];
+		int64_t until;
+	} cache[CACHE];
+	unsigned next;
+};
+
+static void tctx_free(void *p)
+{
+	struct tctx *t = p;
+	if (!t)
+		return;
+	cg_catalog_free(t->cat);
+	cg_store_free(t->st);
+	OPENSSL_cleanse(t->cache, sizeof t->cache);
+	free(t);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* One request in progress. */
+struct req {
+	char *body;
+	size_t len;
+	bool too_large, done;
+	int route;
+	unsigned status;
+	int64_t t0;
+	char user[CG_USER_MAX + 1];
+	char method[8];
+	char path[256];
+};
+
+/* What a handler works with. */
+struct call {
+	struct MHD_Connection *c;
+	struct req *r;
+	const char *method;
+	char *parts[MAX_PARTS];
+	int nparts;
+	struct tctx *t;
+	enum cg_lang lang;
+	char user[CG_USER_MAX + 1], role[32], scope[8], actor[CG_USER_MAX + 8];
+	json_t *body;
+	struct cg_error err;
+};
+
+/* --- responses --- */
+
+static enum MHD_Result respond(struct call *x, unsigned status, const char *type, char *text, size_t len,
+			       const char *etag)
+{
+	struct MHD_Response *res = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result ok;
+	if (!res) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(res, "Content-Type", type);
+	MHD_add_response_header(res, "Cache-Control", "no-store");
+	MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
+	if (etag)
+		MHD_add_response_header(res, "ETag", etag);
+	x->r->status = status;
+	ok = MHD_queue_response(x->c, status, res);
+	MHD_destroy_response(res);
+	return ok;
+}
+
+/* Sends doc (stolen) as JSON. */
+static enum MHD_Result send_json(struct call *x, unsigned status, json_t *doc, const char *etag)
+{
+	char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(doc);
+	if (!text)
+		return MHD_NO;
+	size_t n = strlen(text);
+	char *t = realloc(text, n + 2);
+	if (!t) {
+		free(text);
+		return MHD_NO;
+	}
+	t[n] = '\n';
+	t[n + 1] = '\0';
+	return respond(x, status, "application/json", t, n + 1, etag);
+}
+
+static const char *status_title(unsigned status)
+{
+	switch (status) {
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 412: return "Precondition Failed";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 428: return "Precondition Required";
+	case 503: return "Service Unavailable";
+	default: return "Internal Server Error";
+	}
+}
+
+/* RFC 9457: {type, title, status, detail, field?, code?}. */
+static enum MHD_Result problem(struct call *x, unsigned status, const char *code, const char *field, const char *detail)
+{
+	json_t *doc = json_pack("{s:s,s:s,s:i,s:s,s:s*,s:s*}", "type", "about:blank", "title", status_title(status),
+				"status", (int)status, "detail", detail ? detail : status_title(status), "field",
+				field && *field ? field : NULL, "code", code);
+	char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(doc);
+	if (!text)
+		return MHD_NO;
+	enum MHD_Result ok = respond(x, status, "application/problem+json", text, strlen(text), NULL);
+	return ok;
+}
+
+static unsigned status_of(cg_code code)
+{
+	switch (code) {
+	case CG_E_INVALID: return 422;
+	case CG_E_NOTFOUND: return 404;
+	case CG_E_EXISTS: case CG_E_CONFLICT: return 409;
+	case CG_E_DENIED: return 403;
+	case CG_E_USAGE: return 400;
+	case CG_E_TAMPERED: return 409;
+	case CG_E_NOMEM: return 503;
+	default: return 500;
+	}
+}
+
+static enum MHD_Result fail(struct call *x)
+{
+	cg_code code = x->err.code ? x->err.code : CG_E_INTERNAL;
+	unsigned status = status_of(code);
+	return problem(x, status, cg_code_name(code), x->err.field, status >= 500 && code != CG_E_NOMEM ?
+		       cg_tr(x->lang, N_("the server could not complete the request")) : x->err.message);
+}
+
+static enum MHD_Result denied(struct call *x, const char *why)
+{
+	atomic_fetch_add(&M.denied, 1);
+	fprintf(stderr, "{\"event\":\"denied\",\"user\":\"%s\",\"role\":\"%s\",\"method\":\"%s\",\"path\":\"%s\",\"reason\":\"%s\"}\n",
+		x->user, x->role, x->r->method, x->r->path, why);
+	return problem(x, 403, "denied", NULL, cg_tr(x->lang, why));
+}
+
+/* --- the thread's connection and catalog --- */
+
+static struct tctx *thread_ctx(struct cg_error *err)
+{
+	struct tctx *t = pthread_getspecific(S.key);
+	if (t)
+		return t;
+	if (!(t = calloc(1, sizeof *t))) {
+		cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
+		return NULL;
+	}
+	if (cg_store_open(S.db, 0, &t->st, err) != CG_OK) {
+		free(t);
+		return NULL;
+	}
+	pthread_setspecific(S.key, t);
+	return t;
+}
+
+/* The catalog, loaded again when the imported libraries changed. */
+static const struct cg_catalog *catalog(struct call *x)
+{
+	struct cg_stmt *q;
+	char mark[128] = "";
+	if (cg_store_prepare(x->t->st, "SELECT COUNT(*), MAX(imported_at) FROM catalogs", &q, &x->err) != CG_OK)
+		return NULL;
+	if (cg_stmt_step(q, &x->err) == CG_STEP_ROW)
+		snprintf(mark, sizeof mark, "%lld|%s", (long long)cg_stmt_int64(q, 0), cg_stmt_text(q, 1) ? cg_stmt_text(q, 1) : "");
+	cg_stmt_done(q);
+	if (x->t->cat && strcmp(mark, x->t->cat_mark) == 0)
+		return x->t->cat;
+	cg_catalog_free(x->t->cat);
+	x->t->cat = NULL;
+	if (cg_catalog_open(x->t->st, &x->t->cat, &x->err) != CG_OK)
+		return NULL;
+	snprintf(x->t->cat_mark, sizeof x->t->cat_mark, "%s", mark);
+	return x->t->cat;
+}
+
+/* --- authentication and permissions --- */
+
+static bool authenticate(struct call *x)
+{
+	const char *h = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	int64_t now = now_ms();
+	if (!h || strncmp(h, "Bearer ", 7) != 0)
+		return false;
+	const char *tok = h + 7;
+	size_t n = strlen(tok);
+	if (n == 0 || n >= CG_TOKEN_MAX)
+		return false;
+	for (unsigned i = 0; i < CACHE; i++) {
+		if (x->t->cache[i].until > now && strlen(x->t->cache[i].token) == n &&
+		    CRYPTO_memcmp(x->t->cache[i].token, tok, n) == 0) {
+			memcpy(x->user, x->t->cache[i].user, sizeof x->user);
+			memcpy(x->role, x->t->cache[i].role, sizeof x->role);
+			memcpy(x->scope, x->t->cache[i].scope, sizeof x->scope);
+			return true;
+		}
+	}
+	struct cg_error e;
+	cg_error_init(&e, x->lang);
+	if (cg_token_check(x->t->st, tok, x->user, x->role, x->scope, &e) != CG_OK)
+		return false;
+	unsigned k = x->t->next++ % CACHE;
+	snprintf(x->t->cache[k].token, CG_TOKEN_MAX, "%s", tok);
+	memcpy(x->t->cache[k].user, x->user, sizeof x->user);
+	memcpy(x->t->cache[k].role, x->role, sizeof x->role);
+	memcpy(x->t->cache[k].scope, x->scope, sizeof x->scope);
+	x->t->cache[k].until = now + TOKEN_TTL_MS;
+	return true;
+}
+
+static bool role_in(const struct call *x, const char *const *roles)
+{
+	for (int i = 0; roles[i]; i++)
+		if (strcmp(x->role, roles[i]) == 0)
+			return true;
+	return false;
+}
+
+static const char *const R_ALL[] = { "admin", "security_officer", "principal", "project_owner", "procurement", "auditor", NULL };
+static const char *const R_AUDIT[] = { "admin", "security_officer", "principal", "auditor", NULL };
+static const char *const R_BODY[] = { "admin", "security_officer", NULL };
+static const char *const R_SYSTEMS[] = { "admin", "security_officer", "project_owner", NULL };
+static const char *const R_APPROVE[] = { "admin", "principal", NULL };
+
+/* Who writes each register. */
+static bool may_write_register(const struct call *x, const char *kind)
+{
+	if (role_in(x, R_BODY))
+		return true;
+	if (strcmp(x->role, "procurement") == 0)
+		return strcmp(kind, "vendor") == 0 || strcmp(kind, "agreement") == 0 || strcmp(kind, "procurement") == 0;
+	if (strcmp(x->role, "project_owner") == 0)
+		return strcmp(kind, "decision") == 0;
+	return false;
+}
+
+/* --- helpers --- */
+
+static const char *arg(struct call *x, const char *name)
+{
+	return MHD_lookup_connection_value(x->c, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* A non-negative integer argument: *out unchanged when absent; false when malformed. */
+static bool int_arg(struct call *x, const char *name, int64_t max, int64_t *out)
+{
+	const char *v = arg(x, name);
+	int64_t n;
+	if (!v)
+		return true;
+	if (cg_parse_number(v, &n) != 0 || n > max)
+		return false;
+	*out = n;
+	return true;
+}
+
+static void etag_of(json_t *doc, char out[CG_HASH_HEX + 4])
+{
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS), hex[CG_HASH_HEX];
+	cg_sha256_hex(text ? text : "", text ? strlen(text) : 0, hex);
+	free(text);
+	snprintf(out, CG_HASH_HEX + 4, "\"%.32s\"", hex);
+}
+
+/* The If-Match precondition for a change of a record whose current state is `doc`. */
+static enum MHD_Result precondition(struct call *x, json_t *doc, bool *ok)
+{
+	const char *want = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MATCH);
+	char tag[CG_HASH_HEX + 4];
+	*ok = false;
+	if (!want)
+		return problem(x, 428, "precondition_required", "If-Match",
+			       cg_tr(x->lang, N_("send If-Match with the ETag of the record you changed")));
+	etag_of(doc, tag);
+	if (strcmp(want, "*") != 0 && strcmp(want, tag) != 0)
+		return problem(x, 412, "precondition_failed", "If-Match",
+			       cg_tr(x->lang, N_("the record has changed since you read it: read it again")));
+	*ok = true;
+	return MHD_YES;
+}
+
+static json_t *page(struct call *x, json_t *items, bool *bad)
+{
+	int64_t limit = 100, offset = 0;
+	*bad = !int_arg(x, "limit", 1000, &limit) || !int_arg(x, "offset", INT32_MAX, &offset);
+	json_t *out = json_array();
+	size_t n = json_array_size(items);
+	for (size_t i = (size_t)offset; i < n && i < (size_t)(offset + limit); i++)
+		json_array_append(out, json_array_get(items, i));
+	json_t *doc = json_pack("{s:o,s:I,s:I,s:I}", "items", out, "total", (json_int_t)n, "limit", (json_int_t)limit,
+				"offset", (json_int_t)offset);
+	json_decref(items);
+	return doc;
+}
+
+/* Sorts a list of objects by a string key (ascending, or descending with a leading '-'). */
+static const char *sort_key;
+static int sort_desc;
+static int by_key(const void *a, const void *b)
+{
+	const char *x = json_string_value(json_object_get(*(json_t *const *)a, sort_key));
+	const char *y = json_string_value(json_object_get(*(json_t *const *)b, sort_key));
+	int d = strcmp(x ? x : "", y ? y : "");
+	return sort_desc ? -d : d;
+}
+
+static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool sort_list(struct call *x, json_t *list, const char *const *allowed)
+{
+	const char *s = arg(x, "sort");
+	if (!s)
+		return true;
+	bool desc = s[0] == '-';
+	const char *k = desc ? s + 1 : s;
+	bool known = false;
+	for (int i = 0; allowed[i]; i++)
+		known |= strcmp(allowed[i], k) == 0;
+	if (!known)
+		return false;
+	size_t n = json_array_size(list);
+	json_t **v = calloc(n + 1, sizeof *v);
+	if (!v)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(list, i));
+	pthread_mutex_lock(&sort_lock);
+	sort_key = k;
+	sort_desc = desc;
+	qsort(v, n, sizeof *v, by_key);
+	pthread_mutex_unlock(&sort_lock);
+	json_array_clear(list);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, v[i]);
+	free(v);
+	return true;
+}
+
+/* Keeps the items whose `key` equals the argument of that name, when given. */
+static void filter(struct call *x, json_t *list, const char *key)
+{
+	const char *want = arg(x, key);
+	size_t i = 0;
+	if (!want)
+		return;
+	while (i < json_array_size(list)) {
+		const char *v = json_string_value(json_object_get(json_array_get(list, i), key));
+		if (!v || strcmp(v, want) != 0)
+			json_array_remove(list, i);
+		else
+			i++;
+	}
+}
+
+/* --- handlers --- */
+
+static enum MHD_Result h_me(struct call *x)
+{
+	return send_json(x, 200, json_pack("{s:s,s:s,s:s}", "user", x->user, "role", x->role, "scope", x->scope), NULL);
+}
+
+static enum MHD_Result h_report(struct call *x)
+{
+	const struct cg_catalog *c = catalog(x);
+	json_t *doc = NULL;
+	cg_code r;
+	const char *what = x->parts[2];
+	if (!c)
+		return fail(x);
+	if (strcmp(what, "status") == 0) {
+		r = cg_status(x->t->st, c, x->lang, &doc, &x->err);
+	} else if (strcmp(what, "gaps") == 0) {
+		int64_t limit = 0;
+		if (!int_arg(x, "limit", 100000, &limit))
+			return problem(x, 400, "invalid", "limit", cg_tr(x->lang, N_("limit: expected a whole number from 1 to 100000")));
+		r = limit ? cg_gaps_top(x->t->st, c, (size_t)limit, x->lang, &doc, &x->err) : cg_gaps(x->t->st, c, x->lang, &doc, &x->err);
+	} else if (strcmp(what, "exposure") == 0) {
+		r = cg_exposure(x->t->st, c, x->lang, &doc, &x->err);
+	} else if (strcmp(what, "due") == 0) {
+		r = cg_due(x->t->st, c, 0, x->lang, &doc, &x->err);
+	} else if (strcmp(what, "registers") == 0) {
+		r = cg_register_findings(x->t->st, c, x->lang, &doc, &x->err);
+	} else {
+		r = cg_obligations(x->t->st, c, arg(x, "scope"), x->lang, &doc, &x->err);
+	}
+	return r == CG_OK ? send_json(x, 200, doc, NULL) : fail(x);
+}
+
+static int collect_system(const struct cg_system *s, void *ud)
+{
+	struct cg_buf b;
+	cg_buf_init(&b, 0);
+	if (cg_system_to_json(s, &b) == CG_OK)
+		json_array_append_new(ud, json_loadb(b.ptr, b.len, 0, NULL));
+	cg_buf_release(&b);
+	return 0;
+}
+
+static json_t *system_doc(struct call *x, const char *id, struct cg_system *s)
+{
+	struct cg_buf b;
+	json_t *doc = NULL;
+	cg_system_init(s);
+	if (cg_system_get(x->t->st, id, s, &x->err) != CG_OK)
+		return NULL;
+	cg_buf_init(&b, 0);
+	if (cg_system_to_json(s, &b) == CG_OK)
+		doc = json_loadb(b.ptr, b.len, 0, NULL);
+	cg_buf_release(&b);
+	return doc;
+}
+
+/* A project owner changes only the systems it owns. */
+static bool owns(const struct call *x, json_t *doc)
+{
+	const char *owner = json_string_value(json_object_get(doc, "owner"));
+	return strcmp(x->role, "project_owner") != 0 || (owner && strcmp(owner, x->user) == 0);
+}
+
+static enum MHD_Result h_systems(struct call *x)
+{
+	static const char *const sortable[] = { "id", "name", "owner", "sector", "status", NULL };
+	json_t *list = json_array();
+	bool bad;
+	if (!list)
+		return MHD_NO;
+	if (cg_system_each(x->t->st, collect_system, list, &x->err) != CG_OK) {
+		json_decref(list);
+		return fail(x);
+	}
+	filter(x, list, "owner");
+	filter(x, list, "sector");
+	filter(x, list, "status");
+	if (!sort_list(x, list, sortable)) {
+		json_decref(list);
+		return problem(x, 400, "invalid", "sort", cg_tr(x->lang, N_("sort: expected id, name, owner, sector or status, optionally with a leading -")));
+	}
+	json_t *doc = page(x, list, &bad);
+	if (bad) {
+		json_decref(doc);
+		return problem(x, 400, "invalid", "limit", cg_tr(x->lang, N_("limit and offset: expected whole numbers (limit at most 1000)")));
+	}
+	return send_json(x, 200, doc, NULL);
+}
+
+static enum MHD_Result system_write(struct call *x, const char *id)
+{
+	struct cg_system s, old;
+	json_t *cur = NULL;
+	char *text;
+	cg_code r;
+	bool ok;
+
+	if (!json_is_object(x->body))
+		return problem(x, 400, "invalid", NULL, cg_tr(x->lang, N_("expected a JSON object")));
+	if (id) {
+		if (!(cur = system_doc(x, id, &old))) {
+			cg_system_release(&old);
+			return fail(x);
+		}
+		cg_system_release(&old);
+		enum MHD_Result m = precondition(x, cur, &ok);
+		if (!ok) {
+			json_decref(cur);
+			return m;
+		}
+		if (!owns(x, cur)) {
+			json_decref(cur);
+			return denied(x, N_("a project owner changes only the systems it owns"));
+		}
+		json_decref(cur);
+		const char *given = json_string_value(json_object_get(x->body, "id"));
+		if (given && strcmp(given, id) != 0)
+			return problem(x, 422, "invalid", "id", cg_tr(x->lang, N_("id: a record's id cannot be changed")));
+		json_object_set_new(x->body, "id", json_string(id));
+	}
+	if (!owns(x, x->body))
+		return denied(x, N_("a project owner records only systems it owns (owner: its user name)"));
+	if (!(text = json_dumps(x->body, JSON_COMPACT)))
+		return MHD_NO;
+	cg_system_init(&s);
+	r = cg_system_from_json(&s, text, strlen(text), &x->err);
+	free(text);
+	if (r == CG_OK)
+		r = id ? cg_system_update(x->t->st, x->actor, &s, &x->err) : cg_system_add(x->t->st, x->actor, &s, &x->err);
+	if (r != CG_OK) {
+		cg_system_release(&s);
+		return fail(x);
+	}
+	json_t *doc = system_doc(x, s.id, &old);
+	cg_system_release(&old);
+	cg_system_release(&s);
+	if (!doc)
+		return fail(x);
+	char tag[CG_HASH_HEX + 4];
+	etag_of(doc, tag);
+	return send_json(x, id ? 200 : 201, doc, tag);
+}
+
+static enum MHD_Result h_system(struct call *x)
+{
+	const char *id = x->parts[3];
+	struct cg_system s;
+	char tag[CG_HASH_HEX + 4];
+	bool ok;
+
+	if (strcmp(x->method, "PUT") == 0)
+		return system_write(x, id);
+	json_t *doc = system_doc(x, id, &s);
+	cg_system_release(&s);
+	if (!doc)
+		return fail(x);
+	if (strcmp(x->method, "DELETE") == 0) {
+		enum MHD_Result m = precondition(x, doc, &ok);
+		if (!ok || !owns(x, doc)) {
+			bool own = owns(x, doc);
+			json_decref(doc);
+			return ok && !own ? denied(x, N_("a project owner changes only the systems it owns")) : m;
+		}
+		json_decref(doc);
+		if (cg_system_delete(x->t->st, x->actor, id, &x->err) != CG_OK)
+			return fail(x);
+		return send_json(x, 200, json_pack("{s:b}", "deleted", 1), NULL);
+	}
+	etag_of(doc, tag);
+	return send_json(x, 200, doc, tag);
+}
+
+static enum MHD_Result h_screening(struct call *x)
+{
+	const struct cg_catalog *c = catalog(x);
+	json_t *doc = NULL;
+	if (!c || cg_screen_stored(x->t->st, c, x->parts[3], x->lang, &doc, &x->err) != CG_OK)
+		return fail(x);
+	return send_json(x, 200, doc, NULL);
+}
+
+static enum MHD_Result h_incidents(struct call *x)
+{
+	const struct cg_catalog *c = catalog(x);
+	json_t *doc = NULL;
+	if (!c)
+		return fail(x);
+	if (strcmp(x->method, "POST") == 0) {
+		if (!json_is_object(x->body))
+			return problem(x, 400, "invalid", NULL, cg_tr(x->lang, N_("expected a JSON object")));
+		if (cg_incident_open(x->t->st, x->actor, c, x->body, &doc, &x->err) != CG_OK)
+			return fail(x);
+		return send_json(x, 201, doc, NULL);
+	}
+	if (x->nparts == 4) {
+		if (cg_incident_get(x->t->st, x->parts[3], &doc, &x->err) != CG_OK)
+			return fail(x);
+		return send_json(x, 200, doc, NULL);
+	}
+	const char *status = arg(x, "status");
+	if (status && strcmp(status, "open") != 0 && strcmp(status, "closed") != 0)
+		return problem(x, 400, "invalid", "status", cg_tr(x->lang, N_("status: expected open or closed")));
+	if (cg_incident_list(x->t->st, status, &doc, &x->err) != CG_OK)
+		return fail(x);
+	bool bad;
+	doc = page(x, doc, &bad);
+	if (bad) {
+		json_decref(doc);
+		return problem(x, 400, "invalid", "limit", cg_tr(x->lang, N_("limit and offset: expected whole numbers (limit at most 1000)")));
+	}
+	return send_json(x, 200, doc, NULL);
+}
+
+static enum MHD_Result h_grade(struct call *x)
+{
+	const struct cg_catalog *c = catalog(x);
+	json_t *in = NULL, *out = NULL;
+	if (!c)
+		return fail(x);
+	if (!json_is_object(x->body))
+		return problem(x, 400, "invalid", NULL, cg_tr(x->lang, N_("expected a JSON object")));
+	if (cg_grade_input_check(x->body, &in, &x->err) != CG_OK)
+		return fail(x);
+	cg_code r = cg_grade(c, in, x->lang, &out, &x->err);
+	json_decref(in);
+	return r == CG_OK ? send_json(x, 200, out, NULL) : fail(x);
+}
+
+static const struct cg_rkind *kind_of(struct call *x)
+{
+	char k[32];
+	snprintf(k, sizeof k, "%s", x->parts[3]);
+	for (char *p = k; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return cg_rkind_find(k);
+}
+
+static enum MHD_Result h_register(struct call *x)
+{
+	const struct cg_rkind *k = kind_of(x);
+	const struct cg_catalog *c;
+	json_t *doc = NULL;
+	char tag[CG_HASH_HEX + 4];
+	bool ok, write = strcmp(x->method, "GET") != 0;
+
+	if (!k)
+		return problem(x, 404, "not_found", "kind", cg_tr(x->lang, N_("no such register")));
+	if (write) {
+		bool approve = x->nparts == 6;
+		if (approve ? !role_in(x, R_APPROVE) : !may_write_register(x, k->name))
+			return denied(x, approve ? N_("only the principal person in charge approves") :
+				      N_("this role does not change that register"));
+		if (strcmp(x->method, "DELETE") != 0 && !json_is_object(x->body))
+			return problem(x, 400, "invalid", NULL, cg_tr(x->lang, N_("expected a JSON object")));
+	}
+	if (!(c = catalog(x)))
+		return fail(x);
+	if (x->nparts == 4) {
+		if (write) {
+			if (cg_record_add(x->t->st, x->actor, c, k, x->body, &doc, &x->err) != CG_OK)
+				return fail(x);
+			cg_record_redact(k, doc, x->role);
+			etag_of(doc, tag);
+			return send_json(x, 201, doc, tag);
+		}
+		if (cg_record_list(x->t->st, k, &doc, &x->err) != CG_OK)
+			return fail(x);
+		static const char *const sortable[] = { "id", "name", "title", "created_at", "updated_at", NULL };
+		if (!sort_list(x, doc, sortable)) {
+			json_decref(doc);
+			return problem(x, 400, "invalid", "sort", cg_tr(x->lang, N_("sort: expected id, name, title, created_at or updated_at, optionally with a leading -")));
+		}
+		cg_record_redact(k, doc, x->role);
+		bool bad;
+		doc = page(x, doc, &bad);
+		if (bad) {
+			json_decref(doc);
+			return problem(x, 400, "invalid", "limit", cg_tr(x->lang, N_("limit and offset: expected whole numbers (limit at most 1000)")));
+		}
+		return send_json(x, 200, doc, NULL);
+	}
+	const char *id = x->parts[4];
+	if (cg_record_get(x->t->st, k, id, &doc, &x->err) != CG_OK)
+		return fail(x);
+	if (!write) {
+		etag_of(doc, tag);
+		cg_record_redact(k, doc, x->role);
+		return send_json(x, 200, doc, tag);
+	}
+	enum MHD_Result m = precondition(x, doc, &ok);
+	json_decref(doc);
+	doc = NULL;
+	if (!ok)
+		return m;
+	cg_code r;
+	if (strcmp(x->method, "DELETE") == 0) {
+		if (cg_record_delete(x->t->st, x->actor, k, id, &x->err) != CG_OK)
+			return fail(x);
+		return send_json(x, 200, json_pack("{s:b}", "deleted", 1), NULL);
+	}
+	if (x->nparts == 6) {
+		/* approve: {"by": PERSON, "on"?: DATE} */
+		const char *by = json_string_value(json_object_get(x->body, "by")), *on = json_string_value(json_object_get(x->body, "on"));
+		char today[CG_TIME_MAX];
+		if (!by)
+			return problem(x, 422, "invalid", "by", cg_tr(x->lang, N_("by: the person who approves is required")));
+		if (!on && cg_now(today, &x->err) != CG_OK)
+			return fail(x);
+		if (!on)
+			today[10] = '\0';
+		json_t *f = json_pack("{s:s,s:s}", "principal_approval_by", by, "principal_approval_on", on ? on : today);
+		r = cg_record_update(x->t->st, x->actor, c, k, id, f, &doc, &x->err);
+		json_decref(f);
+	} else {
+		r = cg_record_update(x->t->st, x->actor, c, k, id, x->body, &doc, &x->err);
+	}
+	if (r != CG_OK)
+		return fail(x);
+	etag_of(doc, tag);
+	cg_record_redact(k, doc, x->role);
+	return send_json(x, 200, doc, tag);
+}
+
+static int put_event(const struct cg_audit_event *ev, void *ud)
+{
+	json_array_append_new(ud, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:s?,s:s,s:s}", "seq", (json_int_t)ev->seq, "at", ev->at,
+					    "actor", ev->actor, "action", ev->action, "entity_type", ev->entity_type,
+					    "entity_id", ev->entity_id, "state", ev->state, "hash", ev->hash, "prev_hash",
+					    ev->prev_hash));
+	return 0;
+}
+
+static enum MHD_Result h_audit(struct call *x)
+{
+	if (strcmp(x->parts[3], "verify") == 0) {
+		struct cg_audit_report rep;
+		memset(&rep, 0, sizeof rep);
+		cg_code r = cg_audit_verify(x->t->st, NULL, &rep, &x->err);
+		if (r != CG_OK && r != CG_E_TAMPERED)
+			return fail(x);
+		return send_json(x, 200, json_pack("{s:b,s:I,s:I,s:s,s:s*}", "ok", r == CG_OK, "events", (json_int_t)rep.events,
+						   "records", (json_int_t)rep.records, "head", rep.head, "problem",
+						   r == CG_OK ? NULL : x->err.message), NULL);
+	}
+	int64_t limit = 100, offset = 0;
+	if (!int_arg(x, "limit", 1000, &limit) || !int_arg(x, "offset", INT64_MAX / 2, &offset))
+		return problem(x, 400, "invalid", "limit", cg_tr(x->lang, N_("limit and offset: expected whole numbers (limit at most 1000)")));
+	json_t *list = json_array();
+	if (!list || cg_audit_each(x->t->st, arg(x, "entity"), offset, limit, put_event, list, &x->err) != CG_OK) {
+		json_decref(list);
+		return fail(x);
+	}
+	return send_json(x, 200, json_pack("{s:o,s:I,s:I}", "items", list, "limit", (json_int_t)limit, "offset",
+					   (json_int_t)offset), NULL);
+}
+
+/* --- routing --- */
+
+enum perm { P_NONE, P_READ, P_AUDIT, P_SYSTEMS, P_INCIDENTS, P_REGISTER };
+
+struct route {
+	const char *method;
+	const char *pattern; /* segments; "*" matches one */
+	enum perm perm;
+	int name;
+	enum MHD_Result (*fn)(struct call *);
+};
+
+static const struct route routes[] = {
+	{ "GET", "/api/v1/me", P_READ, 4, h_me },
+	{ "GET", "/api/v1/status", P_READ, 5, h_report },
+	{ "GET", "/api/v1/gaps", P_READ, 6, h_report },
+	{ "GET", "/api/v1/exposure", P_READ, 7, h_report },
+	{ "GET", "/api/v1/due", P_READ, 8, h_report },
+	{ "GET", "/api/v1/obligations", P_READ, 9, h_report },
+	{ "GET", "/api/v1/registers", P_READ, 10, h_report },
+	{ "GET", "/api/v1/systems", P_READ, 11, h_systems },
+	{ "POST", "/api/v1/systems", P_SYSTEMS, 12, NULL },
+	{ "GET", "/api/v1/systems/*", P_READ, 13, h_system },
+	{ "PUT", "/api/v1/systems/*", P_SYSTEMS, 14, h_system },
+	{ "DELETE", "/api/v1/systems/*", P_SYSTEMS, 15, h_system },
+	{ "GET", "/api/v1/systems/*/screening", P_READ, 16, h_screening },
+	{ "GET", "/api/v1/incidents", P_READ, 17, h_incidents },
+	{ "POST", "/api/v1/incidents", P_INCIDENTS, 18, h_incidents },
+	{ "GET", "/api/v1/incidents/*", P_READ, 19, h_incidents },
+	{ "POST", "/api/v1/grade", P_READ, 20, h_grade },
+	{ "GET", "/api/v1/registers/*", P_READ, 21, h_register },
+	{ "POST", "/api/v1/registers/*", P_REGISTER, 22, h_register },
+	{ "GET", "/api/v1/registers/*/*", P_READ, 23, h_register },
+	{ "PUT", "/api/v1/registers/*/*", P_REGISTER, 24, h_register },
+	{ "DELETE", "/api/v1/registers/*/*", P_REGISTER, 25, h_register },
+	{ "POST", "/api/v1/registers/*/*/approve", P_REGISTER, 26, h_register },
+	{ "GET", "/api/v1/audit/verify", P_AUDIT, 27, h_audit },
+	{ "GET", "/api/v1/audit/log", P_AUDIT, 28, h_audit },
+};
+
+static enum MHD_Result h_create_system(struct call *x)
+{
+	return system_write(x, NULL);
+}
+
+/* Splits a path into segments (in place, percent-decoded by MHD already); false when unsafe. */
+static bool split(char *path, char **parts, int *n)
+{
+	*n = 0;
+	if (path[0] != '/')
+		return false;
+	for (char *p = path + 1, *s; *p; p = s) {
+		s = strchr(p, '/');
+		if (s)
+			*s++ = '\0';
+		else
+			s = p + strlen(p);
+		if (!*p || strcmp(p, ".") == 0 || strcmp(p, "..") == 0 || *n == MAX_PARTS)
+			return false;
+		for (char *q = p; *q; q++)
+			if ((unsigned char)*q < 0x20 || *q == 0x7f)
+				return false;
+		parts[(*n)++] = p;
+	}
+	return true;
+}
+
+static bool matches(const char *pattern, char **parts, int n)
+{
+	char buf[128];
+	char *pp[MAX_PARTS];
+	int m;
+	snprintf(buf, sizeof buf, "%s", pattern);
+	if (!split(buf, pp, &m) || m != n)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (strcmp(pp[i], "*") != 0 && strcmp(pp[i], parts[i]) != 0)
+			return false;
+	return true;
+}
+
+static enum cg_lang lang_of(struct MHD_Connection *c)
+{
+	const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_LANGUAGE);
+	/* the first language listed decides: zh (any region) or English */
+	if (a) {
+		while (*a == ' ')
+			a++;
+		if ((a[0] == 'z' || a[0] == 'Z') && (a[1] == 'h' || a[1] == 'H'))
+			return CG_LANG_ZH;
+	}
+	return CG_LANG_EN;
+}
+
+static void emit(struct cg_buf *b, bool *bad, const char *fmt, ...) CG_PRINTF(3, 4);
+static void emit(struct cg_buf *b, bool *bad, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (cg_buf_adds(b, line) != CG_OK)
+		*bad = true;
+}
+
+static enum MHD_Result metrics(struct call *x)
+{
+	struct cg_buf b;
+	bool bad = false;
+	cg_buf_init(&b, 0);
+	emit(&b, &bad, "%s", "# HELP ciiguard_http_requests_total HTTP requests by route and status class.\n"
+		    "# TYPE ciiguard_http_requests_total counter\n");
+	for (int r = 0; r < NROUTES; r++)
+		for (int k = 1; k < 6; k++) {
+			uint64_t v = atomic_load(&M.by_class[r][k]);
+			if (v)
+				emit(&b, &bad, "ciiguard_http_requests_total{route=\"%s\",code=\"%dxx\"} %llu\n", route_names[r], k,
+					    (unsigned long long)v);
+		}
+	emit(&b, &bad, "%s", "# HELP ciiguard_http_request_duration_seconds Time to answer, by route.\n"
+		    "# TYPE ciiguard_http_request_duration_seconds histogram\n");
+	for (int r = 0; r < NROUTES; r++) {
+		uint64_t count = 0;
+		for (int k = 0; k <= NBUCKETS; k++)
+			count += atomic_load(&M.hist[r][k]);
+		if (!count)
+			continue;
+		uint64_t cum = 0;
+		for (int k = 0; k <= NBUCKETS; k++) {
+			cum += atomic_load(&M.hist[r][k]);
+			if (k < NBUCKETS)
+				emit(&b, &bad, "ciiguard_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+					    route_names[r], buckets[k], (unsigned long long)cum);
+			else
+				emit(&b, &bad, "ciiguard_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+					    route_names[r], (unsigned long long)cum);
+		}
+		emit(&b, &bad, "ciiguard_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route_names[r],
+			    (double)atomic_load(&M.sum_us[r]) / 1e6);
+		emit(&b, &bad, "ciiguard_http_request_duration_seconds_count{route=\"%s\"} %llu\n", route_names[r],
+			    (unsigned long long)count);
+	}
+	emit(&b, &bad, "# HELP ciiguard_http_denied_total Requests refused for the role (403).\n"
+		    "# TYPE ciiguard_http_denied_total counter\nciiguard_http_denied_total %llu\n",
+		    (unsigned long long)atomic_load(&M.denied));
+	emit(&b, &bad, "# HELP ciiguard_http_unauthenticated_total Requests without a valid token (401).\n"
+		    "# TYPE ciiguard_http_unauthenticated_total counter\nciiguard_http_unauthenticated_total %llu\n",
+		    (unsigned long long)atomic_load(&M.unauthenticated));
+	/* the deadlines, open and overdue */
+	const struct cg_catalog *c = catalog(x);
+	json_t *due = NULL;
+	if (c && cg_due(x->t->st, c, 0, CG_LANG_EN, &due, &x->err) == CG_OK) {
+		uint64_t open = json_array_size(json_object_get(due, "deadlines"));
+		uint64_t over = (uint64_t)json_integer_value(json_object_get(due, "overdue"));
+		emit(&b, &bad, "# HELP ciiguard_deadlines Open deadlines (ciiguard due), and of them overdue.\n"
+			    "# TYPE ciiguard_deadlines gauge\nciiguard_deadlines{state=\"open\"} %llu\n"
+			    "ciiguard_deadlines{state=\"overdue\"} %llu\n", (unsigned long long)open, (unsigned long long)over);
+	}
+	json_decref(due);
+	if (bad) {
+		cg_buf_release(&b);
+		return MHD_NO;
+	}
+	size_t len = b.len;
+	char *text = cg_buf_take(&b);
+	return respond(x, 200, "text/plain; version=0.0.4", text, len, NULL);
+}
+
+static enum MHD_Result dispatch(struct call *x, const char *url)
+{
+	char path[256];
+	if (strlen(url) >= sizeof path)
+		return problem(x, 414, "uri_too_long", NULL, NULL);
+	snprintf(path, sizeof path, "%s", url);
+	snprintf(x->r->path, sizeof x->r->path, "%s", url);
+	if (!split(path, x->parts, &x->nparts))
+		return problem(x, 404, "not_found", NULL, cg_tr(x->lang, N_("no such resource")));
+	if (x->nparts == 1 && strcmp(x->parts[0], "healthz") == 0) {
+		x->r->route = 1;
+		return send_json(x, 200, json_pack("{s:s}", "status", "ok"), NULL);
+	}
+	if (!(x->t = thread_ctx(&x->err)))
+		return fail(x);
+	if (x->nparts == 1 && strcmp(x->parts[0], "metrics") == 0) {
+		x->r->route = 2;
+		return metrics(x);
+	}
+	const struct route *rt = NULL;
+	bool path_known = false;
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+		if (matches(routes[i].pattern, x->parts, x->nparts)) {
+			path_known = true;
+			if (strcmp(routes[i].method, x->method) == 0) {
+				rt = &routes[i];
+				break;
+			}
+		}
+	if (!rt)
+		return path_known ? problem(x, 405, "method_not_allowed", NULL, NULL) :
+			problem(x, 404, "not_found", NULL, cg_tr(x->lang, N_("no such resource")));
+	x->r->route = rt->name;
+	if (!authenticate(x)) {
+		atomic_fetch_add(&M.unauthenticated, 1);
+		return problem(x, 401, "unauthenticated", "Authorization",
+			       cg_tr(x->lang, N_("send 'Authorization: Bearer TOKEN' with a valid token (ciiguard token create)")));
+	}
+	snprintf(x->r->user, sizeof x->r->user, "%s", x->user);
+	snprintf(x->actor, sizeof x->actor, "api:%s", x->user);
+	bool write = strcmp(x->method, "GET") != 0 && rt->fn != h_grade;
+	if (write && strcmp(x->scope, "write") != 0)
+		return denied(x, N_("a read-only token cannot change anything"));
+	switch (rt->perm) {
+	case P_AUDIT:
+		if (!role_in(x, R_AUDIT))
+			return denied(x, N_("this role does not read the audit trail"));
+		break;
+	case P_SYSTEMS:
+	case P_INCIDENTS:
+		if (!role_in(x, R_SYSTEMS))
+			return denied(x, N_("this role does not change systems or incidents"));
+		break;
+	case P_READ:
+		if (!role_in(x, R_ALL))
+			return denied(x, N_("unknown role"));
+		break;
+	default:
+		break;
+	}
+	if (x->r->len || strcmp(x->method, "POST") == 0 || strcmp(x->method, "PUT") == 0) {
+		const char *ct = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+		json_error_t jerr;
+		if (!ct || strncmp(ct, "application/json", 16) != 0)
+			return problem(x, 415, "unsupported_media_type", "Content-Type",
+				       cg_tr(x->lang, N_("send the body as application/json")));
+		if (!(x->body = json_loadb(x->r->body ? x->r->body : "", x->r->len, JSON_REJECT_DUPLICATES, &jerr))) {
+			char detail[400];
+			snprintf(detail, sizeof detail, cg_tr(x->lang, N_("not valid JSON (line %d, column %d): %s")), jerr.line,
+				 jerr.column, jerr.text);
+			return problem(x, 400, "invalid_json", NULL, detail);
+		}
+	}
+	return rt->fn ? rt->fn(x) : h_create_system(x);
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+			       const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct req *r = *con_cls;
+	(void)cls;
+	(void)version;
+
+	if (!r) {
+		if (!(r = calloc(1, sizeof *r)))
+			return MHD_NO;
+		r->t0 = now_us();
+		snprintf(r->method, sizeof r->method, "%s", method);
+		snprintf(r->path, sizeof r->path, "%s", url);
+		*con_cls = r;
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		int64_t n;
+		if (cl && (cg_parse_number(cl, &n) != 0 || (uint64_t)n > S.body_max))
+			r->too_large = true;
+		else
+			return MHD_YES;
+	}
+	if (*upload_size && !r->too_large) {
+		if (r->len + *upload_size > S.body_max) {
+			r->too_large = true;
+		} else {
+			char *b = realloc(r->body, r->len + *upload_size + 1);
+			if (!b)
+				return MHD_NO;
+			memcpy(b + r->len, upload, *upload_size);
+			r->body = b;
+			r->len += *upload_size;
+			r->body[r->len] = '\0';
+		}
+		*upload_size = 0;
+		if (!r->too_large)
+			return MHD_YES;
+	}
+	if (r->done)
+		return MHD_YES;
+	r->done = true;
+	struct call x;
+	memset(&x, 0, sizeof x);
+	x.c = c;
+	x.r = r;
+	x.method = method;
+	x.lang = lang_of(c);
+	cg_error_init(&x.err, x.lang);
+	enum MHD_Result ok;
+	if (r->too_large) {
+		char detail[128];
+		snprintf(detail, sizeof detail, cg_tr(x.lang, N_("the body is larger than %zu bytes")), S.body_max);
+		ok = problem(&x, 413, "too_large", NULL, detail);
+	} else {
+		ok = dispatch(&x, url);
+	}
+	json_decref(x.body);
+	/* a transaction left open by a failure is ended so the next request starts clean */
+	if (x.t && cg_store_in_transaction(x.t->st))
+		cg_store_rollback(x.t->st);
+	return ok;
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode why)
+{
+	struct req *r = *con_cls;
+	(void)cls;
+	(void)c;
+	if (!r)
+		return;
+	int64_t us = now_us() - r->t0;
+	int route = r->route >= 0 && r->route < NROUTES ? r->route : 0;
+	unsigned cls_ = r->status / 100;
+	if (cls_ >= 1 && cls_ <= 5)
+		atomic_fetch_add(&M.by_class[route][cls_], 1);
+	int k = 0;
+	while (k < NBUCKETS && (double)us / 1e6 > buckets[k])
+		k++;
+	atomic_fetch_add(&M.hist[route][k], 1);
+	atomic_fetch_add(&M.sum_us[route], (uint64_t)us);
+	if (!getenv("CIIGUARD_QUIET_ACCESS"))
+		fprintf(stderr, "{\"event\":\"request\",\"method\":\"%s\",\"path\":\"%s\",\"status\":%u,\"us\":%lld,\"user\":\"%s\"%s}\n",
+			r->method, route_names[route], r->status, (long long)us, r->user,
+			why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
+	free(r->body);
+	free(r);
+	*con_cls = NULL;
+}
+
+static char *read_file(struct cli *cli, const char *path)
+{
+	size_t len;
+	return cli_read_input(cli, path, &len);
+}
+
+int cmd_serve(struct cli *cli, int argc, char **argv)
+{
+	const char *listen = "127.0.0.1:8080", *cert = NULL, *key = NULL;
+	int64_t threads = 2, body_max = 1024 * 1024;
+	int rc = EXIT_OK;
+
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(T(cli, help), stdout);
+			return EXIT_OK;
+		}
+		if (cli_opt(argv[i], "listen") || cli_opt(argv[i], "tls-cert") || cli_opt(argv[i], "tls-key") ||
+		    cli_opt(argv[i], "threads") || cli_opt(argv[i], "max-body")) {
+			const char *name = argv[i];
+			if (!(v = cli_optval(cli, "serve", argc, argv, &i, &rc)))
+				return rc;
+			if (cli_opt(name, "listen"))
+				listen = v;
+			else if (cli_opt(name, "tls-cert"))
+				cert = v;
+			else if (cli_opt(name, "tls-key"))
+				key = v;
+			else if (cli_opt(name, "threads") ? cg_parse_number(v, &threads) != 0 || threads < 1 || threads > 64 :
+				 cg_parse_number(v, &body_max) != 0 || body_max < 1024 || body_max > 64 * 1024 * 1024)
+				return cli_usage(cli, "serve", N_("%s: out of range: '%s'"), name, v);
+		} else {
+			return cli_usage(cli, "serve", N_("unexpected argument '%s'"), argv[i]);
+		}
+	}
+	if (!cert != !key)
+		return cli_usage(cli, "serve", N_("--tls-cert and --tls-key go together"));
+	/* ADDRESS:PORT, IPv4 or [IPv6] */
+	char host[64];
+	const char *colon = strrchr(listen, ':');
+	int64_t port;
+	if (!colon || (size_t)(colon - listen) >= sizeof host || cg_parse_number(colon + 1, &port) != 0 || port > 65535)
+		return cli_usage(cli, "serve", N_("--listen: expected ADDRESS:PORT, got '%s'"), listen);
+	snprintf(host, sizeof host, "%.*s", (int)(colon - listen), listen);
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof ss);
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO;
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		host[strlen(host) - 1] = '\0';
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1)
+			return cli_usage(cli, "serve", N_("--listen: expected ADDRESS:PORT, got '%s'"), listen);
+		flags |= MHD_USE_IPv6;
+	} else {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+			return cli_usage(cli, "serve", N_("--listen: expected ADDRESS:PORT, got '%s'"), listen);
+	}
+	/* the database must open, and be initialised, before the server starts */
+	struct cg_store *probe = cli_open(cli, false);
+	if (!probe)
+		return cli_fail(cli);
+	cg_store_free(probe);
+	char *cert_pem = NULL, *key_pem = NULL;
+	if (cert && (!(cert_pem = read_file(cli, cert)) || !(key_pem = read_file(cli, key)))) {
+		free(cert_pem);
+		return cli_fail(cli);
+	}
+	if (cert)
+		flags |= MHD_USE_TLS;
+	S.db = cli->db;
+	S.body_max = (size_t)body_max;
+	S.cli = cli;
+	if (pthread_key_create(&S.key, tctx_free) != 0) {
+		free(cert_pem);
+		free(key_pem);
+		return EXIT_FAILED;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	/* the pool's threads inherit a mask without SIGINT and SIGTERM: the main thread waits for them */
+	sigset_t stop_set;
+	sigemptyset(&stop_set);
+	sigaddset(&stop_set, SIGINT);
+	sigaddset(&stop_set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
+	struct MHD_Daemon *d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handler, NULL,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)256,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+		MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+		cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert_pem,
+		MHD_OPTION_HTTPS_MEM_KEY, key_pem,
+		MHD_OPTION_END);
+	if (!d) {
+		cg_error_set(&cli->err, CG_E_IO, "listen", N_("could not listen on %s: %s"), listen, strerror(errno));
+		free(cert_pem);
+		free(key_pem);
+		return cli_fail(cli);
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	unsigned bound = info ? info->port : (unsigned)port;
+	if (flags & MHD_USE_IPv6)
+		printf(T(cli, "ciiguard serve: listening on %s://[%s]:%u (stop with Ctrl-C)\n"), cert ? "https" : "http", host + 1, bound);
+	else
+		printf(T(cli, "ciiguard serve: listening on %s://%s:%u (stop with Ctrl-C)\n"), cert ? "https" : "http", host, bound);
+	fflush(stdout);
+	int sig = 0;
+	while (sigwait(&stop_set, &sig) != 0)
+		;
+	MHD_stop_daemon(d);
+	if (key_pem)
+		OPENSSL_cleanse(key_pem, strlen(key_pem));
+	free(cert_pem);
+	free(key_pem);
+	return EXIT_OK;
+}

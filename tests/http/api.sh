@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# The HTTP API through real HTTP against a real `ciiguard serve` on loopback (SQLite, or
+# PostgreSQL when CG_TEST_PG is set): authentication, the role x endpoint matrix (a denial is 403
+# and is counted in /metrics), ETag / If-Match, problem+json naming the field, pagination and
+# sorting, audit of every write with the acting user, then at least 1,000 malformed or hostile
+# requests, after which the server still answers correctly and the audit trail verifies.
+#   tests/http/api.sh CIIGUARD_BINARY
+set -euo pipefail
+bin=$(realpath "${1:?ciiguard binary}")
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ciiguard-http.XXXXXX")
+pid=
+cleanup() {
+	[[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+export CIIGUARD_ARGON2_T=1 CIIGUARD_ARGON2_M_KIB=8 LANG=C.UTF-8 TZ=UTC CIIGUARD_QUIET_ACCESS=1
+unset CIIGUARD_NOW
+export CIIGUARD_DB="$tmp/api.db"
+if [[ -n ${CG_TEST_PG:-} ]]; then
+	pgdb="cgh_$(date +%s%N)_$$"
+	psql "$CG_TEST_PG" -qAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE $pgdb" >/dev/null
+	CIIGUARD_DB=${CG_TEST_PG/\/postgres\?//$pgdb?}
+fi
+cg() { "$bin" "$@"; }
+fails=0
+checks=0
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+ok() { checks=$((checks + 1)); }
+
+# --- a database, one user and token per role ---
+cg init --demo --json >"$tmp/init.json"
+jq -e '.first_admin.name == "admin" and (.first_admin.password | length) == 20' "$tmp/init.json" >/dev/null || fail "init: first admin"
+roles=(admin security_officer principal project_owner procurement auditor)
+declare -A tok
+for r in "${roles[@]}"; do
+	[[ $r == admin ]] || echo "password of $r here" | cg user add "u_$r" --role "$r" --password-stdin >/dev/null
+	u=$([[ $r == admin ]] && echo admin || echo "u_$r")
+	tok[$r]=$(cg token create --user "$u")
+done
+tok[readonly]=$(cg token create --user admin --scope read)
+tok[expired]=$(cg token create --user admin --expires 1s)
+revoked=$(cg token create --user admin)
+cg token revoke "$(cg --json token list --user admin | jq -r '.[-1].id')" >/dev/null
+# the project owner owns one system
+cg system update ems-scada --owner u_project_owner >/dev/null
+
+# --- the server, on a port of its choosing ---
+"$bin" serve --listen 127.0.0.1:0 --threads 2 >"$tmp/serve.out" 2>"$tmp/serve.err" &
+pid=$!
+for _ in $(seq 100); do
+	grep -q "listening on" "$tmp/serve.out" 2>/dev/null && break
+	sleep 0.05
+done
+port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/serve.out")
+[[ -n $port ]] || { cat "$tmp/serve.err" >&2; echo "FAIL: the server did not start" >&2; exit 1; }
+base="http://127.0.0.1:$port"
+sleep 1 # let the expiring token expire
+
+# req ROLE METHOD PATH [BODY] [EXTRA CURL ARGS...]: prints "STATUS" and keeps the body in $tmp/body
+req() {
+	local role=$1 method=$2 path=$3 body=${4:-}
+	shift 4 || shift $#
+	local args=(-s -o "$tmp/body" -w '%{http_code}' -X "$method" --max-time 20)
+	[[ $role != none ]] && args+=(-H "Authorization: Bearer ${tok[$role]}")
+	[[ -n $body ]] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
+	curl "${args[@]}" "$@" "$base$path"
+}
+expect() { # expect WANT GOT WHAT
+	if [[ $2 == "$1" ]]; then ok; else fail "$3: expected $1, got $2 ($(head -c 300 "$tmp/body"))"; fi
+}
+
+# --- authentication ---
+expect 200 "$(curl -s -o "$tmp/body" -w '%{http_code}' "$base/healthz")" healthz
+expect 401 "$(req none GET /api/v1/status)" "no token"
+jq -e '.status == 401 and .field == "Authorization" and .title == "Unauthorized"' "$tmp/body" >/dev/null && ok || fail "401 problem"
+expect 401 "$(req expired GET /api/v1/status)" "expired token"
+expect 401 "$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer $revoked" "$base/api/v1/status")" "revoked token"
+expect 401 "$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer ${tok[admin]}x" "$base/api/v1/status")" "altered token"
+expect 200 "$(req auditor GET /api/v1/me)" me
+jq -e '.user == "u_auditor" and .role == "auditor"' "$tmp/body" >/dev/null && ok || fail "me"
+grep -q '^content-type: application/problem+json' <(curl -s -D - -o /dev/null "$base/api/v1/status" | tr 'A-Z' 'a-z') && ok || fail "problem content type"
+
+# --- the role x endpoint matrix: 403 or not ---
+vendor='{"name": "Acme", "kind": "cloud"}'
+incident='{"title": "Probe", "type": "intrusion", "discovered_at": "2026-11-27T10:00:00+08:00"}'
+sys_new='{"id": "NEWID", "name": "n", "sector": "energy", "supports_core_business": false, "harm_if_compromised": "minor", "status": "planned", "owner": "OWNER"}'
+declare -a endpoints=(
+	"GET /api/v1/status - all"
+	"GET /api/v1/gaps?limit=3 - all"
+	"GET /api/v1/exposure - all"
+	"GET /api/v1/due - all"
+	"GET /api/v1/obligations?scope=organisation - all"
+	"GET /api/v1/registers - all"
+	"GET /api/v1/systems - all"
+	"GET /api/v1/systems/ems-scada - all"
+	"GET /api/v1/systems/ems-scada/screening - all"
+	"GET /api/v1/incidents - all"
+	"POST /api/v1/grade {} all"
+	"GET /api/v1/registers/person - all"
+	"GET /api/v1/audit/verify - admin,security_officer,principal,auditor"
+	"GET /api/v1/audit/log?limit=2 - admin,security_officer,principal,auditor"
+	"POST /api/v1/systems SYS admin,security_officer,project_owner"
+	"POST /api/v1/incidents INC admin,security_officer,project_owner"
+	"POST /api/v1/registers/vendor VEN admin,security_officer,procurement"
+	"POST /api/v1/registers/procurement PRO admin,security_officer,procurement"
+	"POST /api/v1/registers/decision DEC admin,security_officer,project_owner"
+	"POST /api/v1/registers/person PER admin,security_officer"
+	"POST /api/v1/registers/assessment ASM admin,security_officer"
+)
+n=0
+for e in "${endpoints[@]}"; do
+	read -r method path body allowed <<<"$e"
+	for r in "${roles[@]}"; do
+		n=$((n + 1))
+		b=
+		case $body in
+		SYS) b=${sys_new/NEWID/s$n}; b=${b/OWNER/$([[ $r == project_owner ]] && echo u_project_owner || echo someone)} ;;
+		INC) b=$incident ;;
+		VEN) b=$vendor ;;
+		PRO) b='{"title": "GPU", "amount_cny": 1000, "category": "other"}' ;;
+		DEC) b='{"title": "Pick", "kind": "architecture", "decided_on": "2026-11-01"}' ;;
+		PER) b="{\"name\": \"P$n\", \"role\": \"staff\", \"background_check_result\": \"clean record $n\"}" ;;
+		ASM) b='{"kind": "self", "systems": ["ems-scada"], "performed_on": "2026-06-30"}' ;;
+		{}) b='{"discovered_at": "2026-11-27T10:00:00+08:00", "pi_subjects_leaked": 5}' ;;
+		esac
+		got=$(req "$r" "$method" "$path" "$b")
+		if [[ $allowed == all || ",$allowed," == *",$r,"* ]]; then
+			[[ $got =~ ^2 ]] && ok || fail "$r $method $path: expected 2xx, got $got ($(head -c 200 "$tmp/body"))"
+		else
+			expect 403 "$got" "$r $method $path"
+		fi
+	done
+done
+# a read-only token writes nothing
+expect 403 "$(req readonly POST /api/v1/registers/vendor "$vendor")" "read-only token"
+# a project owner changes only its own systems
+expect 403 "$(req project_owner PUT /api/v1/systems/dispatch-optimiser '{}' -H 'If-Match: *')" "project owner, another's system"
+# personal fields: only admin and security officer see them
+pid_person=$(cg --json person list | jq -r '.[0].id')
+req auditor GET "/api/v1/registers/person/$pid_person" >/dev/null
+jq -e 'has("background_check_result") | not' "$tmp/body" >/dev/null && jq -e '.redacted == ["background_check_result"]' "$tmp/body" >/dev/null && ok || fail "auditor sees personal data"
+req security_officer GET "/api/v1/registers/person/$pid_person" >/dev/null
+jq -e '.background_check_result | startswith("clean record")' "$tmp/body" >/dev/null && ok || fail "security officer sees personal data"
+req principal GET "/api/v1/registers/person?limit=1000" >/dev/null
+jq -e '[.items[] | has("background_check_result")] | any | not' "$tmp/body" >/dev/null && ok || fail "principal list sees personal data"
+curl -s "$base/metrics" | grep -q '^ciiguard_http_denied_total [1-9]' && ok || fail "denials counted in /metrics"
+
+# --- ETag / If-Match ---
+curl -s -D "$tmp/h" -o "$tmp/ems.json" -H "Authorization: Bearer ${tok[admin]}" "$base/api/v1/systems/ems-scada"
+etag=$(grep -i '^etag:' "$tmp/h" | cut -d' ' -f2 | tr -d '\r')
+[[ $etag =~ ^\"[0-9a-f]{32}\"$ ]] && ok || fail "etag form: $etag"
+b1=$(jq -c '.description = "first"' "$tmp/ems.json")
+b2=$(jq -c '.description = "second"' "$tmp/ems.json")
+expect 428 "$(req admin PUT /api/v1/systems/ems-scada "$b1")" "PUT without If-Match"
+jq -e '.field == "If-Match"' "$tmp/body" >/dev/null && ok || fail "428 names If-Match"
+expect 200 "$(req admin PUT /api/v1/systems/ems-scada "$b1" -H "If-Match: $etag")" "PUT with If-Match"
+expect 412 "$(req security_officer PUT /api/v1/systems/ems-scada "$b2" -H "If-Match: $etag")" "second editor, stale ETag"
+req admin GET /api/v1/systems/ems-scada >/dev/null
+jq -e '.description == "first"' "$tmp/body" >/dev/null && ok || fail "the first edit stands"
+expect 422 "$(req admin PUT /api/v1/systems/ems-scada "$(jq -c '.sector = "space"' "$tmp/ems.json")" -H 'If-Match: *')" "invalid field"
+jq -e '.field == "sector" and .status == 422' "$tmp/body" >/dev/null && ok || fail "422 names the field"
+
+# --- pagination, sorting, filters ---
+req auditor GET '/api/v1/systems?limit=2&offset=1&sort=-id' >/dev/null
+jq -e '(.items | length) == 2 and .offset == 1 and .limit == 2 and .total >= 13 and .items[0].id > .items[1].id' "$tmp/body" >/dev/null && ok || fail "page and sort"
+expect 400 "$(req auditor GET '/api/v1/systems?sort=password')" "unknown sort key"
+expect 400 "$(req auditor GET '/api/v1/systems?limit=-1')" "negative limit"
+req auditor GET '/api/v1/systems?owner=u_project_owner' >/dev/null
+jq -e '[.items[].owner] | unique == ["u_project_owner"]' "$tmp/body" >/dev/null && ok || fail "filter"
+# --- language per request ---
+req auditor GET /api/v1/systems/nope '' -H 'Accept-Language: zh-CN,zh;q=0.9' >/dev/null
+jq -e '.detail | test("\\p{Han}")' "$tmp/body" >/dev/null && ok || fail "zh message"
+req auditor GET /api/v1/systems/nope '' -H 'Accept-Language: en' >/dev/null
+jq -e '.detail == "system '"'"'nope'"'"' does not exist"' "$tmp/body" >/dev/null && ok || fail "en message"
+
+# --- writes are audited with the acting user ---
+cg --json audit log | jq -e '[.[] | select(.actor == "api:u_procurement" and .entity_type == "vendor")] | length >= 1' >/dev/null && ok || fail "audit actor"
+
+# --- 1,000+ malformed or hostile requests ---
+before=$(cg --json audit head | jq .count)
+bad=0
+hostile() { # hostile EXPECT-REGEX curl-args...
+	local want=$1
+	shift
+	local got
+	got=$(curl -s -o "$tmp/body" -w '%{http_code}' --max-time 20 "$@") || got=000
+	bad=$((bad + 1))
+	if [[ ! $got =~ $want ]]; then fail "hostile #$bad (${*: -1}): got $got, wanted $want"; fi
+}
+A="Authorization: Bearer ${tok[admin]}"
+J='Content-Type: application/json'
+printf '\xff\xfe{"name": "\xc3\x28"}' >"$tmp/badutf8"
+head -c 1100000 /dev/zero | tr '\0' 'a' >"$tmp/big"
+for i in $(seq 1 60); do
+	hostile '^4' -H "$A" -H "$J" -X POST --data-binary "{\"name\": \"x$i\", " "$base/api/v1/registers/vendor"
+	hostile '^4' -H "$A" -H "$J" -X POST --data-binary '[1,2,3]' "$base/api/v1/registers/vendor"
+	hostile '^4' -H "$A" -H "$J" -X POST --data-binary '{"name": 12, "kind": true}' "$base/api/v1/registers/vendor"
+	hostile '^4' -H "$A" -H "$J" -X POST --data-binary "{\"title\": \"p\", \"amount_cny\": 1e400, \"category\": \"other\"}" "$base/api/v1/registers/procurement"
+	hostile '^4' -H "$A" -H "$J" -X POST --data-binary "{\"title\": \"p\", \"amount_cny\": 99999999999999999999999$i, \"category\": \"other\"}" "$base/api/v1/registers/procurement"
+	hostile '^4' -H "$A" -H "$J" -X POST --data-binary @"$tmp/badutf8" "$base/api/v1/registers/vendor"
+	hostile '^413$' -H "$A" -H "$J" -X POST --data-binary @"$tmp/big" "$base/api/v1/registers/vendor"
+	hostile '^4' -H "$A" "$base/api/v1/registers/..%2F..%2Fetc%2Fpasswd"
+	hostile '^4' -H "$A" "$base/api/v1/registers/vendor/..%2F..%2F$i"
+	hostile '^4' -H "$A" "$base/api/v1/systems/x'%20OR%20'1'='1$i"
+	hostile '^4' -H "$A" -H "$J" -X POST --data-binary "{\"name\": \"x'); DROP TABLE records;-- $i\", \"kind\": \"nope\"}" "$base/api/v1/registers/vendor"
+	hostile '^4' -H "$A" "$base/api/v1/systems?limit=99999999999999999999$i"
+	hostile '^401$' -H "Authorization: Bearer cgt_$(printf '%016d' "$i")_$(printf '%064d' 0)" "$base/api/v1/status"
+	hostile '^401$' -H "Authorization: Bearer ' OR 1=1 --$i" "$base/api/v1/status"
+	hostile '^401$' -H "Authorization: Basic YWRtaW46YWRtaW4=" "$base/api/v1/status"
+	hostile '^4' -H "$A" -X PATCH "$base/api/v1/systems/ems-scada"
+	hostile '^4' -H "$A" -H 'Content-Type: text/plain' -X POST --data-binary '{}' "$base/api/v1/incidents"
+	hostile '^4' -H "$A" -H "$J" -X POST --data-binary "{\"title\": \"t\", \"type\": \"intrusion\", \"discovered_at\": \"yesterday $i\"}" "$base/api/v1/incidents"
+	hostile '^4' -H "$A" -H "$J" -X POST --data-binary "{\"pi_subjects_leaked\": -$i}" "$base/api/v1/grade"
+	hostile '^4' -H "$A" "$base/api/v1/$(head -c 40 /dev/urandom | base64 | tr -dc 'a-z' | head -c 12)"
+done
+# long URL and many headers
+long=$(head -c 40000 /dev/zero | tr '\0' 'a')
+hostile '^4' -H "$A" "$base/api/v1/systems/$long"
+hdrs=()
+for i in $(seq 1 300); do hdrs+=(-H "X-Filler-$i: $long"); done
+hostile '^4|^000$' -H "$A" "${hdrs[@]:0:40}" "$base/api/v1/status"
+[[ $bad -ge 1000 ]] && ok || fail "only $bad hostile requests"
+after=$(cg --json audit head | jq .count)
+expect "$before" "$after" "no hostile request changed data"
+expect 200 "$(req auditor GET /api/v1/systems/ems-scada)" "still answers"
+jq -e '.id == "ems-scada" and .description == "first"' "$tmp/body" >/dev/null && ok || fail "still answers correctly"
+expect 200 "$(req auditor GET /api/v1/audit/verify)" "audit verify over HTTP"
+jq -e '.ok == true' "$tmp/body" >/dev/null && ok || fail "audit verify ok"
+cg audit verify >/dev/null && ok || fail "audit verify"
+
+# --- stop ---
+kill -TERM "$pid"
+if wait "$pid"; then ok; else fail "serve exit status $?"; fi
+pid=
+if grep -q '"event":"denied"' "$tmp/serve.err"; then ok; else fail "denials logged"; fi
+echo "http/api: $checks checks passed, $bad hostile requests, $fails failed"
+[[ $fails -eq 0 ]]
