@@ -38,6 +38,10 @@ static const char help[] = N_(
 
 enum { MAX_PARTS = 8, CACHE = 16, TOKEN_TTL_MS = 5000 };
 
+/* docs/openapi.json, compiled in */
+extern const unsigned char cg_openapi_json[];
+extern const size_t cg_openapi_json_len;
+
 /* --- metrics --- */
 
 static const char *const route_names[] = {
@@ -992,6 +996,15 @@ static enum MHD_Result dispatch(struct call *x, const char *url)
 	if (x->nparts == 1 && strcmp(x->parts[0], "healthz") == 0) {
 		x->r->route = 1;
 		return send_json(x, 200, json_pack("{s:s}", "status", "ok"), NULL);
+	}
+	if (x->nparts == 3 && strcmp(x->parts[0], "api") == 0 && strcmp(x->parts[1], "v1") == 0 &&
+	    strcmp(x->parts[2], "openapi.json") == 0) {
+		x->r->route = 3;
+		char *copy = malloc(cg_openapi_json_len + 1);
+		if (!copy)
+			return MHD_NO;
+		memcpy(copy, cg_openapi_json, cg_openapi_json_len + 1);
+		return respond(x, 200, "application/json", copy, cg_openapi_json_len, NULL);
 	}
 	if (!(x->t = thread_ctx(&x->err)))
 		return fail(x);

@@ -70,6 +70,17 @@ expect() { # expect WANT GOT WHAT
 	if [[ $2 == "$1" ]]; then ok; else fail "$3: expected $1, got $2 ($(head -c 300 "$tmp/body"))"; fi
 }
 
+# --- the OpenAPI description: served, and listing every route the server answers ---
+expect 200 "$(curl -s -o "$tmp/openapi.json" -w '%{http_code}' "$base/api/v1/openapi.json")" openapi
+jq -e '.openapi == "3.1.0"' "$tmp/openapi.json" >/dev/null && ok || fail "openapi version"
+cmp -s "$tmp/openapi.json" "$(dirname "$0")/../../docs/openapi.json" && ok || fail "served openapi.json differs from docs/openapi.json"
+for p in /healthz /metrics /api/v1/me /api/v1/status /api/v1/gaps /api/v1/exposure /api/v1/due /api/v1/obligations \
+	/api/v1/registers /api/v1/systems '/api/v1/systems/{id}' '/api/v1/systems/{id}/screening' /api/v1/incidents \
+	'/api/v1/incidents/{id}' /api/v1/grade '/api/v1/registers/{kind}' '/api/v1/registers/{kind}/{id}' \
+	'/api/v1/registers/{kind}/{id}/approve' /api/v1/audit/verify /api/v1/audit/log; do
+	jq -e --arg p "$p" '.paths | has($p)' "$tmp/openapi.json" >/dev/null && ok || fail "openapi lacks $p"
+done
+
 # --- authentication ---
 expect 200 "$(curl -s -o "$tmp/body" -w '%{http_code}' "$base/healthz")" healthz
 expect 401 "$(req none GET /api/v1/status)" "no token"
