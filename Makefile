@@ -1,6 +1,7 @@
 # ciiguard: one-command set-up, build, run and test. CMake and ctest do the work underneath.
 #   make run      install missing Debian packages (as root), build, create the demo database
-#                 at var/ciiguard.db on first run, and run the main job
+#                 at var/ciiguard.db on first run (printing the first administrator's generated
+#                 password, once), show the organisation, then serve the HTTP API on LISTEN
 #   make check    install, build with warnings as errors, run the whole suite on SQLite and
 #                 again on a throwaway PostgreSQL cluster, then the unit and CLI suites under
 #                 ASan+UBSan, then the fuzzers for a bounded time
@@ -11,6 +12,7 @@ DESTDIR ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 DB ?= var/ciiguard.db
+LISTEN ?= 127.0.0.1:8080
 CMAKE ?= cmake
 CTEST ?= ctest
 
@@ -38,6 +40,10 @@ run: build
 	@./build/ciiguard --db $(DB) registers || [ $$? -eq 3 ]
 	@./build/ciiguard --db $(DB) due || [ $$? -eq 3 ]
 	@./build/ciiguard --db $(DB) audit verify
+	@echo "Sign in as admin with the password printed when $(DB) was made (reset it with"
+	@echo "  ./build/ciiguard --db $(DB) user passwd admin --password-stdin); an API token:"
+	@echo "  ./build/ciiguard --db $(DB) token create --user admin"
+	@./build/ciiguard --db $(DB) serve --listen $(LISTEN)
 
 check: deps-check check-build check-asan check-fuzz
 	@echo "make check: all suites passed"
