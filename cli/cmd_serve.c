@@ -49,7 +49,7 @@ static const char *const route_names[] = {
 	"registers_findings", "systems_list", "systems_create", "system_get", "system_put", "system_delete",
 	"system_screening", "incidents_list", "incidents_create", "incident_get", "grade", "register_list",
 	"register_create", "register_get", "register_put", "register_delete", "register_approve", "audit_verify",
-	"audit_log", NULL
+	"audit_log", "login", "session", "logout", NULL
 };
 enum { NROUTES = sizeof route_names / sizeof route_names[0] - 1 };
 static const double buckets[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
@@ -59,7 +59,7 @@ static struct {
 	_Atomic uint64_t by_class[NROUTES][6]; /* 1xx..5xx by hundreds */
 	_Atomic uint64_t hist[NROUTES][NBUCKETS + 1];
 	_Atomic uint64_t sum_us[NROUTES];
-	_Atomic uint64_t denied, unauthenticated;
+	_Atomic uint64_t denied, unauthenticated, login_failed, throttled;
 } M;
 
 /* --- the server --- */
@@ -69,6 +69,7 @@ static struct {
 	size_t body_max;
 	struct cli *cli;
 	pthread_key_t key;
+	bool tls;
 } S;
 
 /* What a pool thread keeps: its connection, its catalog, recently checked tokens. */
@@ -132,14 +133,26 @@ struct call {
 	struct tctx *t;
 	enum cg_lang lang;
 	char user[CG_USER_MAX + 1], role[32], scope[8], actor[CG_USER_MAX + 8];
+	bool by_cookie;           /* signed in by the console's session cookie */
+	char csrf[CG_SESSION_HEX];
+	char session[CG_SESSION_HEX];
 	json_t *body;
 	struct cg_error err;
 };
 
 /* --- responses --- */
 
+static enum MHD_Result respond_ex(struct call *x, unsigned status, const char *type, char *text, size_t len,
+				  const char *etag, const char *cookie, const char *retry_after);
+
 static enum MHD_Result respond(struct call *x, unsigned status, const char *type, char *text, size_t len,
 			       const char *etag)
+{
+	return respond_ex(x, status, type, text, len, etag, NULL, NULL);
+}
+
+static enum MHD_Result respond_ex(struct call *x, unsigned status, const char *type, char *text, size_t len,
+				  const char *etag, const char *cookie, const char *retry_after)
 {
 	struct MHD_Response *res = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	enum MHD_Result ok;
@@ -152,6 +165,10 @@ static enum MHD_Result respond(struct call *x, unsigned status, const char *type
 	MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
 	if (etag)
 		MHD_add_response_header(res, "ETag", etag);
+	if (cookie)
+		MHD_add_response_header(res, MHD_HTTP_HEADER_SET_COOKIE, cookie);
+	if (retry_after)
+		MHD_add_response_header(res, MHD_HTTP_HEADER_RETRY_AFTER, retry_after);
 	x->r->status = status;
 	ok = MHD_queue_response(x->c, status, res);
 	MHD_destroy_response(res);
@@ -190,6 +207,7 @@ static const char *status_title(unsigned status)
 	case 415: return "Unsupported Media Type";
 	case 422: return "Unprocessable Content";
 	case 428: return "Precondition Required";
+	case 429: return "Too Many Requests";
 	case 503: return "Service Unavailable";
 	default: return "Internal Server Error";
 	}
@@ -284,7 +302,19 @@ static bool authenticate(struct call *x)
 {
 	const char *h = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	int64_t now = now_ms();
-	if (!h || strncmp(h, "Bearer ", 7) != 0)
+	if (!h) {
+		/* the console: a session cookie, and for changes its CSRF token (checked in dispatch) */
+		const char *sid = MHD_lookup_connection_value(x->c, MHD_COOKIE_KIND, "cg_session");
+		struct cg_error e;
+		cg_error_init(&e, x->lang);
+		if (!sid || cg_session_check(x->t->st, sid, x->user, x->role, x->csrf, &e) != CG_OK)
+			return false;
+		snprintf(x->session, sizeof x->session, "%s", sid);
+		snprintf(x->scope, sizeof x->scope, "write");
+		x->by_cookie = true;
+		return true;
+	}
+	if (strncmp(h, "Bearer ", 7) != 0)
 		return false;
 	const char *tok = h + 7;
 	size_t n = strlen(tok);
@@ -815,6 +845,136 @@ static enum MHD_Result h_audit(struct call *x)
 					   (json_int_t)offset), NULL);
 }
 
+/* --- console sign-in: sessions, CSRF, throttling --- */
+
+enum { THROTTLE_SLOTS = 512, THROTTLE_FAILS = 5, THROTTLE_WINDOW_MS = 15 * 60 * 1000 };
+static struct {
+	char key[CG_USER_MAX + 64];
+	int fails;
+	int64_t first, blocked_until;
+} throttle[THROTTLE_SLOTS];
+static pthread_mutex_t throttle_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Seconds the key (a user name or an address) is blocked for, 0 when not. */
+static int64_t throttle_blocked(const char *key)
+{
+	int64_t now = now_ms(), left = 0;
+	pthread_mutex_lock(&throttle_lock);
+	for (int i = 0; i < THROTTLE_SLOTS; i++)
+		if (strcmp(throttle[i].key, key) == 0 && throttle[i].blocked_until > now)
+			left = (throttle[i].blocked_until - now + 999) / 1000;
+	pthread_mutex_unlock(&throttle_lock);
+	return left;
+}
+
+static void throttle_note(const char *key, bool failed)
+{
+	int64_t now = now_ms();
+	int at = -1, oldest = 0;
+	pthread_mutex_lock(&throttle_lock);
+	for (int i = 0; i < THROTTLE_SLOTS; i++) {
+		if (strcmp(throttle[i].key, key) == 0)
+			at = i;
+		if (throttle[i].first < throttle[oldest].first)
+			oldest = i;
+	}
+	if (!failed) {
+		if (at >= 0)
+			memset(&throttle[at], 0, sizeof throttle[at]);
+	} else {
+		if (at < 0) {
+			at = oldest;
+			memset(&throttle[at], 0, sizeof throttle[at]);
+			snprintf(throttle[at].key, sizeof throttle[at].key, "%s", key);
+		}
+		if (now - throttle[at].first > THROTTLE_WINDOW_MS) {
+			throttle[at].first = now;
+			throttle[at].fails = 0;
+		}
+		if (++throttle[at].fails >= THROTTLE_FAILS)
+			throttle[at].blocked_until = now + THROTTLE_WINDOW_MS;
+	}
+	pthread_mutex_unlock(&throttle_lock);
+}
+
+static void client_address(struct call *x, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(x->c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(out, n, "?");
+	if (!ci || !ci->client_addr)
+		return;
+	if (ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out, (socklen_t)n);
+	else if (ci->client_addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, out, (socklen_t)n);
+}
+
+enum { SESSION_TTL_MS = 8 * 3600 * 1000 };
+
+static enum MHD_Result h_login(struct call *x)
+{
+	const char *user = json_string_value(json_object_get(x->body, "user"));
+	const char *pw = json_string_value(json_object_get(x->body, "password"));
+	char addr[64], ukey[CG_USER_MAX + 64], akey[96], role[32], retry[32];
+	int64_t left;
+
+	if (!json_is_object(x->body) || !user || !pw)
+		return problem(x, 422, "invalid", !user ? "user" : "password",
+			       cg_tr(x->lang, N_("send {\"user\": NAME, \"password\": PASSWORD}")));
+	client_address(x, addr, sizeof addr);
+	snprintf(ukey, sizeof ukey, "user:%.64s", user);
+	snprintf(akey, sizeof akey, "addr:%s", addr);
+	if ((left = throttle_blocked(ukey)) > 0 || (left = throttle_blocked(akey)) > 0) {
+		atomic_fetch_add(&M.throttled, 1);
+		fprintf(stderr, "{\"event\":\"login_throttled\",\"user\":\"%.64s\",\"address\":\"%s\"}\n", user, addr);
+		snprintf(retry, sizeof retry, "%lld", (long long)left);
+		json_t *doc = json_pack("{s:s,s:s,s:i,s:s}", "type", "about:blank", "title", status_title(429), "status", 429,
+					"detail", cg_tr(x->lang, N_("too many failed sign-ins: wait and try again")));
+		char *text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
+		json_decref(doc);
+		return text ? respond_ex(x, 429, "application/problem+json", text, strlen(text), NULL, NULL, retry) : MHD_NO;
+	}
+	if (cg_user_login(x->t->st, user, pw, role, &x->err) != CG_OK) {
+		if (x->err.code != CG_E_DENIED)
+			return fail(x);
+		throttle_note(ukey, true);
+		throttle_note(akey, true);
+		atomic_fetch_add(&M.login_failed, 1);
+		fprintf(stderr, "{\"event\":\"login_failed\",\"user\":\"%.64s\",\"address\":\"%s\"}\n", user, addr);
+		return problem(x, 401, "unauthenticated", NULL, x->err.message);
+	}
+	throttle_note(ukey, false);
+	char id[CG_SESSION_HEX], csrf[CG_SESSION_HEX], exp[40], cookie[256];
+	if (cg_session_create(x->t->st, user, SESSION_TTL_MS, id, csrf, exp, &x->err) != CG_OK)
+		return fail(x);
+	snprintf(cookie, sizeof cookie, "cg_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", id,
+		 SESSION_TTL_MS / 1000, S.tls ? "; Secure" : "");
+	OPENSSL_cleanse(id, sizeof id);
+	fprintf(stderr, "{\"event\":\"login\",\"user\":\"%s\",\"address\":\"%s\"}\n", user, addr);
+	snprintf(x->r->user, sizeof x->r->user, "%s", user);
+	json_t *doc = json_pack("{s:s,s:s,s:s,s:s}", "user", user, "role", role, "csrf", csrf, "expires_at", exp);
+	char *text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
+	json_decref(doc);
+	enum MHD_Result m = text ? respond_ex(x, 200, "application/json", text, strlen(text), NULL, cookie, NULL) : MHD_NO;
+	OPENSSL_cleanse(cookie, sizeof cookie);
+	return m;
+}
+
+static enum MHD_Result h_session(struct call *x)
+{
+	if (strcmp(x->method, "DELETE") == 0) {
+		if (x->by_cookie && cg_session_delete(x->t->st, x->session, &x->err) != CG_OK)
+			return fail(x);
+		json_t *doc = json_pack("{s:b}", "signed_out", 1);
+		char *text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
+		json_decref(doc);
+		return text ? respond_ex(x, 200, "application/json", text, strlen(text), NULL,
+					 "cg_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", NULL) : MHD_NO;
+	}
+	return send_json(x, 200, json_pack("{s:s,s:s,s:s?}", "user", x->user, "role", x->role, "csrf",
+					   x->by_cookie ? x->csrf : NULL), NULL);
+}
+
 /* --- routing --- */
 
 enum perm { P_NONE, P_READ, P_AUDIT, P_SYSTEMS, P_INCIDENTS, P_REGISTER };
@@ -853,6 +1013,9 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/registers/*/*/approve", P_REGISTER, 26, h_register },
 	{ "GET", "/api/v1/audit/verify", P_AUDIT, 27, h_audit },
 	{ "GET", "/api/v1/audit/log", P_AUDIT, 28, h_audit },
+	{ "POST", "/api/v1/session", P_NONE, 29, h_login },
+	{ "GET", "/api/v1/session", P_READ, 30, h_session },
+	{ "DELETE", "/api/v1/session", P_READ, 31, h_session },
 };
 
 static enum MHD_Result h_create_system(struct call *x)
@@ -961,6 +1124,10 @@ static enum MHD_Result metrics(struct call *x)
 	emit(&b, &bad, "# HELP ciiguard_http_denied_total Requests refused for the role (403).\n"
 		    "# TYPE ciiguard_http_denied_total counter\nciiguard_http_denied_total %llu\n",
 		    (unsigned long long)atomic_load(&M.denied));
+	emit(&b, &bad, "# HELP ciiguard_login_failures_total Failed sign-ins, and those refused while throttled.\n"
+	     "# TYPE ciiguard_login_failures_total counter\nciiguard_login_failures_total{kind=\"wrong\"} %llu\n"
+	     "ciiguard_login_failures_total{kind=\"throttled\"} %llu\n", (unsigned long long)atomic_load(&M.login_failed),
+	     (unsigned long long)atomic_load(&M.throttled));
 	emit(&b, &bad, "# HELP ciiguard_http_unauthenticated_total Requests without a valid token (401).\n"
 		    "# TYPE ciiguard_http_unauthenticated_total counter\nciiguard_http_unauthenticated_total %llu\n",
 		    (unsigned long long)atomic_load(&M.unauthenticated));
@@ -1026,6 +1193,8 @@ static enum MHD_Result dispatch(struct call *x, const char *url)
 		return path_known ? problem(x, 405, "method_not_allowed", NULL, NULL) :
 			problem(x, 404, "not_found", NULL, cg_tr(x->lang, N_("no such resource")));
 	x->r->route = rt->name;
+	if (rt->perm == P_NONE)
+		goto body;
 	if (!authenticate(x)) {
 		atomic_fetch_add(&M.unauthenticated, 1);
 		return problem(x, 401, "unauthenticated", "Authorization",
@@ -1036,6 +1205,12 @@ static enum MHD_Result dispatch(struct call *x, const char *url)
 	bool write = strcmp(x->method, "GET") != 0 && rt->fn != h_grade;
 	if (write && strcmp(x->scope, "write") != 0)
 		return denied(x, N_("a read-only token cannot change anything"));
+	if (x->by_cookie && strcmp(x->method, "GET") != 0) {
+		/* a signed-in browser proves the request comes from the console itself */
+		const char *t = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, "X-CSRF-Token");
+		if (!t || strlen(t) != strlen(x->csrf) || CRYPTO_memcmp(t, x->csrf, strlen(x->csrf)) != 0)
+			return denied(x, N_("send X-CSRF-Token with the token given at sign-in"));
+	}
 	switch (rt->perm) {
 	case P_AUDIT:
 		if (!role_in(x, R_AUDIT))
@@ -1053,6 +1228,7 @@ static enum MHD_Result dispatch(struct call *x, const char *url)
 	default:
 		break;
 	}
+body:
 	if (x->r->len || strcmp(x->method, "POST") == 0 || strcmp(x->method, "PUT") == 0) {
 		const char *ct = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 		json_error_t jerr;
@@ -1232,6 +1408,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	}
 	if (cert)
 		flags |= MHD_USE_TLS;
+	S.tls = cert != NULL;
 	S.db = cli->db;
 	S.body_max = (size_t)body_max;
 	S.cli = cli;

@@ -602,3 +602,91 @@ cg_code cg_token_restore(struct cg_store *st, json_t *row, struct cg_error *err)
 		return bind_fail(q, err);
 	return cg_stmt_run(q, err);
 }
+
+/* --- console sessions --- */
+
+static bool hex_ok(const char *s, size_t n)
+{
+	if (!s || strlen(s) != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
+cg_code cg_session_create(struct cg_store *st, const char *user, int64_t ttl_ms, char id[CG_SESSION_HEX],
+			  char csrf[CG_SESSION_HEX], char expires_at[40], struct cg_error *err)
+{
+	unsigned char a[32], b[32];
+	char digest[CG_HASH_HEX], now[CG_TIME_MAX];
+	struct cg_stmt *q;
+	int64_t ms;
+	cg_code r;
+
+	if (RAND_bytes(a, sizeof a) != 1 || RAND_bytes(b, sizeof b) != 1)
+		return cg_error_set(err, CG_E_INTERNAL, NULL, N_("the random number generator failed"));
+	hex(a, sizeof a, id);
+	hex(b, sizeof b, csrf);
+	cg_sha256_hex(id, 64, digest);
+	if ((r = cg_now(now, err)) != CG_OK)
+		return r;
+	if (!cg_rfc3339_parse(now, &ms))
+		return cg_error_set(err, CG_E_INTERNAL, NULL, N_("the clock is not valid"));
+	cg_rfc3339_format(ms + ttl_ms, expires_at);
+	if ((r = cg_store_prepare(st, "INSERT INTO sessions (id_sha256, user_name, csrf, created_at, expires_at) "
+				  "VALUES (?, ?, ?, ?, ?)", &q, err)) != CG_OK)
+		return r;
+	if (cg_stmt_bind_text(q, 1, digest) || cg_stmt_bind_text(q, 2, user) || cg_stmt_bind_text(q, 3, csrf) ||
+	    cg_stmt_bind_text(q, 4, now) || cg_stmt_bind_text(q, 5, expires_at))
+		return bind_fail(q, err);
+	OPENSSL_cleanse(a, sizeof a);
+	return cg_stmt_run(q, err);
+}
+
+cg_code cg_session_check(struct cg_store *st, const char *id, char user[CG_USER_MAX + 1], char role[32],
+			 char csrf[CG_SESSION_HEX], struct cg_error *err)
+{
+	char digest[CG_HASH_HEX], now[CG_TIME_MAX];
+	struct cg_stmt *q;
+	bool ok = false;
+	cg_code r;
+
+	user[0] = role[0] = csrf[0] = '\0';
+	if (!hex_ok(id, 64))
+		return cg_error_set(err, CG_E_DENIED, NULL, N_("the session is not valid; sign in again"));
+	cg_sha256_hex(id, 64, digest);
+	if ((r = cg_now(now, err)) != CG_OK)
+		return r;
+	if ((r = cg_store_prepare(st, "SELECT s.user_name, u.role, s.csrf, s.expires_at, u.disabled FROM sessions s "
+				  "JOIN users u ON u.name = s.user_name WHERE s.id_sha256 = ?", &q, err)) != CG_OK)
+		return r;
+	if (cg_stmt_bind_text(q, 1, digest) != CG_OK)
+		return bind_fail(q, err);
+	if (cg_stmt_step(q, err) == CG_STEP_ROW) {
+		const char *exp = cg_stmt_text(q, 3);
+		ok = exp && strcmp(exp, now) > 0 && cg_stmt_int64(q, 4) == 0;
+		if (ok) {
+			snprintf(user, CG_USER_MAX + 1, "%s", cg_stmt_text(q, 0));
+			snprintf(role, 32, "%s", cg_stmt_text(q, 1));
+			snprintf(csrf, CG_SESSION_HEX, "%s", cg_stmt_text(q, 2));
+		}
+	}
+	cg_stmt_done(q);
+	return ok ? CG_OK : cg_error_set(err, CG_E_DENIED, NULL, N_("the session is not valid; sign in again"));
+}
+
+cg_code cg_session_delete(struct cg_store *st, const char *id, struct cg_error *err)
+{
+	char digest[CG_HASH_HEX], now[CG_TIME_MAX];
+	struct cg_stmt *q;
+	cg_code r;
+
+	cg_sha256_hex(id ? id : "", id ? strlen(id) : 0, digest);
+	if ((r = cg_now(now, err)) != CG_OK ||
+	    (r = cg_store_prepare(st, "DELETE FROM sessions WHERE id_sha256 = ? OR expires_at <= ?", &q, err)) != CG_OK)
+		return r;
+	if (cg_stmt_bind_text(q, 1, digest) || cg_stmt_bind_text(q, 2, now))
+		return bind_fail(q, err);
+	return cg_stmt_run(q, err);
+}

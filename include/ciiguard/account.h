@@ -49,4 +49,16 @@ cg_code cg_token_list(struct cg_store *st, const char *user, json_t **out, struc
 cg_code cg_token_check(struct cg_store *st, const char *token, char user[CG_USER_MAX + 1], char role[32],
 		       char scope[8], struct cg_error *err) CG_MUST_CHECK;
 
+/* Console sessions: a new random session id (the cookie) and CSRF token for `user`, valid for
+ * ttl_ms; only the SHA-256 of the id is stored. */
+enum { CG_SESSION_HEX = 65 };
+cg_code cg_session_create(struct cg_store *st, const char *user, int64_t ttl_ms, char id[CG_SESSION_HEX],
+			  char csrf[CG_SESSION_HEX], char expires_at[40], struct cg_error *err) CG_MUST_CHECK;
+/* Checks a session id: CG_OK with its user, role and CSRF token, or CG_E_DENIED (unknown,
+ * expired, or its user disabled). */
+cg_code cg_session_check(struct cg_store *st, const char *id, char user[CG_USER_MAX + 1], char role[32],
+			 char csrf[CG_SESSION_HEX], struct cg_error *err) CG_MUST_CHECK;
+/* Ends a session (and any expired ones). */
+cg_code cg_session_delete(struct cg_store *st, const char *id, struct cg_error *err) CG_MUST_CHECK;
+
 #endif

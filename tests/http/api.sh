@@ -77,10 +77,11 @@ cmp -s "$tmp/openapi.json" "$(dirname "$0")/../../docs/openapi.json" && ok || fa
 for p in /healthz /metrics /api/v1/me /api/v1/status /api/v1/gaps /api/v1/exposure /api/v1/due /api/v1/obligations \
 	/api/v1/registers /api/v1/systems '/api/v1/systems/{id}' '/api/v1/systems/{id}/screening' /api/v1/incidents \
 	'/api/v1/incidents/{id}' /api/v1/grade '/api/v1/registers/{kind}' '/api/v1/registers/{kind}/{id}' \
-	'/api/v1/registers/{kind}/{id}/approve' /api/v1/audit/verify /api/v1/audit/log; do
+	'/api/v1/registers/{kind}/{id}/approve' /api/v1/audit/verify /api/v1/audit/log /api/v1/session; do
 	jq -e --arg p "$p" '.paths | has($p)' "$tmp/openapi.json" >/dev/null && ok || fail "openapi lacks $p"
 done
 
+J0='Content-Type: application/json'
 # --- authentication ---
 expect 200 "$(curl -s -o "$tmp/body" -w '%{http_code}' "$base/healthz")" healthz
 expect 401 "$(req none GET /api/v1/status)" "no token"
@@ -188,6 +189,25 @@ jq -e '.detail == "system '"'"'nope'"'"' does not exist"' "$tmp/body" >/dev/null
 # --- writes are audited with the acting user ---
 cg --json audit log | jq -e '[.[] | select(.actor == "api:u_procurement" and .entity_type == "vendor")] | length >= 1' >/dev/null && ok || fail "audit actor"
 
+# --- console sessions: cookie, CSRF, sign-out ---
+jar="$tmp/jar"
+code=$(curl -s -o "$tmp/body" -D "$tmp/h" -w '%{http_code}' -c "$jar" -H "$J0" -X POST --data-binary '{"user": "u_procurement", "password": "password of procurement here"}' "$base/api/v1/session")
+expect 200 "$code" "sign in"
+grep -i '^set-cookie: cg_session=[0-9a-f]\{64\}; Path=/; HttpOnly; SameSite=Strict; Max-Age=28800' "$tmp/h" >/dev/null && ok || fail "session cookie attributes: $(grep -i set-cookie "$tmp/h")"
+csrf=$(jq -r .csrf "$tmp/body")
+[[ $csrf =~ ^[0-9a-f]{64}$ ]] && ok || fail "csrf token"
+expect 200 "$(curl -s -o "$tmp/body" -w '%{http_code}' -b "$jar" "$base/api/v1/me")" "cookie reads"
+jq -e '.user == "u_procurement" and .role == "procurement"' "$tmp/body" >/dev/null && ok || fail "cookie user"
+expect 403 "$(curl -s -o "$tmp/body" -w '%{http_code}' -b "$jar" -H "$J0" -X POST --data-binary "$vendor" "$base/api/v1/registers/vendor")" "cookie write without CSRF token"
+expect 403 "$(curl -s -o "$tmp/body" -w '%{http_code}' -b "$jar" -H "$J0" -H "X-CSRF-Token: ${csrf/a/b}" -X POST --data-binary "$vendor" "$base/api/v1/registers/vendor")" "cookie write, wrong CSRF token"
+expect 201 "$(curl -s -o "$tmp/body" -w '%{http_code}' -b "$jar" -H "$J0" -H "X-CSRF-Token: $csrf" -X POST --data-binary "$vendor" "$base/api/v1/registers/vendor")" "cookie write with CSRF token"
+expect 200 "$(curl -s -o "$tmp/body" -D "$tmp/h" -w '%{http_code}' -b "$jar" -H "X-CSRF-Token: $csrf" -X DELETE "$base/api/v1/session")" "sign out"
+grep -qi '^set-cookie: cg_session=; .*Max-Age=0' "$tmp/h" && ok || fail "sign-out clears the cookie"
+expect 401 "$(curl -s -o "$tmp/body" -w '%{http_code}' -b "$jar" "$base/api/v1/me")" "old cookie after sign-out"
+expect 401 "$(curl -s -o "$tmp/body" -w '%{http_code}' -H "$J0" -X POST --data-binary '{"user": "u_auditor", "password": "wrong password!"}' "$base/api/v1/session")" "wrong password"
+expect 401 "$(curl -s -o "$tmp/body" -w '%{http_code}' -H "$J0" -X POST --data-binary '{"user": "nobody", "password": "wrong password!"}' "$base/api/v1/session")" "unknown user"
+jq -e '.detail == "wrong user name or password"' "$tmp/body" >/dev/null && ok || fail "one message for unknown user and wrong password"
+
 # --- 1,000+ malformed or hostile requests ---
 before=$(cg --json audit head | jq .count)
 bad=0
@@ -240,10 +260,22 @@ expect 200 "$(req auditor GET /api/v1/audit/verify)" "audit verify over HTTP"
 jq -e '.ok == true' "$tmp/body" >/dev/null && ok || fail "audit verify ok"
 cg audit verify >/dev/null && ok || fail "audit verify"
 
+# --- sign-in throttling (last: it blocks this address for 15 minutes) ---
+for i in 1 2 3 4; do
+	curl -s -o /dev/null -H "$J0" -X POST --data-binary '{"user": "u_auditor", "password": "still wrong"}' "$base/api/v1/session"
+done
+expect 429 "$(curl -s -o "$tmp/body" -D "$tmp/h" -w '%{http_code}' -H "$J0" -X POST --data-binary '{"user": "u_auditor", "password": "password of auditor here"}' "$base/api/v1/session")" "throttled, even with the right password"
+grep -qi '^retry-after: [0-9]' "$tmp/h" && ok || fail "Retry-After"
+curl -s "$base/metrics" | grep -q '^ciiguard_login_failures_total{kind="throttled"} [1-9]' && ok || fail "throttling counted"
+
 # --- stop ---
 kill -TERM "$pid"
 if wait "$pid"; then ok; else fail "serve exit status $?"; fi
 pid=
 if grep -q '"event":"denied"' "$tmp/serve.err"; then ok; else fail "denials logged"; fi
+if [[ $fails -ne 0 ]]; then
+	echo "--- the server's standard error (last 40 lines, no access lines) ---" >&2
+	grep -v '"event":"request"' "$tmp/serve.err" | tail -40 >&2
+fi
 echo "http/api: $checks checks passed, $bad hostile requests, $fails failed"
 [[ $fails -eq 0 ]]
