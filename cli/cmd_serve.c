@@ -49,7 +49,8 @@ static const char *const route_names[] = {
 	"registers_findings", "systems_list", "systems_create", "system_get", "system_put", "system_delete",
 	"system_screening", "incidents_list", "incidents_create", "incident_get", "grade", "register_list",
 	"register_create", "register_get", "register_put", "register_delete", "register_approve", "audit_verify",
-	"audit_log", "login", "session", "logout", NULL
+	"audit_log", "login", "session", "logout", "users_list", "user_create", "user_put", "tokens_list",
+	"token_create", "token_delete", NULL
 };
 enum { NROUTES = sizeof route_names / sizeof route_names[0] - 1 };
 static const double buckets[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
@@ -79,7 +80,7 @@ struct tctx {
 	char cat_mark[128];
 	struct {
 		char token[CG_TOKEN_MAX];
-		char user[CG_USER_MAX + 1], role[32], scope[8];
+		char user[CG_USER_MAX + 1], role[32], scope[8], lang[4];
 		int64_t until;
 	} cache[CACHE];
 	unsigned next;
@@ -134,6 +135,8 @@ struct call {
 	enum cg_lang lang;
 	char user[CG_USER_MAX + 1], role[32], scope[8], actor[CG_USER_MAX + 8];
 	bool by_cookie;           /* signed in by the console's session cookie */
+	bool lang_given;          /* Accept-Language sent; else the user's own setting */
+	char user_lang[4];
 	char csrf[CG_SESSION_HEX];
 	char session[CG_SESSION_HEX];
 	json_t *body;
@@ -298,6 +301,20 @@ static const struct cg_catalog *catalog(struct call *x)
 
 /* --- authentication and permissions --- */
 
+/* The user's language setting ("" when none). */
+static void user_lang(struct call *x)
+{
+	struct cg_stmt *q;
+	struct cg_error e;
+	cg_error_init(&e, x->lang);
+	x->user_lang[0] = '\0';
+	if (cg_store_prepare(x->t->st, "SELECT lang FROM users WHERE name = ?", &q, &e) != CG_OK)
+		return;
+	if (cg_stmt_bind_text(q, 1, x->user) == CG_OK && cg_stmt_step(q, &e) == CG_STEP_ROW && cg_stmt_text(q, 0))
+		snprintf(x->user_lang, sizeof x->user_lang, "%s", cg_stmt_text(q, 0));
+	cg_stmt_done(q);
+}
+
 static bool authenticate(struct call *x)
 {
 	const char *h = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -312,6 +329,8 @@ static bool authenticate(struct call *x)
 		snprintf(x->session, sizeof x->session, "%s", sid);
 		snprintf(x->scope, sizeof x->scope, "write");
 		x->by_cookie = true;
+		if (!x->lang_given)
+			user_lang(x);
 		return true;
 	}
 	if (strncmp(h, "Bearer ", 7) != 0)
@@ -326,6 +345,7 @@ static bool authenticate(struct call *x)
 			memcpy(x->user, x->t->cache[i].user, sizeof x->user);
 			memcpy(x->role, x->t->cache[i].role, sizeof x->role);
 			memcpy(x->scope, x->t->cache[i].scope, sizeof x->scope);
+			memcpy(x->user_lang, x->t->cache[i].lang, sizeof x->user_lang);
 			return true;
 		}
 	}
@@ -333,7 +353,9 @@ static bool authenticate(struct call *x)
 	cg_error_init(&e, x->lang);
 	if (cg_token_check(x->t->st, tok, x->user, x->role, x->scope, &e) != CG_OK)
 		return false;
+	user_lang(x);
 	unsigned k = x->t->next++ % CACHE;
+	memcpy(x->t->cache[k].lang, x->user_lang, sizeof x->user_lang);
 	snprintf(x->t->cache[k].token, CG_TOKEN_MAX, "%s", tok);
 	memcpy(x->t->cache[k].user, x->user, sizeof x->user);
 	memcpy(x->t->cache[k].role, x->role, sizeof x->role);
@@ -975,9 +997,89 @@ static enum MHD_Result h_session(struct call *x)
 					   x->by_cookie ? x->csrf : NULL), NULL);
 }
 
+/* --- users and tokens --- */
+
+static enum MHD_Result h_users(struct call *x)
+{
+	json_t *doc = NULL;
+	if (strcmp(x->method, "GET") == 0) {
+		if (cg_user_list(x->t->st, &doc, &x->err) != CG_OK)
+			return fail(x);
+		return send_json(x, 200, json_pack("{s:o}", "items", doc), NULL);
+	}
+	if (!json_is_object(x->body))
+		return problem(x, 400, "invalid", NULL, cg_tr(x->lang, N_("expected a JSON object")));
+	const char *pw = json_string_value(json_object_get(x->body, "password"));
+	if (strcmp(x->method, "POST") == 0) {
+		const char *name = json_string_value(json_object_get(x->body, "name"));
+		const char *role = json_string_value(json_object_get(x->body, "role"));
+		const char *lang = json_string_value(json_object_get(x->body, "lang"));
+		if (cg_user_add(x->t->st, x->actor, name, role, pw, lang, &x->err) != CG_OK)
+			return fail(x);
+		return send_json(x, 201, json_pack("{s:s,s:s}", "name", name, "role", role), NULL);
+	}
+	/* PUT /users/NAME {password?, disabled?} */
+	const char *name = x->parts[3];
+	json_t *dis = json_object_get(x->body, "disabled");
+	if (!pw && !json_is_boolean(dis))
+		return problem(x, 422, "invalid", "disabled", cg_tr(x->lang, N_("send password or disabled (true or false)")));
+	if (pw && cg_user_set_password(x->t->st, x->actor, name, pw, &x->err) != CG_OK)
+		return fail(x);
+	if (json_is_boolean(dis) && cg_user_set_disabled(x->t->st, x->actor, name, json_is_true(dis), &x->err) != CG_OK)
+		return fail(x);
+	return send_json(x, 200, json_pack("{s:s}", "name", name), NULL);
+}
+
+/* Tokens: an admin manages everyone's; others their own. */
+static enum MHD_Result h_tokens(struct call *x)
+{
+	bool admin = strcmp(x->role, "admin") == 0;
+	json_t *doc = NULL;
+	if (strcmp(x->method, "GET") == 0) {
+		if (cg_token_list(x->t->st, admin ? arg(x, "user") : x->user, &doc, &x->err) != CG_OK)
+			return fail(x);
+		return send_json(x, 200, json_pack("{s:o}", "items", doc), NULL);
+	}
+	if (strcmp(x->method, "DELETE") == 0) {
+		json_t *mine = NULL, *e;
+		size_t i;
+		bool found = admin;
+		if (!admin) {
+			if (cg_token_list(x->t->st, x->user, &mine, &x->err) != CG_OK)
+				return fail(x);
+			json_array_foreach(mine, i, e)
+				found |= strcmp(json_string_value(json_object_get(e, "id")), x->parts[3]) == 0;
+			json_decref(mine);
+			if (!found)
+				return denied(x, N_("a token is revoked by its user or an admin"));
+		}
+		if (cg_token_revoke(x->t->st, x->actor, x->parts[3], &x->err) != CG_OK)
+			return fail(x);
+		return send_json(x, 200, json_pack("{s:b}", "revoked", 1), NULL);
+	}
+	if (!json_is_object(x->body))
+		return problem(x, 400, "invalid", NULL, cg_tr(x->lang, N_("expected a JSON object")));
+	const char *user = json_string_value(json_object_get(x->body, "user"));
+	const char *expires = json_string_value(json_object_get(x->body, "expires"));
+	const char *scope = json_string_value(json_object_get(x->body, "scope"));
+	int64_t ms = 0;
+	if (!user)
+		user = x->user;
+	if (!admin && strcmp(user, x->user) != 0)
+		return denied(x, N_("a token is made for oneself, or by an admin"));
+	if (expires && (cg_parse_duration(expires, &ms) != 0 || ms <= 0))
+		return problem(x, 422, "invalid", "expires", cg_tr(x->lang, N_("expires: expected a duration such as 30m, 24h or 90d")));
+	char token[CG_TOKEN_MAX];
+	if (cg_token_create(x->t->st, x->actor, user, ms, scope, token, &x->err) != CG_OK)
+		return fail(x);
+	enum MHD_Result m = send_json(x, 201, json_pack("{s:s,s:s}", "user", user, "token", token), NULL);
+	OPENSSL_cleanse(token, sizeof token);
+	return m;
+}
+
 /* --- routing --- */
 
-enum perm { P_NONE, P_READ, P_AUDIT, P_SYSTEMS, P_INCIDENTS, P_REGISTER };
+enum perm { P_NONE, P_READ, P_AUDIT, P_SYSTEMS, P_INCIDENTS, P_REGISTER, P_ADMIN };
 
 struct route {
 	const char *method;
@@ -1016,6 +1118,12 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/session", P_NONE, 29, h_login },
 	{ "GET", "/api/v1/session", P_READ, 30, h_session },
 	{ "DELETE", "/api/v1/session", P_READ, 31, h_session },
+	{ "GET", "/api/v1/users", P_ADMIN, 32, h_users },
+	{ "POST", "/api/v1/users", P_ADMIN, 33, h_users },
+	{ "PUT", "/api/v1/users/*", P_ADMIN, 34, h_users },
+	{ "GET", "/api/v1/tokens", P_READ, 35, h_tokens },
+	{ "POST", "/api/v1/tokens", P_READ, 36, h_tokens },
+	{ "DELETE", "/api/v1/tokens/*", P_READ, 37, h_tokens },
 };
 
 static enum MHD_Result h_create_system(struct call *x)
@@ -1202,6 +1310,10 @@ static enum MHD_Result dispatch(struct call *x, const char *url)
 	}
 	snprintf(x->r->user, sizeof x->r->user, "%s", x->user);
 	snprintf(x->actor, sizeof x->actor, "api:%s", x->user);
+	if (!x->lang_given && x->user_lang[0]) {
+		x->lang = strcmp(x->user_lang, "zh") == 0 ? CG_LANG_ZH : CG_LANG_EN;
+		x->err.lang = x->lang;
+	}
 	bool write = strcmp(x->method, "GET") != 0 && rt->fn != h_grade;
 	if (write && strcmp(x->scope, "write") != 0)
 		return denied(x, N_("a read-only token cannot change anything"));
@@ -1224,6 +1336,10 @@ static enum MHD_Result dispatch(struct call *x, const char *url)
 	case P_READ:
 		if (!role_in(x, R_ALL))
 			return denied(x, N_("unknown role"));
+		break;
+	case P_ADMIN:
+		if (strcmp(x->role, "admin") != 0)
+			return denied(x, N_("only an admin manages users"));
 		break;
 	default:
 		break;
@@ -1291,6 +1407,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	x.r = r;
 	x.method = method;
 	x.lang = lang_of(c);
+	x.lang_given = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_LANGUAGE) != NULL;
 	cg_error_init(&x.err, x.lang);
 	enum MHD_Result ok;
 	if (r->too_large) {

@@ -119,6 +119,8 @@ declare -a endpoints=(
 	"POST /api/v1/registers/decision DEC admin,security_officer,project_owner"
 	"POST /api/v1/registers/person PER admin,security_officer"
 	"POST /api/v1/registers/assessment ASM admin,security_officer"
+	"GET /api/v1/users - admin"
+	"GET /api/v1/tokens - all"
 )
 n=0
 for e in "${endpoints[@]}"; do
@@ -156,7 +158,7 @@ req security_officer GET "/api/v1/registers/person/$pid_person" >/dev/null
 jq -e '.background_check_result | startswith("clean record")' "$tmp/body" >/dev/null && ok || fail "security officer sees personal data"
 req principal GET "/api/v1/registers/person?limit=1000" >/dev/null
 jq -e '[.items[] | has("background_check_result")] | any | not' "$tmp/body" >/dev/null && ok || fail "principal list sees personal data"
-curl -s "$base/metrics" | grep -q '^ciiguard_http_denied_total [1-9]' && ok || fail "denials counted in /metrics"
+grep -q '^ciiguard_http_denied_total [1-9]' <<<"$(curl -s "$base/metrics")" && ok || fail "denials counted in /metrics"
 
 # --- ETag / If-Match ---
 curl -s -D "$tmp/h" -o "$tmp/ems.json" -H "Authorization: Bearer ${tok[admin]}" "$base/api/v1/systems/ems-scada"
@@ -188,6 +190,26 @@ jq -e '.detail == "system '"'"'nope'"'"' does not exist"' "$tmp/body" >/dev/null
 
 # --- writes are audited with the acting user ---
 cg --json audit log | jq -e '[.[] | select(.actor == "api:u_procurement" and .entity_type == "vendor")] | length >= 1' >/dev/null && ok || fail "audit actor"
+
+# --- users and tokens over HTTP; the user's language when no Accept-Language is sent ---
+expect 201 "$(req admin POST /api/v1/users '{"name": "dave", "role": "auditor", "password": "dave has a long password", "lang": "zh"}')" "admin adds a user"
+expect 422 "$(req admin POST /api/v1/users '{"name": "eve", "role": "auditor", "password": "short"}')" "short password"
+jq -e '.field == "password"' "$tmp/body" >/dev/null && ok || fail "422 names password"
+expect 403 "$(req security_officer POST /api/v1/users '{"name": "mallory", "role": "admin", "password": "a long enough password"}')" "only admin adds users"
+expect 201 "$(req admin POST /api/v1/tokens '{"user": "dave", "scope": "read", "expires": "1h"}')" "admin makes a token for dave"
+tok[dave]=$(jq -r .token "$tmp/body")
+[[ ${tok[dave]} =~ ^cgt_[0-9a-f]{16}_[0-9a-f]{64}$ ]] && ok || fail "token form"
+req dave GET /api/v1/systems/nope >/dev/null
+jq -e '.detail | test("\\p{Han}")' "$tmp/body" >/dev/null && ok || fail "the user's language (zh) without Accept-Language"
+expect 403 "$(req auditor POST /api/v1/tokens '{"user": "admin"}')" "a token for someone else"
+expect 201 "$(req auditor POST /api/v1/tokens '{}')" "a token for oneself"
+other=$(cg --json token list --user dave | jq -r '.[0].id')
+expect 403 "$(req auditor DELETE "/api/v1/tokens/$other")" "revoke another's token"
+req auditor GET /api/v1/tokens >/dev/null
+jq -e '[.items[].user] | unique == ["u_auditor"]' "$tmp/body" >/dev/null && ok || fail "a user lists only its tokens"
+expect 200 "$(req admin PUT /api/v1/users/dave '{"disabled": true}')" "disable dave"
+sleep 5.2 # checked tokens are cached for 5 seconds per thread
+expect 401 "$(req dave GET /api/v1/me)" "a disabled user's token"
 
 # --- console sessions: cookie, CSRF, sign-out ---
 jar="$tmp/jar"
@@ -266,7 +288,7 @@ for i in 1 2 3 4; do
 done
 expect 429 "$(curl -s -o "$tmp/body" -D "$tmp/h" -w '%{http_code}' -H "$J0" -X POST --data-binary '{"user": "u_auditor", "password": "password of auditor here"}' "$base/api/v1/session")" "throttled, even with the right password"
 grep -qi '^retry-after: [0-9]' "$tmp/h" && ok || fail "Retry-After"
-curl -s "$base/metrics" | grep -q '^ciiguard_login_failures_total{kind="throttled"} [1-9]' && ok || fail "throttling counted"
+grep -q '^ciiguard_login_failures_total{kind="throttled"} [1-9]' <<<"$(curl -s "$base/metrics")" && ok || fail "throttling counted"
 
 # --- stop ---
 kill -TERM "$pid"
