@@ -25,6 +25,7 @@
 
 #include "cli.h"
 #include "ciiguard/account.h"
+#include "ciiguard/obligation.h"
 #include "banned.h"
 
 static const char help[] = N_(
@@ -50,7 +51,8 @@ static const char *const route_names[] = {
 	"system_screening", "incidents_list", "incidents_create", "incident_get", "grade", "register_list",
 	"register_create", "register_get", "register_put", "register_delete", "register_approve", "audit_verify",
 	"audit_log", "login", "session", "logout", "users_list", "user_create", "user_put", "tokens_list",
-	"token_create", "token_delete", NULL
+	"token_create", "token_delete", "incident_grade", "incident_report", "incident_put", "incident_close",
+	"incident_action", "incident_submit", "obligation_set", "evidence_list", "evidence_add", "evidence_get", NULL
 };
 enum { NROUTES = sizeof route_names / sizeof route_names[0] - 1 };
 static const double buckets[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
@@ -114,7 +116,7 @@ static int64_t now_us(void)
 /* One request in progress. */
 struct req {
 	char *body;
-	size_t len;
+	size_t len, max;
 	bool too_large, done;
 	int route;
 	unsigned status;
@@ -705,9 +707,11 @@ static enum MHD_Result h_incidents(struct call *x)
 		return send_json(x, 201, doc, NULL);
 	}
 	if (x->nparts == 4) {
+		char tag[CG_HASH_HEX + 4];
 		if (cg_incident_get(x->t->st, x->parts[3], &doc, &x->err) != CG_OK)
 			return fail(x);
-		return send_json(x, 200, doc, NULL);
+		etag_of(doc, tag);
+		return send_json(x, 200, doc, tag);
 	}
 	const char *status = arg(x, "status");
 	if (status && strcmp(status, "open") != 0 && strcmp(status, "closed") != 0)
@@ -997,6 +1001,165 @@ static enum MHD_Result h_session(struct call *x)
 					   x->by_cookie ? x->csrf : NULL), NULL);
 }
 
+/* --- incident operations, obligation status, evidence --- */
+
+static enum MHD_Result h_incident_op(struct call *x)
+{
+	const struct cg_catalog *c = catalog(x);
+	const char *id = x->parts[3], *op = x->nparts == 5 ? x->parts[4] : "";
+	json_t *doc = NULL;
+	bool ok;
+	if (!c)
+		return fail(x);
+	if (strcmp(x->method, "GET") == 0 && strcmp(op, "grade") == 0) {
+		if (cg_incident_grade(x->t->st, c, id, x->lang, &doc, &x->err) != CG_OK)
+			return fail(x);
+		return send_json(x, 200, doc, NULL);
+	}
+	if (strcmp(x->method, "GET") == 0) {
+		/* report?kind=initial|supplement|final&format=md|html|json */
+		const char *kind = arg(x, "kind") ? arg(x, "kind") : "initial", *format = arg(x, "format") ? arg(x, "format") : "json";
+		struct cg_buf b;
+		static const struct { const char *name, *type; } types[] = {
+			{ "md", "text/markdown; charset=utf-8" }, { "html", "text/html; charset=utf-8" }, { "json", "application/json" },
+		};
+		const char *type = NULL;
+		for (size_t i = 0; i < 3; i++)
+			if (strcmp(format, types[i].name) == 0)
+				type = types[i].type;
+		if (!type)
+			return problem(x, 400, "invalid", "format", cg_tr(x->lang, N_("format: expected md, html or json")));
+		cg_buf_init(&b, 0);
+		if (cg_incident_report(x->t->st, c, id, kind, format, x->lang, &b, &x->err) != CG_OK) {
+			cg_buf_release(&b);
+			return fail(x);
+		}
+		size_t len = b.len;
+		return respond(x, 200, type, cg_buf_take(&b), len, NULL);
+	}
+	if (strcmp(x->method, "PUT") == 0) {
+		if (!json_is_object(x->body))
+			return problem(x, 400, "invalid", NULL, cg_tr(x->lang, N_("expected a JSON object")));
+		if (cg_incident_get(x->t->st, id, &doc, &x->err) != CG_OK)
+			return fail(x);
+		enum MHD_Result m = precondition(x, doc, &ok);
+		json_decref(doc);
+		doc = NULL;
+		if (!ok)
+			return m;
+		if (cg_incident_update(x->t->st, x->actor, c, id, x->body, &doc, &x->err) != CG_OK)
+			return fail(x);
+		char tag[CG_HASH_HEX + 4];
+		etag_of(doc, tag);
+		return send_json(x, 200, doc, tag);
+	}
+	if (!json_is_object(x->body))
+		return problem(x, 400, "invalid", NULL, cg_tr(x->lang, N_("expected a JSON object")));
+	cg_code r;
+	if (strcmp(op, "close") == 0) {
+		r = cg_incident_close(x->t->st, x->actor, c, id, json_string_value(json_object_get(x->body, "handled_at")), &doc, &x->err);
+	} else if (strcmp(op, "actions") == 0) {
+		const char *text = json_string_value(json_object_get(x->body, "text"));
+		if (!text)
+			return problem(x, 422, "invalid", "text", cg_tr(x->lang, N_("text: is required")));
+		r = cg_incident_action(x->t->st, x->actor, c, id, text, json_string_value(json_object_get(x->body, "at")), &x->err);
+	} else {
+		struct cg_incident_submission sub = {
+			json_string_value(json_object_get(x->body, "kind")), json_string_value(json_object_get(x->body, "recipient")),
+			json_string_value(json_object_get(x->body, "at")), json_string_value(json_object_get(x->body, "channel")),
+			json_string_value(json_object_get(x->body, "sha256")),
+		};
+		/* what was sent: the hash given (of the file uploaded elsewhere), or of the report ciiguard makes */
+		char sha[CG_HASH_HEX];
+		if (sub.sha256) {
+			bool hex = strlen(sub.sha256) == 64;
+			for (const char *p = sub.sha256; hex && *p; p++)
+				hex = (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f');
+			if (!hex)
+				return problem(x, 422, "invalid", "sha256", cg_tr(x->lang, N_("sha256: expected 64 lower-case hexadecimal digits")));
+		} else if (sub.kind) {
+			struct cg_buf b;
+			cg_buf_init(&b, 0);
+			if (cg_incident_report(x->t->st, c, id, sub.kind, "md", x->lang, &b, &x->err) != CG_OK) {
+				cg_buf_release(&b);
+				return fail(x);
+			}
+			cg_sha256_hex(b.ptr ? b.ptr : "", b.len, sha);
+			cg_buf_release(&b);
+			sub.sha256 = sha;
+		}
+		r = cg_incident_submit(x->t->st, x->actor, c, id, &sub, &x->err);
+	}
+	if (r != CG_OK)
+		return fail(x);
+	json_decref(doc);
+	if (cg_incident_get(x->t->st, id, &doc, &x->err) != CG_OK)
+		return fail(x);
+	return send_json(x, 200, doc, NULL);
+}
+
+/* PUT /obligations/SCOPE/URN {status, owner?, reason?, met_on?, due?} */
+static enum MHD_Result h_obligation_set(struct call *x)
+{
+	const struct cg_catalog *c = catalog(x);
+	if (!c)
+		return fail(x);
+	if (!json_is_object(x->body))
+		return problem(x, 400, "invalid", NULL, cg_tr(x->lang, N_("expected a JSON object")));
+	struct cg_obligation_update u = {
+		json_string_value(json_object_get(x->body, "status")), json_string_value(json_object_get(x->body, "owner")),
+		json_string_value(json_object_get(x->body, "reason")), json_string_value(json_object_get(x->body, "met_on")),
+		json_string_value(json_object_get(x->body, "due")),
+	};
+	if (cg_obligation_set(x->t->st, x->actor, c, x->parts[3], x->parts[4], &u, &x->err) != CG_OK)
+		return fail(x);
+	json_t *doc = NULL;
+	if (cg_obligations(x->t->st, c, x->parts[3], x->lang, &doc, &x->err) != CG_OK)
+		return fail(x);
+	json_t *item, *found = NULL;
+	size_t i;
+	json_array_foreach(json_object_get(doc, "obligations"), i, item) {
+		const char *urn = json_string_value(json_object_get(item, "urn"));
+		size_t n = strlen(urn), m = strlen(x->parts[4]);
+		if (strcmp(json_string_value(json_object_get(item, "scope")), x->parts[3]) == 0 &&
+		    (strcmp(urn, x->parts[4]) == 0 || (n > m && urn[n - m - 1] == ':' && strcmp(urn + n - m, x->parts[4]) == 0)))
+			found = item;
+	}
+	json_t *out = json_incref(found);
+	json_decref(doc);
+	return out ? send_json(x, 200, out, NULL) : send_json(x, 200, json_pack("{s:s}", "status", u.status), NULL);
+}
+
+/* POST /evidence?scope=&urn=&filename=&note= (the file as the body); GET /evidence?scope=&urn=;
+ * GET /evidence/SHA (the file). */
+static enum MHD_Result h_evidence(struct call *x)
+{
+	if (strcmp(x->method, "GET") == 0 && x->nparts == 4) {
+		char *data = NULL;
+		size_t len = 0;
+		if (cg_evidence_get(x->t->st, x->parts[3], &data, &len, &x->err) != CG_OK)
+			return fail(x);
+		return respond(x, 200, "application/octet-stream", data, len, NULL);
+	}
+	if (strcmp(x->method, "GET") == 0) {
+		json_t *doc = NULL;
+		if (cg_evidence_list(x->t->st, arg(x, "scope"), arg(x, "urn"), &doc, &x->err) != CG_OK)
+			return fail(x);
+		return send_json(x, 200, json_pack("{s:o}", "items", doc), NULL);
+	}
+	const struct cg_catalog *c = catalog(x);
+	char sha[CG_HASH_HEX];
+	if (!c)
+		return fail(x);
+	if (!arg(x, "scope") || !arg(x, "urn"))
+		return problem(x, 422, "invalid", !arg(x, "scope") ? "scope" : "urn",
+			       cg_tr(x->lang, N_("give scope and urn as query parameters, the file as the body")));
+	if (cg_evidence_add(x->t->st, x->actor, c, arg(x, "scope"), arg(x, "urn"), x->r->body ? x->r->body : "", x->r->len,
+			    arg(x, "filename"), arg(x, "note"), sha, &x->err) != CG_OK)
+		return fail(x);
+	return send_json(x, 201, json_pack("{s:s,s:I}", "sha256", sha, "size", (json_int_t)x->r->len), NULL);
+}
+
 /* --- users and tokens --- */
 
 static enum MHD_Result h_users(struct call *x)
@@ -1079,7 +1242,7 @@ static enum MHD_Result h_tokens(struct call *x)
 
 /* --- routing --- */
 
-enum perm { P_NONE, P_READ, P_AUDIT, P_SYSTEMS, P_INCIDENTS, P_REGISTER, P_ADMIN };
+enum perm { P_NONE, P_READ, P_AUDIT, P_SYSTEMS, P_INCIDENTS, P_REGISTER, P_ADMIN, P_OBLIGATION };
 
 struct route {
 	const char *method;
@@ -1118,6 +1281,16 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/session", P_NONE, 29, h_login },
 	{ "GET", "/api/v1/session", P_READ, 30, h_session },
 	{ "DELETE", "/api/v1/session", P_READ, 31, h_session },
+	{ "GET", "/api/v1/incidents/*/grade", P_READ, 38, h_incident_op },
+	{ "GET", "/api/v1/incidents/*/report", P_READ, 39, h_incident_op },
+	{ "PUT", "/api/v1/incidents/*", P_INCIDENTS, 40, h_incident_op },
+	{ "POST", "/api/v1/incidents/*/close", P_INCIDENTS, 41, h_incident_op },
+	{ "POST", "/api/v1/incidents/*/actions", P_INCIDENTS, 42, h_incident_op },
+	{ "POST", "/api/v1/incidents/*/submissions", P_INCIDENTS, 43, h_incident_op },
+	{ "PUT", "/api/v1/obligations/*/*", P_OBLIGATION, 44, h_obligation_set },
+	{ "GET", "/api/v1/evidence", P_READ, 45, h_evidence },
+	{ "POST", "/api/v1/evidence", P_OBLIGATION, 46, h_evidence },
+	{ "GET", "/api/v1/evidence/*", P_READ, 47, h_evidence },
 	{ "GET", "/api/v1/users", P_ADMIN, 32, h_users },
 	{ "POST", "/api/v1/users", P_ADMIN, 33, h_users },
 	{ "PUT", "/api/v1/users/*", P_ADMIN, 34, h_users },
@@ -1337,6 +1510,10 @@ static enum MHD_Result dispatch(struct call *x, const char *url)
 		if (!role_in(x, R_ALL))
 			return denied(x, N_("unknown role"));
 		break;
+	case P_OBLIGATION:
+		if (!role_in(x, R_BODY))
+			return denied(x, N_("only the security body records obligations and evidence"));
+		break;
 	case P_ADMIN:
 		if (strcmp(x->role, "admin") != 0)
 			return denied(x, N_("only an admin manages users"));
@@ -1345,6 +1522,8 @@ static enum MHD_Result dispatch(struct call *x, const char *url)
 		break;
 	}
 body:
+	if (rt->fn == h_evidence)
+		return rt->fn(x);
 	if (x->r->len || strcmp(x->method, "POST") == 0 || strcmp(x->method, "PUT") == 0) {
 		const char *ct = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 		json_error_t jerr;
@@ -1377,13 +1556,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		*con_cls = r;
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		int64_t n;
-		if (cl && (cg_parse_number(cl, &n) != 0 || (uint64_t)n > S.body_max))
+		/* an evidence file may be larger than a JSON body */
+		r->max = strcmp(url, "/api/v1/evidence") == 0 ? CG_EVIDENCE_MAX_BYTES : S.body_max;
+		if (cl && (cg_parse_number(cl, &n) != 0 || (uint64_t)n > r->max))
 			r->too_large = true;
 		else
 			return MHD_YES;
 	}
 	if (*upload_size && !r->too_large) {
-		if (r->len + *upload_size > S.body_max) {
+		if (r->len + *upload_size > r->max) {
 			r->too_large = true;
 		} else {
 			char *b = realloc(r->body, r->len + *upload_size + 1);
@@ -1412,7 +1593,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	enum MHD_Result ok;
 	if (r->too_large) {
 		char detail[128];
-		snprintf(detail, sizeof detail, cg_tr(x.lang, N_("the body is larger than %zu bytes")), S.body_max);
+		snprintf(detail, sizeof detail, cg_tr(x.lang, N_("the body is larger than %zu bytes")), r->max);
 		ok = problem(&x, 413, "too_large", NULL, detail);
 	} else {
 		ok = dispatch(&x, url);

@@ -77,7 +77,10 @@ cmp -s "$tmp/openapi.json" "$(dirname "$0")/../../docs/openapi.json" && ok || fa
 for p in /healthz /metrics /api/v1/me /api/v1/status /api/v1/gaps /api/v1/exposure /api/v1/due /api/v1/obligations \
 	/api/v1/registers /api/v1/systems '/api/v1/systems/{id}' '/api/v1/systems/{id}/screening' /api/v1/incidents \
 	'/api/v1/incidents/{id}' /api/v1/grade '/api/v1/registers/{kind}' '/api/v1/registers/{kind}/{id}' \
-	'/api/v1/registers/{kind}/{id}/approve' /api/v1/audit/verify /api/v1/audit/log /api/v1/session; do
+	'/api/v1/registers/{kind}/{id}/approve' /api/v1/audit/verify /api/v1/audit/log /api/v1/session \
+	/api/v1/users '/api/v1/users/{name}' /api/v1/tokens '/api/v1/tokens/{id}' '/api/v1/incidents/{id}/grade' \
+	'/api/v1/incidents/{id}/report' '/api/v1/incidents/{id}/close' '/api/v1/incidents/{id}/actions' \
+	'/api/v1/incidents/{id}/submissions' '/api/v1/obligations/{scope}/{urn}' /api/v1/evidence '/api/v1/evidence/{sha256}'; do
 	jq -e --arg p "$p" '.paths | has($p)' "$tmp/openapi.json" >/dev/null && ok || fail "openapi lacks $p"
 done
 
@@ -190,6 +193,43 @@ jq -e '.detail == "system '"'"'nope'"'"' does not exist"' "$tmp/body" >/dev/null
 
 # --- writes are audited with the acting user ---
 cg --json audit log | jq -e '[.[] | select(.actor == "api:u_procurement" and .entity_type == "vendor")] | length >= 1' >/dev/null && ok || fail "audit actor"
+
+# --- incidents: open, grade, change with If-Match, actions, submissions, close, reports ---
+expect 201 "$(req security_officer POST /api/v1/incidents '{"id": "INC-H1", "title": "Ransomware", "type": "ransomware", "discovered_at": "2026-11-27T09:00:00+08:00", "systems": ["ems-scada"]}')" "open an incident"
+expect 200 "$(req auditor GET /api/v1/incidents/INC-H1/grade)" "grade"
+jq -e 'has("grade") and has("reports")' "$tmp/body" >/dev/null && ok || fail "grade result: $(head -c 200 "$tmp/body")"
+curl -s -D "$tmp/h" -o /dev/null -H "Authorization: Bearer ${tok[security_officer]}" "$base/api/v1/incidents/INC-H1"
+ietag=$(grep -i '^etag:' "$tmp/h" | cut -d' ' -f2 | tr -d '\r')
+expect 428 "$(req security_officer PUT /api/v1/incidents/INC-H1 '{"description": "x"}')" "incident change without If-Match"
+expect 200 "$(req security_officer PUT /api/v1/incidents/INC-H1 '{"description": "Files encrypted on two servers"}' -H "If-Match: $ietag")" "incident change"
+expect 200 "$(req security_officer POST /api/v1/incidents/INC-H1/actions '{"text": "Isolated the servers"}')" "action"
+expect 200 "$(req security_officer POST /api/v1/incidents/INC-H1/submissions '{"kind": "initial", "recipient": "protection_work_department", "channel": "portal"}')" "submission"
+jq -e '.submissions[0].sha256 | test("^[0-9a-f]{64}$")' "$tmp/body" >/dev/null && ok || fail "the report's hash recorded"
+expect 422 "$(req security_officer POST /api/v1/incidents/INC-H1/submissions '{"kind": "initial", "recipient": "protection_work_department", "sha256": "not a hash"}')" "bad sha256"
+expect 422 "$(req security_officer POST /api/v1/incidents/INC-H1/submissions '{"kind": "initial", "recipient": "the moon"}')" "bad recipient"
+expect 403 "$(req auditor POST /api/v1/incidents/INC-H1/actions '{"text": "x"}')" "auditor writes no action"
+expect 200 "$(req auditor GET '/api/v1/incidents/INC-H1/report?kind=initial&format=md')" "report md"
+grep -q "Ransomware" "$tmp/body" && ok || fail "report content"
+expect 400 "$(req auditor GET '/api/v1/incidents/INC-H1/report?format=pdf')" "report format"
+expect 200 "$(req security_officer POST /api/v1/incidents/INC-H1/close '{}')" "close"
+jq -e '.status == "closed"' "$tmp/body" >/dev/null && ok || fail "closed"
+
+# --- obligation status and evidence ---
+expect 200 "$(req security_officer PUT /api/v1/obligations/organisation/order-745:art-14-body '{"status": "in_progress", "owner": "Li Wei", "due": "2026-12-31"}')" "obligation set"
+jq -e '.status == "in_progress" and .owner == "Li Wei" and .due == "2026-12-31"' "$tmp/body" >/dev/null && ok || fail "obligation set result"
+expect 422 "$(req security_officer PUT /api/v1/obligations/organisation/order-745:art-14-body '{"status": "done"}')" "bad status"
+expect 403 "$(req project_owner PUT /api/v1/obligations/organisation/order-745:art-14-body '{"status": "met"}')" "project owner sets no obligation"
+head -c 200000 /dev/urandom >"$tmp/evidence.bin"
+code=$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer ${tok[security_officer]}" -H 'Content-Type: application/octet-stream' --data-binary @"$tmp/evidence.bin" "$base/api/v1/evidence?scope=ems-scada&urn=order-745:art-17&filename=report.pdf")
+expect 201 "$code" "evidence upload"
+sha=$(jq -r .sha256 "$tmp/body")
+[[ $sha == "$(sha256sum "$tmp/evidence.bin" | cut -c1-64)" ]] && ok || fail "evidence hash"
+curl -s -o "$tmp/evidence.out" -H "Authorization: Bearer ${tok[auditor]}" "$base/api/v1/evidence/$sha"
+cmp -s "$tmp/evidence.bin" "$tmp/evidence.out" && ok || fail "evidence download"
+head -c 11000000 /dev/zero >"$tmp/evidence.big"
+expect 413 "$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer ${tok[security_officer]}" --data-binary @"$tmp/evidence.big" "$base/api/v1/evidence?scope=ems-scada&urn=order-745:art-17")" "evidence too large"
+expect 403 "$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer ${tok[auditor]}" --data-binary @"$tmp/evidence.bin" "$base/api/v1/evidence?scope=ems-scada&urn=order-745:art-17")" "auditor uploads no evidence"
+expect 404 "$(req auditor GET /api/v1/evidence/0000)" "unknown evidence"
 
 # --- users and tokens over HTTP; the user's language when no Accept-Language is sent ---
 expect 201 "$(req admin POST /api/v1/users '{"name": "dave", "role": "auditor", "password": "dave has a long password", "lang": "zh"}')" "admin adds a user"
