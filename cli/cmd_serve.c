@@ -420,21 +420,33 @@ static void etag_of(json_t *doc, char out[CG_HASH_HEX + 4])
 	snprintf(out, CG_HASH_HEX + 4, "\"%.32s\"", hex);
 }
 
-/* The If-Match precondition for a change of a record whose current state is `doc`. */
-static enum MHD_Result precondition(struct call *x, json_t *doc, bool *ok)
+static void etag_of_text(const char *text, size_t len, char out[CG_HASH_HEX + 4])
+{
+	char hex[CG_HASH_HEX];
+	cg_sha256_hex(text ? text : "", text ? len : 0, hex);
+	snprintf(out, CG_HASH_HEX + 4, "\"%.32s\"", hex);
+}
+
+/* The If-Match precondition for a change of a record whose current version has ETag `tag`. */
+static enum MHD_Result precondition_tag(struct call *x, const char *tag, bool *ok)
 {
 	const char *want = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MATCH);
-	char tag[CG_HASH_HEX + 4];
 	*ok = false;
 	if (!want)
 		return problem(x, 428, "precondition_required", "If-Match",
 			       cg_tr(x->lang, N_("send If-Match with the ETag of the record you changed")));
-	etag_of(doc, tag);
 	if (strcmp(want, "*") != 0 && strcmp(want, tag) != 0)
 		return problem(x, 412, "precondition_failed", "If-Match",
 			       cg_tr(x->lang, N_("the record has changed since you read it: read it again")));
 	*ok = true;
 	return MHD_YES;
+}
+
+static enum MHD_Result precondition(struct call *x, json_t *doc, bool *ok)
+{
+	char tag[CG_HASH_HEX + 4];
+	etag_of(doc, tag);
+	return precondition_tag(x, tag, ok);
 }
 
 static json_t *page(struct call *x, json_t *items, bool *bad)
@@ -554,17 +566,41 @@ static int collect_system(const struct cg_system *s, void *ud)
 	return 0;
 }
 
-static json_t *system_doc(struct call *x, const char *id, struct cg_system *s)
+/* A stored system as ciiguard writes it, read in one read transaction; its ETag is the hash of
+ * that text. NULL (and x->err) when it cannot be read. */
+static char *system_text(struct call *x, const char *id, size_t *len, char tag[CG_HASH_HEX + 4])
 {
+	struct cg_system s;
 	struct cg_buf b;
-	json_t *doc = NULL;
-	cg_system_init(s);
-	if (cg_system_get(x->t->st, id, s, &x->err) != CG_OK)
-		return NULL;
+	bool own = !cg_store_in_transaction(x->t->st);
+	cg_code r = own ? cg_store_begin_read(x->t->st, &x->err) : CG_OK;
+
+	cg_system_init(&s);
+	if (r == CG_OK)
+		r = cg_system_get(x->t->st, id, &s, &x->err);
+	if (own && cg_store_in_transaction(x->t->st))
+		cg_store_rollback(x->t->st);
 	cg_buf_init(&b, 0);
-	if (cg_system_to_json(s, &b) == CG_OK)
-		doc = json_loadb(b.ptr, b.len, 0, NULL);
-	cg_buf_release(&b);
+	if (r == CG_OK && (r = cg_system_to_json(&s, &b)) != CG_OK)
+		cg_error_set(&x->err, CG_E_NOMEM, NULL, N_("out of memory"));
+	cg_system_release(&s);
+	if (r != CG_OK) {
+		cg_buf_release(&b);
+		return NULL;
+	}
+	*len = b.len;
+	char *text = cg_buf_take(&b);
+	etag_of_text(text, *len, tag);
+	return text;
+}
+
+static json_t *system_doc(struct call *x, const char *id, struct cg_system *s, char tag[CG_HASH_HEX + 4])
+{
+	size_t len;
+	char *text = system_text(x, id, &len, tag);
+	json_t *doc = text ? json_loadb(text, len, 0, NULL) : NULL;
+	cg_system_init(s);
+	free(text);
 	return doc;
 }
 
@@ -611,13 +647,17 @@ static enum MHD_Result system_write(struct call *x, const char *id)
 
 	if (!json_is_object(x->body))
 		return problem(x, 400, "invalid", NULL, cg_tr(x->lang, N_("expected a JSON object")));
+	char tag[CG_HASH_HEX + 4];
+	/* the check of If-Match and the change in one write transaction: no lost update between them */
+	if (id && cg_store_begin(x->t->st, &x->err) != CG_OK)
+		return fail(x);
 	if (id) {
-		if (!(cur = system_doc(x, id, &old))) {
+		if (!(cur = system_doc(x, id, &old, tag))) {
 			cg_system_release(&old);
 			return fail(x);
 		}
 		cg_system_release(&old);
-		enum MHD_Result m = precondition(x, cur, &ok);
+		enum MHD_Result m = precondition_tag(x, tag, &ok);
 		if (!ok) {
 			json_decref(cur);
 			return m;
@@ -639,20 +679,35 @@ static enum MHD_Result system_write(struct call *x, const char *id)
 	cg_system_init(&s);
 	r = cg_system_from_json(&s, text, strlen(text), &x->err);
 	free(text);
+	/* Art. 11: a change to a notified CII system's decisive fields records the report duty, in the
+	 * same transaction, as `system update` does */
+	struct cg_cii_watch w = { 0, NULL, NULL };
+	const struct cg_catalog *c = id ? catalog(x) : NULL;
+	json_t *changes = NULL;
+	if (r == CG_OK && id && !c)
+		r = x->err.code ? x->err.code : CG_E_INTERNAL;
+	if (r == CG_OK && id)
+		r = cg_cii_watch_begin(x->t->st, c, id, &w, &x->err);
 	if (r == CG_OK)
 		r = id ? cg_system_update(x->t->st, x->actor, &s, &x->err) : cg_system_add(x->t->st, x->actor, &s, &x->err);
+	if (r == CG_OK && id)
+		r = cg_cii_watch_end(x->t->st, x->actor, c, &w, &changes, &x->err);
+	cg_cii_watch_release(&w);
+	json_decref(changes);
 	if (r != CG_OK) {
 		cg_system_release(&s);
 		return fail(x);
 	}
-	json_t *doc = system_doc(x, s.id, &old);
-	cg_system_release(&old);
-	cg_system_release(&s);
-	if (!doc)
+	if (cg_store_in_transaction(x->t->st) && cg_store_commit(x->t->st, &x->err) != CG_OK) {
+		cg_system_release(&s);
 		return fail(x);
-	char tag[CG_HASH_HEX + 4];
-	etag_of(doc, tag);
-	return send_json(x, id ? 200 : 201, doc, tag);
+	}
+	size_t len;
+	char *out = system_text(x, s.id, &len, tag);
+	cg_system_release(&s);
+	if (!out)
+		return fail(x);
+	return respond(x, id ? 200 : 201, "application/json", out, len, tag);
 }
 
 static enum MHD_Result h_system(struct call *x)
@@ -664,24 +719,32 @@ static enum MHD_Result h_system(struct call *x)
 
 	if (strcmp(x->method, "PUT") == 0)
 		return system_write(x, id);
-	json_t *doc = system_doc(x, id, &s);
+	if (strcmp(x->method, "GET") == 0) {
+		/* the stored text as it is: no parsing and printing again */
+		size_t len;
+		char *text = system_text(x, id, &len, tag);
+		return text ? respond(x, 200, "application/json", text, len, tag) : fail(x);
+	}
+	if (cg_store_begin(x->t->st, &x->err) != CG_OK)
+		return fail(x);
+	json_t *doc = system_doc(x, id, &s, tag);
 	cg_system_release(&s);
 	if (!doc)
 		return fail(x);
 	if (strcmp(x->method, "DELETE") == 0) {
-		enum MHD_Result m = precondition(x, doc, &ok);
+		enum MHD_Result m = precondition_tag(x, tag, &ok);
 		if (!ok || !owns(x, doc)) {
 			bool own = owns(x, doc);
 			json_decref(doc);
 			return ok && !own ? denied(x, N_("a project owner changes only the systems it owns")) : m;
 		}
 		json_decref(doc);
-		if (cg_system_delete(x->t->st, x->actor, id, &x->err) != CG_OK)
+		if (cg_system_delete(x->t->st, x->actor, id, &x->err) != CG_OK || cg_store_commit(x->t->st, &x->err) != CG_OK)
 			return fail(x);
 		return send_json(x, 200, json_pack("{s:b}", "deleted", 1), NULL);
 	}
-	etag_of(doc, tag);
-	return send_json(x, 200, doc, tag);
+	json_decref(doc);
+	return problem(x, 405, "method_not_allowed", NULL, NULL);
 }
 
 static enum MHD_Result h_screening(struct call *x)
@@ -797,6 +860,8 @@ static enum MHD_Result h_register(struct call *x)
 		return send_json(x, 200, doc, NULL);
 	}
 	const char *id = x->parts[4];
+	if (write && cg_store_begin(x->t->st, &x->err) != CG_OK)
+		return fail(x);
 	if (cg_record_get(x->t->st, k, id, &doc, &x->err) != CG_OK)
 		return fail(x);
 	if (!write) {
@@ -811,7 +876,7 @@ static enum MHD_Result h_register(struct call *x)
 		return m;
 	cg_code r;
 	if (strcmp(x->method, "DELETE") == 0) {
-		if (cg_record_delete(x->t->st, x->actor, k, id, &x->err) != CG_OK)
+		if (cg_record_delete(x->t->st, x->actor, k, id, &x->err) != CG_OK || cg_store_commit(x->t->st, &x->err) != CG_OK)
 			return fail(x);
 		return send_json(x, 200, json_pack("{s:b}", "deleted", 1), NULL);
 	}
@@ -831,6 +896,8 @@ static enum MHD_Result h_register(struct call *x)
 	} else {
 		r = cg_record_update(x->t->st, x->actor, c, k, id, x->body, &doc, &x->err);
 	}
+	if (r == CG_OK)
+		r = cg_store_commit(x->t->st, &x->err);
 	if (r != CG_OK)
 		return fail(x);
 	etag_of(doc, tag);
@@ -1040,14 +1107,15 @@ static enum MHD_Result h_incident_op(struct call *x)
 	if (strcmp(x->method, "PUT") == 0) {
 		if (!json_is_object(x->body))
 			return problem(x, 400, "invalid", NULL, cg_tr(x->lang, N_("expected a JSON object")));
-		if (cg_incident_get(x->t->st, id, &doc, &x->err) != CG_OK)
+		if (cg_store_begin(x->t->st, &x->err) != CG_OK || cg_incident_get(x->t->st, id, &doc, &x->err) != CG_OK)
 			return fail(x);
 		enum MHD_Result m = precondition(x, doc, &ok);
 		json_decref(doc);
 		doc = NULL;
 		if (!ok)
 			return m;
-		if (cg_incident_update(x->t->st, x->actor, c, id, x->body, &doc, &x->err) != CG_OK)
+		if (cg_incident_update(x->t->st, x->actor, c, id, x->body, &doc, &x->err) != CG_OK ||
+		    cg_store_commit(x->t->st, &x->err) != CG_OK)
 			return fail(x);
 		char tag[CG_HASH_HEX + 4];
 		etag_of(doc, tag);

@@ -178,6 +178,11 @@ jq -e '.description == "first"' "$tmp/body" >/dev/null && ok || fail "the first 
 expect 422 "$(req admin PUT /api/v1/systems/ems-scada "$(jq -c '.sector = "space"' "$tmp/ems.json")" -H 'If-Match: *')" "invalid field"
 jq -e '.field == "sector" and .status == 422' "$tmp/body" >/dev/null && ok || fail "422 names the field"
 
+# Art. 11: a change of a notified CII system's decisive field over HTTP records the report duty
+expect 200 "$(req admin PUT /api/v1/systems/ems-scada "$(jq -c '.description = "first" | .harm_if_compromised = "moderate"' "$tmp/ems.json")" -H 'If-Match: *')" "decisive change"
+req auditor GET '/api/v1/obligations?scope=ems-scada' >/dev/null
+jq -e '[.obligations[] | select(.urn | endswith(":art-11"))][0] | .status == "not_started" and (.due | test("^[0-9]{4}-"))' "$tmp/body" >/dev/null && ok || fail "Art. 11 duty recorded by an API change"
+
 # --- pagination, sorting, filters ---
 req auditor GET '/api/v1/systems?limit=2&offset=1&sort=-id' >/dev/null
 jq -e '(.items | length) == 2 and .offset == 1 and .limit == 2 and .total >= 13 and .items[0].id > .items[1].id' "$tmp/body" >/dev/null && ok || fail "page and sort"
