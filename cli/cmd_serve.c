@@ -463,6 +463,18 @@ static json_t *page(struct call *x, json_t *items, bool *bad)
 	return doc;
 }
 
+/* Sends the page the arguments ask for of `items` (stolen), or 400 when they are malformed. */
+static enum MHD_Result send_page(struct call *x, json_t *items)
+{
+	bool bad;
+	json_t *doc = page(x, items, &bad);
+	if (bad) {
+		json_decref(doc);
+		return problem(x, 400, "invalid", "limit", cg_tr(x->lang, N_("limit and offset: expected whole numbers (limit at most 1000)")));
+	}
+	return send_json(x, 200, doc, NULL);
+}
+
 /* Sorts a list of objects by a string key (ascending, or descending with a leading '-'). */
 static const char *sort_key;
 static int sort_desc;
@@ -619,7 +631,6 @@ static enum MHD_Result h_systems(struct call *x)
 {
 	static const char *const sortable[] = { "id", "name", "owner", "sector", "status", NULL };
 	json_t *list = json_array();
-	bool bad;
 	if (!list)
 		return MHD_NO;
 	if (cg_system_each(x->t->st, collect_system, list, &x->err) != CG_OK) {
@@ -633,12 +644,7 @@ static enum MHD_Result h_systems(struct call *x)
 		json_decref(list);
 		return problem(x, 400, "invalid", "sort", cg_tr(x->lang, N_("sort: expected id, name, owner, sector or status, optionally with a leading -")));
 	}
-	json_t *doc = page(x, list, &bad);
-	if (bad) {
-		json_decref(doc);
-		return problem(x, 400, "invalid", "limit", cg_tr(x->lang, N_("limit and offset: expected whole numbers (limit at most 1000)")));
-	}
-	return send_json(x, 200, doc, NULL);
+	return send_page(x, list);
 }
 
 static enum MHD_Result system_write(struct call *x, const char *id)
@@ -785,13 +791,7 @@ static enum MHD_Result h_incidents(struct call *x)
 		return problem(x, 400, "invalid", "status", cg_tr(x->lang, N_("status: expected open or closed")));
 	if (cg_incident_list(x->t->st, status, &doc, &x->err) != CG_OK)
 		return fail(x);
-	bool bad;
-	doc = page(x, doc, &bad);
-	if (bad) {
-		json_decref(doc);
-		return problem(x, 400, "invalid", "limit", cg_tr(x->lang, N_("limit and offset: expected whole numbers (limit at most 1000)")));
-	}
-	return send_json(x, 200, doc, NULL);
+	return send_page(x, doc);
 }
 
 static enum MHD_Result h_grade(struct call *x)
@@ -855,13 +855,7 @@ static enum MHD_Result h_register(struct call *x)
 			return problem(x, 400, "invalid", "sort", cg_tr(x->lang, N_("sort: expected id, name, title, created_at or updated_at, optionally with a leading -")));
 		}
 		cg_record_redact(k, doc, x->role);
-		bool bad;
-		doc = page(x, doc, &bad);
-		if (bad) {
-			json_decref(doc);
-			return problem(x, 400, "invalid", "limit", cg_tr(x->lang, N_("limit and offset: expected whole numbers (limit at most 1000)")));
-		}
-		return send_json(x, 200, doc, NULL);
+		return send_page(x, doc);
 	}
 	const char *id = x->parts[4];
 	if (write && cg_store_begin(x->t->st, &x->err) != CG_OK)

@@ -58,16 +58,6 @@ bool cg_password_generate(char *out, size_t len)
 	return true;
 }
 
-static void hex(const unsigned char *p, size_t n, char *out)
-{
-	static const char d[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = d[p[i] >> 4];
-		out[2 * i + 1] = d[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static bool name_ok(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
@@ -364,8 +354,8 @@ cg_code cg_token_create(struct cg_store *st, const char *actor, const char *user
 		return cg_error_set(err, CG_E_INVALID, "expires", N_("expires: expected a duration after now"));
 	if (RAND_bytes(idb, sizeof idb) != 1 || RAND_bytes(secret, sizeof secret) != 1)
 		return cg_error_set(err, CG_E_INTERNAL, NULL, N_("the random number generator failed"));
-	hex(idb, sizeof idb, id);
-	hex(secret, sizeof secret, sec);
+	cg_hex(idb, sizeof idb, id);
+	cg_hex(secret, sizeof secret, sec);
 	cg_sha256_hex(sec, strlen(sec), digest);
 	if ((r = cg_now(now, err)) != CG_OK)
 		return r;
@@ -626,8 +616,8 @@ cg_code cg_session_create(struct cg_store *st, const char *user, int64_t ttl_ms,
 
 	if (RAND_bytes(a, sizeof a) != 1 || RAND_bytes(b, sizeof b) != 1)
 		return cg_error_set(err, CG_E_INTERNAL, NULL, N_("the random number generator failed"));
-	hex(a, sizeof a, id);
-	hex(b, sizeof b, csrf);
+	cg_hex(a, sizeof a, id);
+	cg_hex(b, sizeof b, csrf);
 	cg_sha256_hex(id, 64, digest);
 	if ((r = cg_now(now, err)) != CG_OK)
 		return r;

@@ -67,7 +67,7 @@ const struct cg_entity_type cg_entity_types[] = {
 
 static const char hexdig[] = "0123456789abcdef";
 
-static void to_hex(const unsigned char *p, size_t n, char *out)
+void cg_hex(const unsigned char *p, size_t n, char *out)
 {
 	for (size_t i = 0; i < n; i++) {
 		out[2 * i] = hexdig[p[i] >> 4];
@@ -112,7 +112,7 @@ void cg_sha256_hex(const void *p, size_t len, char out[CG_HASH_HEX])
 	unsigned int n = 32;
 
 	EVP_Digest(p, len, d, &n, EVP_sha256(), NULL);
-	to_hex(d, 32, out);
+	cg_hex(d, 32, out);
 }
 
 /* Appends a netstring: "<decimal length>:<bytes>,". */
@@ -461,7 +461,7 @@ cg_code cg_audit_verify(struct cg_store *st, const char *expect_head, struct cg_
 			break;
 		}
 		hasher_digest(&h, buf, n, d);
-		to_hex(d, 32, hex);
+		cg_hex(d, 32, hex);
 		if (strcmp(hex, ev.hash) != 0) {
 			result = broken(rep, err, ev.seq, N_("event %lld has been altered: its hash does not match its contents"), (long long)ev.seq);
 			break;
@@ -473,7 +473,7 @@ cg_code cg_audit_verify(struct cg_store *st, const char *expect_head, struct cg_
 		}
 		if (ev.state) {
 			hasher_digest(&h, ev.state, strlen(ev.state), d);
-			to_hex(d, 32, hex);
+			cg_hex(d, 32, hex);
 			if (strcmp(hex, ev.state_hash) != 0) {
 				result = broken(rep, err, ev.seq, N_("event %lld has been altered: its recorded state does not match its state hash"), (long long)ev.seq);
 				break;

@@ -10,6 +10,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include "ciiguard/audit.h"
 #include "ciiguard/clock.h"
 #include "ciiguard/i18n.h"
 #include "secret.h"
@@ -18,16 +19,6 @@
 static int hexval(char c)
 {
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-static void to_hex(const unsigned char *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 static bool from_hex(const char *s, unsigned char key[CG_SECRET_LEN])
@@ -73,7 +64,7 @@ cg_code cg_secret_get(struct cg_store *st, const char *name, bool create, unsign
 		return CG_OK;
 	if (RAND_bytes(key, CG_SECRET_LEN) != 1)
 		return cg_error_set(err, CG_E_INTERNAL, NULL, N_("the random number generator failed"));
-	to_hex(key, CG_SECRET_LEN, hex);
+	cg_hex(key, CG_SECRET_LEN, hex);
 	if ((r = cg_now(now, err)) != CG_OK ||
 	    (r = cg_store_prepare(st, "INSERT INTO secrets (name, value, created_at) VALUES (?, ?, ?)", &q, err)) != CG_OK)
 		return r;
@@ -95,7 +86,7 @@ void cg_hmac_sha256_hex(const unsigned char key[CG_SECRET_LEN], const void *p, s
 		out[0] = '\0';
 		return;
 	}
-	to_hex(md, n, out);
+	cg_hex(md, n, out);
 }
 
 cg_code cg_secrets_each_row(struct cg_store *st, int (*fn)(const char *, const char *, const char *, size_t, void *),

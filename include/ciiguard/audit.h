@@ -37,6 +37,8 @@ cg_code cg_audit_head(struct cg_store *st, int64_t *count, char head[CG_HASH_HEX
 
 /* Computes an event's hash from its fields (not from ev->hash). */
 void cg_audit_event_hash(const struct cg_audit_event *ev, char out[CG_HASH_HEX]);
+/* Lower-case hex of n bytes into out (2n + 1 bytes with the NUL). */
+void cg_hex(const unsigned char *p, size_t n, char *out);
 /* Hex SHA-256 of a byte string. */
 void cg_sha256_hex(const void *p, size_t len, char out[CG_HASH_HEX]);
 
