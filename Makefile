@@ -25,6 +25,7 @@ deps:
 
 deps-check:
 	@bash scripts/deps.sh check
+	@bash scripts/node-deps.sh
 
 build: deps
 	@$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF \

@@ -1507,6 +1507,11 @@ static enum MHD_Result dispatch(struct call *x, const char *url)
 	snprintf(x->r->path, sizeof x->r->path, "%s", url);
 	if (!split(path, x->parts, &x->nparts))
 		return problem(x, 404, "not_found", NULL, cg_tr(x->lang, N_("no such resource")));
+	bool service = (x->nparts == 1 && (strcmp(x->parts[0], "healthz") == 0 || strcmp(x->parts[0], "metrics") == 0)) ||
+		       (x->nparts == 3 && strcmp(x->parts[0], "api") == 0 && strcmp(x->parts[1], "v1") == 0 &&
+			strcmp(x->parts[2], "openapi.json") == 0);
+	if (service && strcmp(x->method, "GET") != 0)
+		return problem(x, 405, "method_not_allowed", NULL, NULL);
 	if (x->nparts == 1 && strcmp(x->parts[0], "healthz") == 0) {
 		x->r->route = 1;
 		return send_json(x, 200, json_pack("{s:s}", "status", "ok"), NULL);

@@ -23,6 +23,34 @@ if [[ -n ${CG_TEST_PG:-} ]]; then
 	CIIGUARD_DB=${CG_TEST_PG/\/postgres\?//$pgdb?}
 fi
 cg() { "$bin" "$@"; }
+# Every response the test receives is kept under $tmp/responses and validated against
+# docs/openapi.json at the end (web/validate-responses.mjs): this wrapper takes curl's own
+# arguments, always captures the status line, headers and body, and hands the caller what it
+# asked for (-o FILE, -D FILE or -D -, or the body on stdout).
+src=$(cd "$(dirname "$0")/../.." && pwd)
+mkdir "$tmp/responses"
+curl() {
+	local a=() out= hdr= url= method= data=0
+	while (($#)); do
+		case $1 in
+		-o) out=$2; shift 2 ;;
+		-D) hdr=$2; shift 2 ;;
+		-X) method=$2; a+=("$1" "$2"); shift 2 ;;
+		--data-binary) data=1; a+=("$1" "$2"); shift 2 ;;
+		-H | -w | -c | -b | --max-time) a+=("$1" "$2"); shift 2 ;;
+		http://*) url=$1; shift ;;
+		*) a+=("$1"); shift ;;
+		esac
+	done
+	[[ -n $method ]] || { ((data)) && method=POST || method=GET; }
+	local f="$tmp/responses/${EPOCHREALTIME/./}_$BASHPID" rc=0
+	printf '%s %s\n' "$method" "$url" >"$f.req"
+	command curl "${a[@]}" -o "$f.body" -D "$f.head" "$url" || rc=$?
+	[[ -f $f.body ]] || : >"$f.body"
+	if [[ $hdr == - ]]; then cat "$f.head"; elif [[ -n $hdr ]]; then cp "$f.head" "$hdr"; fi
+	if [[ -z $out ]]; then cat "$f.body"; elif [[ $out != /dev/null ]]; then cp "$f.body" "$out"; fi
+	return $rc
+}
 fails=0
 checks=0
 fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
@@ -334,6 +362,20 @@ done
 expect 429 "$(curl -s -o "$tmp/body" -D "$tmp/h" -w '%{http_code}' -H "$J0" -X POST --data-binary '{"user": "u_auditor", "password": "password of auditor here"}' "$base/api/v1/session")" "throttled, even with the right password"
 grep -qi '^retry-after: [0-9]' "$tmp/h" && ok || fail "Retry-After"
 grep -q '^ciiguard_login_failures_total{kind="throttled"} [1-9]' <<<"$(curl -s "$base/metrics")" && ok || fail "throttling counted"
+
+# --- every response against the OpenAPI document ---
+if node "$src/web/validate-responses.mjs" "$src/docs/openapi.json" "$tmp/responses" >"$tmp/openapi.out" 2>&1; then ok; else fail "responses that do not conform to docs/openapi.json"; fi
+cat "$tmp/openapi.out" >&2
+# ... and the validator itself tells a wrong body, an undocumented status and a wrong media type
+mkdir "$tmp/wrong"
+for w in 1:200:application/json:'{"user": 5, "role": "auditor", "scope": "read"}' 2:302:application/json:'{}' 3:200:text/html:'<p>'; do
+	IFS=: read -r n st ct b <<<"$w"
+	echo "GET $base/api/v1/me" >"$tmp/wrong/$n.req"
+	printf 'HTTP/1.1 %s X\r\nContent-Type: %s\r\n\r\n' "$st" "$ct" >"$tmp/wrong/$n.head"
+	printf '%s' "$b" >"$tmp/wrong/$n.body"
+done
+node "$src/web/validate-responses.mjs" "$src/docs/openapi.json" "$tmp/wrong" >"$tmp/wrong.out" 2>&1 && fail "the validator passed wrong responses"
+grep -q '3 do not conform' "$tmp/wrong.out" && ok || fail "the validator: $(cat "$tmp/wrong.out")"
 
 # --- stop ---
 kill -TERM "$pid"
