@@ -63,15 +63,6 @@ static int print_tree(struct cli *cli, json_t *doc)
 	return rc;
 }
 
-static json_t *objects_list(const json_t *lib, const char *kind)
-{
-	json_t *objects = json_object_get(lib, "objects");
-
-	if (strcmp(kind, "requirement_nodes") == 0)
-		return json_object_get(json_object_get(objects, "framework"), kind);
-	return json_object_get(objects, kind);
-}
-
 /* A ref_id or similar scalar as text in `buf` ("" when absent); returns buf. */
 static const char *scalar_text(const json_t *v, char *buf, size_t n)
 {
@@ -88,30 +79,8 @@ static int do_list(struct cli *cli, struct cg_catalog *cat)
 {
 	size_t n = cg_catalog_library_count(cat);
 
-	if (cli->json) {
-		json_t *libs = json_array(), *doc;
-		for (size_t i = 0; libs && i < n; i++) {
-			bool builtin;
-			json_t *lib = cg_catalog_library(cat, i, &builtin), *ref = json_object_get(lib, "ref_id");
-			json_t *o = json_pack("{s:O,s:O,s:s?,s:O,s:O,s:I,s:I,s:I,s:I,s:s}",
-				"urn", json_object_get(lib, "urn"), "ref_id", ref ? ref : json_null(),
-				"name", cg_catalog_text(lib, "name", cli->lang),
-				"version", json_object_get(lib, "version"),
-				"locale", json_object_get(lib, "locale") ? json_object_get(lib, "locale") : json_null(),
-				"requirement_nodes", (json_int_t)json_array_size(objects_list(lib, "requirement_nodes")),
-				"screening_rules", (json_int_t)json_array_size(objects_list(lib, "screening_rules")),
-				"penalties", (json_int_t)json_array_size(objects_list(lib, "penalties")),
-				"ai_scenarios", (json_int_t)json_array_size(objects_list(lib, "ai_scenarios")),
-				"origin", builtin ? "builtin" : "imported");
-			if (!o || json_array_append_new(libs, o) != 0) {
-				json_decref(libs);
-				libs = NULL;
-			}
-		}
-		doc = libs ? json_pack("{s:o,s:s,s:o*}", "libraries", libs, "catalog_version",
-				       cg_catalog_version(cat), "warnings", warnings_json(cg_catalog_warnings(cat))) : NULL;
-		return print_tree(cli, doc);
-	}
+	if (cli->json)
+		return print_tree(cli, cg_catalog_list(cat, cli->lang));
 	print_warnings(cli, cg_catalog_warnings(cat));
 	const char *heads[] = { T(cli, "URN"), T(cli, "Ref ID"), T(cli, "Version"), T(cli, "Locale"),
 				T(cli, "Nodes"), T(cli, "Origin") };
@@ -138,47 +107,12 @@ static int do_list(struct cli *cli, struct cg_catalog *cat)
 		snprintf(buf[2], sizeof buf[2], "%lld", (long long)json_integer_value(json_object_get(lib, "version")));
 		cli_pad(stdout, buf[2], w[2] + 2);
 		cli_pad(stdout, locale ? locale : "-", w[3] + 2);
-		snprintf(buf[4], sizeof buf[4], "%zu", json_array_size(objects_list(lib, "requirement_nodes")));
+		snprintf(buf[4], sizeof buf[4], "%zu", json_array_size(cg_catalog_objects(lib, "requirement_nodes")));
 		cli_pad(stdout, buf[4], w[4] + 2);
 		printf("%s\n", builtin ? T(cli, "built-in") : T(cli, "imported"));
 	}
 	printf(T(cli, "%zu libraries\n"), n);
 	return EXIT_OK;
-}
-
-/* The library named by its urn, its ref_id or the urn of its framework. */
-static json_t *find_library(struct cg_catalog *cat, const char *key, bool *builtin)
-{
-	for (size_t i = 0; i < cg_catalog_library_count(cat); i++) {
-		json_t *lib = cg_catalog_library(cat, i, builtin), *fw;
-		char buf[128];
-		fw = json_object_get(json_object_get(lib, "objects"), "framework");
-		if (strcmp(json_string_value(json_object_get(lib, "urn")), key) == 0 ||
-		    strcmp(scalar_text(json_object_get(lib, "ref_id"), buf, sizeof buf), key) == 0 ||
-		    (json_is_string(json_object_get(fw, "urn")) &&
-		     strcmp(json_string_value(json_object_get(fw, "urn")), key) == 0))
-			return lib;
-	}
-	return NULL;
-}
-
-/* An item of the library: a requirement node by urn or ref_id, or a rule by id. */
-static json_t *find_item(const json_t *lib, const char *key)
-{
-	static const char *const kinds[] = { "requirement_nodes", "screening_rules", "penalties", "ai_scenarios" };
-
-	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-		json_t *item;
-		size_t i;
-		json_array_foreach(objects_list(lib, kinds[k]), i, item) {
-			char buf[128];
-			const char *a = json_string_value(json_object_get(item, k ? "id" : "urn"));
-			if ((a && strcmp(a, key) == 0) ||
-			    (!k && strcmp(scalar_text(json_object_get(item, "ref_id"), buf, sizeof buf), key) == 0))
-				return item;
-		}
-	}
-	return NULL;
 }
 
 /* The first line of `s`, cut at about `max` bytes on a character boundary. */
@@ -209,7 +143,7 @@ static void provenance(const json_t *item, char *out, size_t n)
 
 static void show_tree(struct cli *cli, const json_t *lib)
 {
-	json_t *nodes = objects_list(lib, "requirement_nodes"), *node, *depths = json_object();
+	json_t *nodes = cg_catalog_objects(lib, "requirement_nodes"), *node, *depths = json_object();
 	size_t i;
 
 	printf("%s: %zu\n", T(cli, "Requirement nodes"), json_array_size(nodes));
@@ -234,7 +168,7 @@ static void show_tree(struct cli *cli, const json_t *lib)
 
 static void show_items(struct cli *cli, const json_t *lib, const char *kind, const char *title)
 {
-	json_t *list = objects_list(lib, kind), *item;
+	json_t *list = cg_catalog_objects(lib, kind), *item;
 	size_t i;
 
 	if (!json_array_size(list))
@@ -341,12 +275,12 @@ static int do_show(struct cli *cli, struct cg_catalog *cat, int argc, char **arg
 	}
 	if (!key)
 		return cli_usage(cli, "catalog", N_("show needs the urn or ref_id of a library"));
-	if (!(lib = find_library(cat, key, &builtin))) {
+	if (!(lib = cg_catalog_library_find(cat, key, &builtin))) {
 		cg_error_set(&cli->err, CG_E_NOTFOUND, NULL, N_("no library has the urn or ref_id '%s'"), key);
 		return cli_fail(cli);
 	}
 	if (node) {
-		if (!(item = find_item(lib, node))) {
+		if (!(item = cg_catalog_library_item(lib, node))) {
 			cg_error_set(&cli->err, CG_E_NOTFOUND, "node", N_("the library '%s' has no item '%s'"), key, node);
 			return cli_fail(cli);
 		}

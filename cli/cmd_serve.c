@@ -52,7 +52,9 @@ static const char *const route_names[] = {
 	"register_create", "register_get", "register_put", "register_delete", "register_approve", "audit_verify",
 	"audit_log", "login", "session", "logout", "users_list", "user_create", "user_put", "tokens_list",
 	"token_create", "token_delete", "incident_grade", "incident_report", "incident_put", "incident_close",
-	"incident_action", "incident_submit", "obligation_set", "evidence_list", "evidence_add", "evidence_get", NULL
+	"incident_action", "incident_submit", "obligation_set", "evidence_list", "evidence_add", "evidence_get",
+	"catalogs_list", "catalog_import", "catalog_get", "catalog_item", "screen_input", "screen_record",
+	"screen_history", "operator_get", "operator_put", NULL
 };
 enum { NROUTES = sizeof route_names / sizeof route_names[0] - 1 };
 static const double buckets[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
@@ -1306,9 +1308,166 @@ static enum MHD_Result h_tokens(struct call *x)
 	return m;
 }
 
+/* --- the catalog, screening and the operator --- */
+
+/* GET /catalogs; GET /catalogs/KEY (a library as is); GET /catalogs/KEY/items/ITEM;
+ * POST /catalogs (a library file as the body, YAML). */
+static enum MHD_Result h_catalogs(struct call *x)
+{
+	const struct cg_catalog *c = catalog(x);
+	if (!c)
+		return fail(x);
+	if (strcmp(x->method, "POST") == 0) {
+		const char *ct = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+		const char *name = arg(x, "filename");
+		struct cg_catalog_import_result res;
+		struct cg_warnings w = { 0 };
+		if (!ct || (strncmp(ct, "application/yaml", 16) != 0 && strncmp(ct, "application/x-yaml", 18) != 0 &&
+			    strncmp(ct, "text/yaml", 9) != 0))
+			return problem(x, 415, "unsupported_media_type", "Content-Type",
+				       cg_tr(x->lang, N_("send the library as application/yaml")));
+		if (!x->r->len)
+			return problem(x, 400, "invalid", NULL, cg_tr(x->lang, N_("the body is empty: send the library file")));
+		if (cg_catalog_import_ex(x->t->st, x->actor, name && *name ? name : "upload.yaml", x->r->body, x->r->len,
+					 &res, &w, &x->err) != CG_OK) {
+			cg_warnings_release(&w);
+			return fail(x);
+		}
+		json_t *warnings = json_array();
+		for (size_t i = 0; warnings && i < w.n; i++)
+			json_array_append_new(warnings, json_string(w.v[i]));
+		cg_warnings_release(&w);
+		return send_json(x, res.replaced ? 200 : 201, json_pack("{s:s,s:I,s:I,s:b,s:o*}", "imported", res.urn,
+			"version", (json_int_t)res.version, "requirement_nodes", (json_int_t)res.nodes,
+			"replaced", res.replaced, "warnings", warnings), NULL);
+	}
+	if (x->nparts == 3)
+		return send_json(x, 200, cg_catalog_list(c, x->lang), NULL);
+	bool builtin;
+	json_t *lib = cg_catalog_library_find(c, x->parts[3], &builtin), *item;
+	if (!lib) {
+		cg_error_set(&x->err, CG_E_NOTFOUND, NULL, N_("no library has the urn or ref_id '%s'"), x->parts[3]);
+		return fail(x);
+	}
+	if (x->nparts == 4)
+		return send_json(x, 200, json_incref(lib), NULL);
+	if (!(item = cg_catalog_library_item(lib, x->parts[5]))) {
+		cg_error_set(&x->err, CG_E_NOTFOUND, NULL, N_("the library '%s' has no item '%s'"), x->parts[3], x->parts[5]);
+		return fail(x);
+	}
+	return send_json(x, 200, json_incref(item), NULL);
+}
+
+/* POST /screening: a system described in JSON, screened without storing anything. */
+static enum MHD_Result h_screen_input(struct call *x)
+{
+	const struct cg_catalog *c = catalog(x);
+	json_t *doc = NULL;
+	if (!c || cg_screen_input(c, x->r->body ? x->r->body : "", x->r->len, x->lang, &doc, &x->err) != CG_OK)
+		return fail(x);
+	return send_json(x, 200, doc, NULL);
+}
+
+/* POST /systems/ID/screening: screen and record in the history; GET .../screening/history. */
+static enum MHD_Result h_screen_record(struct call *x)
+{
+	const struct cg_catalog *c = catalog(x);
+	const char *id = x->parts[3];
+	json_t *doc = NULL;
+	if (!c)
+		return fail(x);
+	if (strcmp(x->method, "GET") == 0) {
+		json_t *h = NULL;
+		char last[16];
+		bool stale;
+		if (cg_screen_history(x->t->st, id, &h, &x->err) != CG_OK ||
+		    cg_screen_stale(x->t->st, c, id, &stale, last, &x->err) != CG_OK) {
+			json_decref(h);
+			return fail(x);
+		}
+		return send_json(x, 200, json_pack("{s:s,s:o,s:b}", "system", id, "history", h, "needs_rescreening", stale), NULL);
+	}
+	struct cg_system old;
+	char tag[CG_HASH_HEX + 4];
+	if (!(doc = system_doc(x, id, &old, tag))) {
+		cg_system_release(&old);
+		return fail(x);
+	}
+	cg_system_release(&old);
+	bool own = owns(x, doc);
+	json_decref(doc);
+	doc = NULL;
+	if (!own)
+		return denied(x, N_("a project owner screens only the systems it owns"));
+	if (cg_screen_record(x->t->st, x->actor, c, id, x->lang, &doc, &x->err) != CG_OK)
+		return fail(x);
+	return send_json(x, 200, doc, NULL);
+}
+
+static json_t *operator_doc(struct call *x, char tag[CG_HASH_HEX + 4])
+{
+	struct cg_operator op;
+	struct cg_buf b;
+	json_t *doc = NULL;
+	cg_operator_init(&op);
+	cg_buf_init(&b, 0);
+	if (cg_operator_get(x->t->st, &op, &x->err) == CG_OK) {
+		if (cg_operator_to_json(&op, &b) != CG_OK)
+			cg_error_set(&x->err, CG_E_NOMEM, NULL, N_("out of memory"));
+		else if (!(doc = json_loadb(b.ptr, b.len, 0, NULL)))
+			cg_error_set(&x->err, CG_E_NOMEM, NULL, N_("out of memory"));
+		else
+			etag_of_text(b.ptr, b.len, tag);
+	}
+	cg_buf_release(&b);
+	cg_operator_release(&op);
+	return doc;
+}
+
+/* GET /operator; PUT /operator (the fields to change, If-Match). */
+static enum MHD_Result h_operator(struct call *x)
+{
+	char tag[CG_HASH_HEX + 4];
+	json_t *doc;
+	if (strcmp(x->method, "GET") == 0) {
+		if (!(doc = operator_doc(x, tag)))
+			return fail(x);
+		return send_json(x, 200, doc, tag);
+	}
+	if (!role_in(x, R_BODY))
+		return denied(x, N_("only the security body changes the operator profile"));
+	if (!json_is_object(x->body))
+		return problem(x, 400, "invalid", NULL, cg_tr(x->lang, N_("expected a JSON object")));
+	if (cg_store_begin(x->t->st, &x->err) != CG_OK || !(doc = operator_doc(x, tag)))
+		return fail(x);
+	bool ok;
+	enum MHD_Result m = precondition_tag(x, tag, &ok);
+	if (!ok) {
+		json_decref(doc);
+		return m;
+	}
+	json_object_update(doc, x->body);
+	char *text = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	if (!text)
+		return MHD_NO;
+	struct cg_operator op;
+	cg_operator_init(&op);
+	cg_code r = cg_operator_from_json(&op, text, strlen(text), &x->err);
+	free(text);
+	if (r == CG_OK)
+		r = cg_operator_update(x->t->st, x->actor, &op, &x->err);
+	cg_operator_release(&op);
+	if (r != CG_OK || cg_store_commit(x->t->st, &x->err) != CG_OK)
+		return fail(x);
+	if (!(doc = operator_doc(x, tag)))
+		return fail(x);
+	return send_json(x, 200, doc, tag);
+}
+
 /* --- routing --- */
 
-enum perm { P_NONE, P_READ, P_AUDIT, P_SYSTEMS, P_INCIDENTS, P_REGISTER, P_ADMIN, P_OBLIGATION };
+enum perm { P_NONE, P_READ, P_AUDIT, P_SYSTEMS, P_INCIDENTS, P_REGISTER, P_ADMIN, P_OBLIGATION, P_CATALOG };
 
 struct route {
 	const char *method;
@@ -1363,6 +1522,15 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/tokens", P_READ, 35, h_tokens },
 	{ "POST", "/api/v1/tokens", P_READ, 36, h_tokens },
 	{ "DELETE", "/api/v1/tokens/*", P_READ, 37, h_tokens },
+	{ "GET", "/api/v1/catalogs", P_READ, 48, h_catalogs },
+	{ "POST", "/api/v1/catalogs", P_CATALOG, 49, h_catalogs },
+	{ "GET", "/api/v1/catalogs/*", P_READ, 50, h_catalogs },
+	{ "GET", "/api/v1/catalogs/*/items/*", P_READ, 51, h_catalogs },
+	{ "POST", "/api/v1/screening", P_READ, 52, h_screen_input },
+	{ "POST", "/api/v1/systems/*/screening", P_SYSTEMS, 53, h_screen_record },
+	{ "GET", "/api/v1/systems/*/screening/history", P_READ, 54, h_screen_record },
+	{ "GET", "/api/v1/operator", P_READ, 55, h_operator },
+	{ "PUT", "/api/v1/operator", P_OBLIGATION, 56, h_operator },
 };
 
 static enum MHD_Result h_create_system(struct call *x)
@@ -1558,7 +1726,8 @@ static enum MHD_Result dispatch(struct call *x, const char *url)
 		x->lang = strcmp(x->user_lang, "zh") == 0 ? CG_LANG_ZH : CG_LANG_EN;
 		x->err.lang = x->lang;
 	}
-	bool write = strcmp(x->method, "GET") != 0 && rt->fn != h_grade;
+	/* grading and screening a description answer a question: they change nothing */
+	bool write = strcmp(x->method, "GET") != 0 && rt->fn != h_grade && rt->fn != h_screen_input;
 	if (write && strcmp(x->scope, "write") != 0)
 		return denied(x, N_("a read-only token cannot change anything"));
 	if (x->by_cookie && strcmp(x->method, "GET") != 0) {
@@ -1589,12 +1758,23 @@ static enum MHD_Result dispatch(struct call *x, const char *url)
 		if (strcmp(x->role, "admin") != 0)
 			return denied(x, N_("only an admin manages users"));
 		break;
+	case P_CATALOG:
+		if (!role_in(x, R_BODY))
+			return denied(x, N_("only the security body imports rule libraries"));
+		break;
 	default:
 		break;
 	}
 body:
-	if (rt->fn == h_evidence)
+	if (rt->fn == h_evidence || rt->fn == h_catalogs || (rt->fn == h_screen_record && !x->r->len))
 		return rt->fn(x);
+	if (rt->fn == h_screen_input) {
+		const char *ct = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+		if (!ct || strncmp(ct, "application/json", 16) != 0)
+			return problem(x, 415, "unsupported_media_type", "Content-Type",
+				       cg_tr(x->lang, N_("send the body as application/json")));
+		return rt->fn(x);
+	}
 	if (x->r->len || strcmp(x->method, "POST") == 0 || strcmp(x->method, "PUT") == 0) {
 		const char *ct = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 		json_error_t jerr;
@@ -1628,7 +1808,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		int64_t n;
 		/* an evidence file may be larger than a JSON body */
-		r->max = strcmp(url, "/api/v1/evidence") == 0 ? CG_EVIDENCE_MAX_BYTES : S.body_max;
+		/* evidence files and rule libraries may be larger than a JSON body */
+		r->max = strcmp(url, "/api/v1/evidence") == 0 || strcmp(url, "/api/v1/catalogs") == 0 ?
+			 CG_EVIDENCE_MAX_BYTES : S.body_max;
 		if (cl && (cg_parse_number(cl, &n) != 0 || (uint64_t)n > r->max))
 			r->too_large = true;
 		else
@@ -1667,8 +1849,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		snprintf(detail, sizeof detail, cg_tr(x.lang, N_("the body is larger than %zu bytes")), r->max);
 		ok = problem(&x, 413, "too_large", NULL, detail);
 	} else if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 || strcmp(url, "/api/v1/grade") == 0 ||
-		   strcmp(url, "/api/v1/session") == 0) {
-		/* reads; and sign-in, whose slow password check must not hold up everyone's writes */
+		   strcmp(url, "/api/v1/screening") == 0 || strcmp(url, "/api/v1/session") == 0) {
+		/* reads, questions (grading, screening a description); and sign-in, whose slow password
+		 * check must not hold up everyone's writes */
 		ok = dispatch(&x, url);
 	} else {
 		pthread_mutex_lock(&write_lock);

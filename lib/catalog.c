@@ -2132,6 +2132,96 @@ json_t *cg_catalog_library(const struct cg_catalog *c, size_t i, bool *builtin)
 	return c->libs[i].p.root;
 }
 
+/* One kind of object of a library: requirement nodes sit under objects.framework. */
+json_t *cg_catalog_objects(const json_t *lib, const char *kind)
+{
+	json_t *objects = json_object_get(lib, "objects");
+
+	if (strcmp(kind, "requirement_nodes") == 0)
+		return json_object_get(json_object_get(objects, "framework"), kind);
+	return json_object_get(objects, kind);
+}
+
+/* True when a ref_id or similar scalar (a string or an integer) reads as `key`. */
+static bool scalar_is(const json_t *v, const char *key)
+{
+	char buf[32];
+
+	if (json_is_string(v))
+		return strcmp(json_string_value(v), key) == 0;
+	if (!json_is_integer(v))
+		return false;
+	snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
+	return strcmp(buf, key) == 0;
+}
+
+json_t *cg_catalog_library_find(const struct cg_catalog *c, const char *key, bool *builtin)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		json_t *lib = c->libs[i].p.root;
+		json_t *fw = json_object_get(json_object_get(lib, "objects"), "framework");
+		const char *fw_urn = json_string_value(json_object_get(fw, "urn"));
+		if (strcmp(json_string_value(json_object_get(lib, "urn")), key) == 0 ||
+		    scalar_is(json_object_get(lib, "ref_id"), key) || (fw_urn && strcmp(fw_urn, key) == 0)) {
+			if (builtin)
+				*builtin = c->libs[i].builtin;
+			return lib;
+		}
+	}
+	return NULL;
+}
+
+json_t *cg_catalog_library_item(const json_t *lib, const char *key)
+{
+	static const char *const kinds_shown[] = { "requirement_nodes", "screening_rules", "penalties",
+						   "ai_scenarios" };
+
+	for (size_t k = 0; k < sizeof kinds_shown / sizeof kinds_shown[0]; k++) {
+		json_t *item;
+		size_t i;
+		json_array_foreach(cg_catalog_objects(lib, kinds_shown[k]), i, item) {
+			const char *a = json_string_value(json_object_get(item, k ? "id" : "urn"));
+			if ((a && strcmp(a, key) == 0) || (!k && scalar_is(json_object_get(item, "ref_id"), key)))
+				return item;
+		}
+	}
+	return NULL;
+}
+
+json_t *cg_catalog_list(const struct cg_catalog *c, enum cg_lang lang)
+{
+	json_t *libs = json_array(), *warnings = json_array();
+
+	for (size_t i = 0; libs && i < c->n; i++) {
+		json_t *lib = c->libs[i].p.root, *ref = json_object_get(lib, "ref_id");
+		json_t *locale = json_object_get(lib, "locale");
+		json_t *o = json_pack("{s:O,s:O,s:s?,s:O,s:O,s:I,s:I,s:I,s:I,s:s}",
+			"urn", json_object_get(lib, "urn"), "ref_id", ref ? ref : json_null(),
+			"name", cg_catalog_text(lib, "name", lang), "version", json_object_get(lib, "version"),
+			"locale", locale ? locale : json_null(),
+			"requirement_nodes", (json_int_t)json_array_size(cg_catalog_objects(lib, "requirement_nodes")),
+			"screening_rules", (json_int_t)json_array_size(cg_catalog_objects(lib, "screening_rules")),
+			"penalties", (json_int_t)json_array_size(cg_catalog_objects(lib, "penalties")),
+			"ai_scenarios", (json_int_t)json_array_size(cg_catalog_objects(lib, "ai_scenarios")),
+			"origin", c->libs[i].builtin ? "builtin" : "imported");
+		if (!o || json_array_append_new(libs, o) != 0) {
+			json_decref(libs);
+			libs = NULL;
+		}
+	}
+	for (size_t i = 0; warnings && i < c->warnings.n; i++)
+		if (json_array_append_new(warnings, json_string(c->warnings.v[i])) != 0) {
+			json_decref(warnings);
+			warnings = NULL;
+		}
+	if (!libs || !warnings) {
+		json_decref(libs);
+		json_decref(warnings);
+		return NULL;
+	}
+	return json_pack("{s:o,s:s,s:o}", "libraries", libs, "catalog_version", c->version, "warnings", warnings);
+}
+
 static int kind_index(const char *kind)
 {
 	for (size_t k = 0; k < NKINDS; k++)

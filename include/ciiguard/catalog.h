@@ -59,6 +59,22 @@ size_t cg_catalog_library_count(const struct cg_catalog *c);
 /* Library i (borrowed), with `builtin` set for those compiled in. */
 json_t *cg_catalog_library(const struct cg_catalog *c, size_t i, bool *builtin);
 
+/* One kind of object of library `lib` ("requirement_nodes", "screening_rules", ...). Borrowed. */
+json_t *cg_catalog_objects(const json_t *lib, const char *kind);
+/*
+ * The library whose urn, ref_id or framework urn is `key` (borrowed; NULL when none), with
+ * `builtin` (which may be NULL) set for one compiled in.
+ */
+json_t *cg_catalog_library_find(const struct cg_catalog *c, const char *key, bool *builtin);
+/* An item of library `lib`: a requirement node by urn or ref_id, or a rule by id. Borrowed. */
+json_t *cg_catalog_library_item(const json_t *lib, const char *key);
+/*
+ * The loaded libraries as {"libraries": [{"urn", "ref_id", "name", "version", "locale",
+ * "requirement_nodes", "screening_rules", "penalties", "ai_scenarios", "origin"}],
+ * "catalog_version", "warnings"} (new reference; NULL when out of memory).
+ */
+json_t *cg_catalog_list(const struct cg_catalog *c, enum cg_lang lang);
+
 /*
  * Items of one kind across all libraries, in library then file order: "requirement_nodes"
  * (from objects.framework), "screening_rules", "penalties", "ai_scenarios". Borrowed.

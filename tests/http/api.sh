@@ -108,7 +108,9 @@ for p in /healthz /metrics /api/v1/me /api/v1/status /api/v1/gaps /api/v1/exposu
 	'/api/v1/registers/{kind}/{id}/approve' /api/v1/audit/verify /api/v1/audit/log /api/v1/session \
 	/api/v1/users '/api/v1/users/{name}' /api/v1/tokens '/api/v1/tokens/{id}' '/api/v1/incidents/{id}/grade' \
 	'/api/v1/incidents/{id}/report' '/api/v1/incidents/{id}/close' '/api/v1/incidents/{id}/actions' \
-	'/api/v1/incidents/{id}/submissions' '/api/v1/obligations/{scope}/{urn}' /api/v1/evidence '/api/v1/evidence/{sha256}'; do
+	'/api/v1/incidents/{id}/submissions' '/api/v1/obligations/{scope}/{urn}' /api/v1/evidence '/api/v1/evidence/{sha256}' \
+	/api/v1/catalogs '/api/v1/catalogs/{key}' '/api/v1/catalogs/{key}/items/{item}' /api/v1/screening \
+	'/api/v1/systems/{id}/screening/history' /api/v1/operator; do
 	jq -e --arg p "$p" '.paths | has($p)' "$tmp/openapi.json" >/dev/null && ok || fail "openapi lacks $p"
 done
 
@@ -152,6 +154,12 @@ declare -a endpoints=(
 	"POST /api/v1/registers/assessment ASM admin,security_officer"
 	"GET /api/v1/users - admin"
 	"GET /api/v1/tokens - all"
+	"GET /api/v1/catalogs - all"
+	"GET /api/v1/catalogs/ORDER-745 - all"
+	"POST /api/v1/screening SCR all"
+	"POST /api/v1/systems/ems-scada/screening - admin,security_officer,project_owner"
+	"GET /api/v1/systems/ems-scada/screening/history - all"
+	"GET /api/v1/operator - all"
 )
 n=0
 for e in "${endpoints[@]}"; do
@@ -168,6 +176,7 @@ for e in "${endpoints[@]}"; do
 		PER) b="{\"name\": \"P$n\", \"role\": \"staff\", \"background_check_result\": \"clean record $n\"}" ;;
 		ASM) b='{"kind": "self", "systems": ["ems-scada"], "performed_on": "2026-06-30"}' ;;
 		{}) b='{"discovered_at": "2026-11-27T10:00:00+08:00", "pi_subjects_leaked": 5}' ;;
+		SCR) b='{"sector": "energy", "supports_core_business": true, "harm_if_compromised": "serious"}' ;;
 		esac
 		got=$(req "$r" "$method" "$path" "$b")
 		if [[ $allowed == all || ",$allowed," == *",$r,"* ]]; then
@@ -264,6 +273,64 @@ expect 413 "$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer
 expect 403 "$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer ${tok[auditor]}" --data-binary @"$tmp/evidence.bin" "$base/api/v1/evidence?scope=ems-scada&urn=order-745:art-17")" "auditor uploads no evidence"
 expect 404 "$(req auditor GET /api/v1/evidence/0000)" "unknown evidence"
 
+# --- the catalog: read in either language, import a library ---
+req auditor GET /api/v1/catalogs >/dev/null
+jq -e '[.libraries[] | select(.ref_id == "ORDER-745")][0] | .origin == "builtin" and .requirement_nodes >= 30' "$tmp/body" >/dev/null && ok || fail "catalog list"
+req auditor GET /api/v1/catalogs '' -H 'Accept-Language: zh' >/dev/null
+jq -e '[.libraries[] | select(.ref_id == "ORDER-745")][0].name == "关键信息基础设施安全保护条例"' "$tmp/body" >/dev/null && ok || fail "catalog list in Chinese"
+expect 200 "$(req auditor GET '/api/v1/catalogs/ORDER-745/items/Art.%2017')" "a provision by ref_id"
+jq -e '(.urn | endswith(":art-17")) and (.translations.zh.name | length > 0)' "$tmp/body" >/dev/null && ok || fail "provision Art. 17"
+expect 404 "$(req auditor GET '/api/v1/catalogs/ORDER-745/items/Art.%20999')" "no such provision"
+expect 404 "$(req auditor GET /api/v1/catalogs/NOPE)" "no such library"
+yaml="$src/tests/data/catalog/imported.yaml"
+cat_post() { curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer ${tok[$1]}" -H "Content-Type: $2" --data-binary @"$3" "$base/api/v1/catalogs?filename=imported.yaml"; }
+expect 403 "$(cat_post auditor application/yaml "$yaml")" "auditor imports no library"
+expect 403 "$(cat_post project_owner application/yaml "$yaml")" "project owner imports no library"
+expect 415 "$(cat_post security_officer text/plain "$yaml")" "library as text/plain"
+expect 201 "$(cat_post security_officer application/yaml "$yaml")" "import a library"
+jq -e '.imported == "urn:example:library:imported" and .replaced == false and (.warnings | any(test("display_mode")))' "$tmp/body" >/dev/null && ok || fail "import result"
+expect 200 "$(cat_post admin application/yaml "$yaml")" "import again replaces"
+jq -e '.replaced == true' "$tmp/body" >/dev/null && ok || fail "replaced"
+printf 'urn: urn:example:library:broken\nobjects: [\n' >"$tmp/broken.yaml"
+expect 422 "$(cat_post admin application/yaml "$tmp/broken.yaml")" "broken YAML"
+jq -e '.detail | test("imported.yaml:[0-9]+")' "$tmp/body" >/dev/null && ok || fail "the line of a YAML error: $(cat "$tmp/body")"
+req auditor GET /api/v1/catalogs >/dev/null
+jq -e '[.libraries[] | select(.urn == "urn:example:library:imported")][0].origin == "imported" and ([.libraries[] | select(.urn == "urn:example:library:broken")] | length == 0)' "$tmp/body" >/dev/null && ok || fail "the imported library is served, the broken one is not"
+cg --json audit log | jq -e '[.[] | select(.actor == "api:u_security_officer" and (.entity_type | startswith("catalog")))] | length == 1' >/dev/null && ok || fail "catalog import audited"
+
+# --- screening: a description (nothing stored), a stored system (recorded), its history ---
+expect 200 "$(req principal POST /api/v1/screening '{"sector": "finance", "supports_core_business": true, "harm_if_compromised": "serious"}')" "screen a description"
+jq -e '.perimeter == "likely_cii" and (.reasons | any(.decisive))' "$tmp/body" >/dev/null && ok || fail "description screened likely CII"
+expect 200 "$(req principal POST /api/v1/screening '{"sector": "other", "coupled_to_cii": true}')" "screen a coupled description"
+jq -e '.perimeter == "near_cii"' "$tmp/body" >/dev/null && ok || fail "coupled description near CII"
+expect 422 "$(req principal POST /api/v1/screening '{"sector": "moon"}')" "bad sector"
+jq -e '.field == "sector"' "$tmp/body" >/dev/null && ok || fail "422 names sector"
+expect 422 "$(req principal POST /api/v1/screening '{"colour": "red"}')" "unknown key"
+before_scr=$(cg --json audit head | jq .count)
+req principal POST /api/v1/screening '{"sector": "energy"}' >/dev/null
+expect "$before_scr" "$(cg --json audit head | jq .count)" "screening a description stores nothing"
+expect 403 "$(req project_owner POST /api/v1/systems/dispatch-optimiser/screening)" "project owner screens another's system"
+n_hist=$(cg --json screen ems-scada --history | jq '.history | length')
+expect 200 "$(req project_owner POST /api/v1/systems/ems-scada/screening)" "project owner screens its system"
+jq -e '.perimeter == "cii" and .system == "ems-scada"' "$tmp/body" >/dev/null && ok || fail "stored screening"
+req auditor GET /api/v1/systems/ems-scada/screening/history >/dev/null
+jq -e --argjson n "$n_hist" '(.history | length) == $n + 1 and .history[-1].actor == "api:u_project_owner" and .needs_rescreening == false' "$tmp/body" >/dev/null && ok || fail "screening history: $(head -c 300 "$tmp/body")"
+expect 404 "$(req auditor GET /api/v1/systems/nope/screening/history)" "history of no system"
+
+# --- the operator profile, with ETag and If-Match ---
+curl -s -D "$tmp/h" -o "$tmp/op.json" -H "Authorization: Bearer ${tok[auditor]}" "$base/api/v1/operator"
+otag=$(grep -i '^etag:' "$tmp/h" | cut -d' ' -f2 | tr -d '\r')
+jq -e '.notified_cii == true and (.name | length > 0)' "$tmp/op.json" >/dev/null && ok || fail "operator"
+expect 428 "$(req security_officer PUT /api/v1/operator '{"protection_department": "NEA"}')" "operator change without If-Match"
+expect 403 "$(req project_owner PUT /api/v1/operator '{"protection_department": "NEA"}' -H 'If-Match: *')" "project owner changes no operator"
+expect 200 "$(req security_officer PUT /api/v1/operator '{"protection_department": "National Energy Administration"}' -H "If-Match: $otag")" "operator change"
+jq -e '.protection_department == "National Energy Administration"' "$tmp/body" >/dev/null && ok || fail "operator changed"
+expect 412 "$(req admin PUT /api/v1/operator '{"protection_department": "x"}' -H "If-Match: $otag")" "operator, stale ETag"
+expect 422 "$(req admin PUT /api/v1/operator '{"sector": "moon"}' -H 'If-Match: *')" "operator, bad sector"
+jq -e '.field == "sector"' "$tmp/body" >/dev/null && ok || fail "422 names the operator's sector"
+req auditor GET /api/v1/operator >/dev/null
+jq -e '.protection_department == "National Energy Administration"' "$tmp/body" >/dev/null && ok || fail "the bad change changed nothing"
+
 # --- users and tokens over HTTP; the user's language when no Accept-Language is sent ---
 expect 201 "$(req admin POST /api/v1/users '{"name": "dave", "role": "auditor", "password": "dave has a long password", "lang": "zh"}')" "admin adds a user"
 expect 422 "$(req admin POST /api/v1/users '{"name": "eve", "role": "auditor", "password": "short"}')" "short password"
@@ -318,6 +385,12 @@ A="Authorization: Bearer ${tok[admin]}"
 J='Content-Type: application/json'
 printf '\xff\xfe{"name": "\xc3\x28"}' >"$tmp/badutf8"
 head -c 1100000 /dev/zero | tr '\0' 'a' >"$tmp/big"
+{ # a billion laughs: aliases that expand to 9^9 values
+	echo 'urn: urn:x:lol'
+	echo 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'
+	p=a
+	for l in b c d e f g h i; do echo "$l: &$l [*$p,*$p,*$p,*$p,*$p,*$p,*$p,*$p,*$p]"; p=$l; done
+} >"$tmp/laughs.yaml"
 for i in $(seq 1 60); do
 	hostile '^4' -H "$A" -H "$J" -X POST --data-binary "{\"name\": \"x$i\", " "$base/api/v1/registers/vendor"
 	hostile '^4' -H "$A" -H "$J" -X POST --data-binary '[1,2,3]' "$base/api/v1/registers/vendor"
@@ -339,6 +412,8 @@ for i in $(seq 1 60); do
 	hostile '^4' -H "$A" -H "$J" -X POST --data-binary "{\"title\": \"t\", \"type\": \"intrusion\", \"discovered_at\": \"yesterday $i\"}" "$base/api/v1/incidents"
 	hostile '^4' -H "$A" -H "$J" -X POST --data-binary "{\"pi_subjects_leaked\": -$i}" "$base/api/v1/grade"
 	hostile '^4' -H "$A" "$base/api/v1/$(head -c 40 /dev/urandom | base64 | tr -dc 'a-z' | head -c 12)"
+	hostile '^422$' -H "$A" -H 'Content-Type: application/yaml' --data-binary @"$tmp/laughs.yaml" "$base/api/v1/catalogs"
+	hostile '^422$' -H "$A" -H "$J" -X POST --data-binary "{\"sector\": $i, \"harm_if_compromised\": [\"serious\"]}" "$base/api/v1/screening"
 done
 # long URL and many headers
 long=$(head -c 40000 /dev/zero | tr '\0' 'a')
