@@ -590,14 +590,10 @@ static char *system_text(struct call *x, const char *id, size_t *len, char tag[C
 {
 	struct cg_system s;
 	struct cg_buf b;
-	bool own = !cg_store_in_transaction(x->t->st);
-	cg_code r = own ? cg_store_begin_read(x->t->st, &x->err) : CG_OK;
 
+	/* one query: a consistent read without a transaction */
 	cg_system_init(&s);
-	if (r == CG_OK)
-		r = cg_system_get(x->t->st, id, &s, &x->err);
-	if (own && cg_store_in_transaction(x->t->st))
-		cg_store_rollback(x->t->st);
+	cg_code r = cg_system_get(x->t->st, id, &s, &x->err);
 	cg_buf_init(&b, 0);
 	if (r == CG_OK && (r = cg_system_to_json(&s, &b)) != CG_OK)
 		cg_error_set(&x->err, CG_E_NOMEM, NULL, N_("out of memory"));

@@ -474,33 +474,86 @@ static cg_code regrade(struct cg_store *st, const struct cg_catalog *c, json_t *
 
 /* --- writers --- */
 
+/* Whether incident `id` exists (*found), by its key. */
+static cg_code id_taken(struct cg_store *st, const char *id, bool *found, struct cg_error *err)
+{
+	struct cg_stmt *q;
+	enum cg_step s;
+	cg_code r = cg_store_prepare(st, "SELECT 1 FROM incidents WHERE id = ?", &q, err);
+
+	if (r != CG_OK)
+		return r;
+	if (cg_stmt_bind_text(q, 1, id))
+		return bind_fail(q, err);
+	s = cg_stmt_step(q, err);
+	cg_stmt_done(q);
+	if (s == CG_STEP_ERROR)
+		return err && err->code ? err->code : CG_E_STORE;
+	*found = s == CG_STEP_ROW;
+	return CG_OK;
+}
+
+/*
+ * The next free INC-YYYYMMDD-NNN of the day, inside the caller's write transaction: the day's
+ * counter (table counters) plus one, or, when there is no counter yet (the day's first incident,
+ * or a database restored from an export), the highest number among the day's ids, read once
+ * through the key's range. An id someone chose by hand is skipped.
+ */
 static cg_code new_id(struct cg_store *st, const char *now, char out[CG_INCIDENT_ID_MAX], struct cg_error *err)
 {
 	struct cg_stmt *q;
 	enum cg_step s;
-	char prefix[24];
+	char prefix[24], name[40], lo[32], hi[32];
 	int64_t n = 0;
+	bool have = false, taken = true;
 	cg_code r;
 
 	snprintf(prefix, sizeof prefix, "INC-%.4s%.2s%.2s-", now, now + 5, now + 8);
-	r = cg_store_prepare(st, "SELECT id FROM incidents WHERE id LIKE ?", &q, err);
-	if (r != CG_OK)
+	snprintf(name, sizeof name, "incident:%s", prefix);
+	if ((r = cg_store_prepare(st, "SELECT value FROM counters WHERE name = ?", &q, err)) != CG_OK)
 		return r;
-	char like[32];
-	snprintf(like, sizeof like, "%s%%", prefix);
-	if (cg_stmt_bind_text(q, 1, like))
+	if (cg_stmt_bind_text(q, 1, name))
 		return bind_fail(q, err);
-	while ((s = cg_stmt_step(q, err)) == CG_STEP_ROW) {
-		int64_t k;
-		const char *tail = cg_stmt_text(q, 0) + strlen(prefix);
-		if (cg_parse_number(tail, &k) == 0 && k > n)
-			n = k;
+	if ((s = cg_stmt_step(q, err)) == CG_STEP_ROW) {
+		n = cg_stmt_int64(q, 0);
+		have = true;
 	}
 	cg_stmt_done(q);
 	if (s == CG_STEP_ERROR)
 		return err && err->code ? err->code : CG_E_STORE;
-	snprintf(out, CG_INCIDENT_ID_MAX, "%s%03lld", prefix, (long long)(n + 1));
-	return CG_OK;
+	if (!have) {
+		/* '-' + 1 is '.': the range holds exactly the ids that start with the prefix */
+		snprintf(lo, sizeof lo, "%s", prefix);
+		snprintf(hi, sizeof hi, "%.*s.", (int)strlen(prefix) - 1, prefix);
+		if ((r = cg_store_prepare(st, "SELECT id FROM incidents WHERE id >= ? AND id < ?", &q, err)) != CG_OK)
+			return r;
+		if (cg_stmt_bind_text(q, 1, lo) || cg_stmt_bind_text(q, 2, hi))
+			return bind_fail(q, err);
+		while ((s = cg_stmt_step(q, err)) == CG_STEP_ROW) {
+			int64_t k;
+			const char *tail = cg_stmt_text(q, 0) + strlen(prefix);
+			if (cg_parse_number(tail, &k) == 0 && k > n)
+				n = k;
+		}
+		cg_stmt_done(q);
+		if (s == CG_STEP_ERROR)
+			return err && err->code ? err->code : CG_E_STORE;
+	}
+	while (taken) {
+		if (n >= 999999999)
+			return cg_error_set(err, CG_E_CONFLICT, "id", N_("no incident id is left for %s"), prefix);
+		snprintf(out, CG_INCIDENT_ID_MAX, "%s%03lld", prefix, (long long)++n);
+		if ((r = id_taken(st, out, &taken, err)) != CG_OK)
+			return r;
+	}
+	if ((r = cg_store_prepare(st, have ? "UPDATE counters SET value = ? WHERE name = ?" :
+				  "INSERT INTO counters (value, name) VALUES (?, ?)", &q, err)) != CG_OK)
+		return r;
+	if (cg_stmt_bind_int64(q, 1, n) || cg_stmt_bind_text(q, 2, name))
+		return bind_fail(q, err);
+	s = cg_stmt_step(q, err);
+	cg_stmt_done(q);
+	return s == CG_STEP_ERROR ? (err && err->code ? err->code : CG_E_STORE) : CG_OK;
 }
 
 static bool id_ok(const char *id)

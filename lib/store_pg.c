@@ -20,6 +20,10 @@
 struct pg_store {
 	PGconn *conn;
 	unsigned next_name;
+	/* names of server-side statements finalized inside an aborted transaction, where DEALLOCATE
+	 * cannot run: freed at the next chance */
+	char (*stale)[24];
+	size_t nstale, cap_stale;
 };
 
 struct pg_stmt {
@@ -27,6 +31,12 @@ struct pg_stmt {
 	char name[24];
 	int nparams;
 	char **params;
+	/* The SQL with $n parameters. A statement runs first as one PQexecParams (parse, bind and
+	 * execute in one round trip); only when it runs a second time is it prepared on the server
+	 * (then `prepared`), so that one-off queries cost one round trip and loops parse once. */
+	char *sql;
+	bool prepared;
+	unsigned runs;
 	PGresult *res;
 	int row, nrows;
 	int64_t changes;
@@ -144,6 +154,7 @@ static void pg_close(struct cg_store *st)
 	if (!ps)
 		return;
 	PQfinish(ps->conn);
+	free(ps->stale);
 	free(ps);
 	st->impl = NULL;
 }
@@ -157,12 +168,11 @@ static cg_code pg_begin(struct cg_store *st, bool write, struct cg_error *err)
 		return run(st, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", err, "begin");
 	/* READ COMMITTED: each statement sees what committed before it, so the head read after the
 	 * lock is granted is the newest. */
-	result = run(st, "BEGIN ISOLATION LEVEL READ COMMITTED", err, "begin");
-	if (result != CG_OK)
-		return result;
-	snprintf(sql, sizeof sql, "SELECT pg_advisory_xact_lock(%d)", CHAIN_LOCK_KEY);
+	/* one round trip for both */
+	snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%d)",
+		 CHAIN_LOCK_KEY);
 	result = run(st, sql, err, "begin");
-	if (result != CG_OK)
+	if (result != CG_OK && PQtransactionStatus(PG(st)) != PQTRANS_IDLE)
 		run(st, "ROLLBACK", NULL, "rollback");
 	return result;
 }
@@ -233,8 +243,6 @@ static cg_code pg_prepare(struct cg_store *st, const char *sql, struct cg_stmt *
 	struct pg_store *ps = st->impl;
 	struct pg_stmt *s = calloc(1, sizeof *s);
 	char *text;
-	PGresult *res;
-	cg_code result = CG_OK;
 
 	if (!s)
 		return cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
@@ -251,18 +259,24 @@ static cg_code pg_prepare(struct cg_store *st, const char *sql, struct cg_stmt *
 		*out = &s->base;
 		return CG_OK;
 	}
-	res = PQprepare(PG(st), s->name, text, s->nparams, NULL);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		result = pg_error(st, res, err, "prepare");
-	PQclear(res);
-	free(text);
-	if (result != CG_OK) {
-		free(s->params);
-		free(s);
-		return result;
-	}
+	s->sql = text;
 	*out = &s->base;
 	return CG_OK;
+}
+
+/* DEALLOCATEs the statements left by finalizations inside aborted transactions. */
+static void free_stale(struct cg_store *st)
+{
+	struct pg_store *ps = st->impl;
+	char sql[48];
+
+	if (!ps->nstale || PQtransactionStatus(ps->conn) == PQTRANS_INERROR)
+		return;
+	for (size_t i = 0; i < ps->nstale; i++) {
+		snprintf(sql, sizeof sql, "DEALLOCATE %s", ps->stale[i]);
+		PQclear(PQexec(ps->conn, sql));
+	}
+	ps->nstale = 0;
 }
 
 static cg_code set_param(struct cg_stmt *s, int idx, char *value)
@@ -358,8 +372,24 @@ static enum cg_step pg_step(struct cg_stmt *s, struct cg_error *err)
 	if (!p->res) {
 		ExecStatusType status;
 
-		p->res = PQexecPrepared(PG(s->st), p->name, p->nparams, (const char *const *)p->params,
-					NULL, NULL, 0);
+		if (!p->prepared && p->runs++ > 0) {
+			PGresult *res;
+			free_stale(s->st);
+			res = PQprepare(PG(s->st), p->name, p->sql, p->nparams, NULL);
+			if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+				pg_error(s->st, res, err, "prepare");
+				PQclear(res);
+				return CG_STEP_ERROR;
+			}
+			PQclear(res);
+			p->prepared = true;
+		}
+		if (p->prepared)
+			p->res = PQexecPrepared(PG(s->st), p->name, p->nparams, (const char *const *)p->params,
+						NULL, NULL, 0);
+		else
+			p->res = PQexecParams(PG(s->st), p->sql, p->nparams, NULL, (const char *const *)p->params,
+					      NULL, NULL, 0);
 		status = PQresultStatus(p->res);
 		if (status == PGRES_TUPLES_OK) {
 			p->nrows = PQntuples(p->res);
@@ -428,14 +458,30 @@ static void pg_finalize(struct cg_stmt *s)
 	char sql[48];
 
 	pg_reset(s);
-	/* Outside a failed transaction, free the server-side statement; otherwise it goes with the
-	 * connection. */
-	if (!p->stream && s->st && s->st->impl && PQtransactionStatus(PG(s->st)) == PQTRANS_IDLE) {
-		snprintf(sql, sizeof sql, "DEALLOCATE %s", p->name);
-		PQclear(PQexec(PG(s->st), sql));
+	/* Free the server-side statement, if there is one; inside an aborted transaction, where
+	 * DEALLOCATE cannot run, remember it for later. A long-lived connection (serve) must not
+	 * collect statements. */
+	if (p->prepared && s->st && s->st->impl) {
+		struct pg_store *ps = s->st->impl;
+		if (PQtransactionStatus(ps->conn) != PQTRANS_INERROR) {
+			snprintf(sql, sizeof sql, "DEALLOCATE %s", p->name);
+			PQclear(PQexec(ps->conn, sql));
+		} else {
+			if (ps->nstale == ps->cap_stale) {
+				size_t cap = ps->cap_stale ? 2 * ps->cap_stale : 16;
+				void *grown = realloc(ps->stale, cap * sizeof *ps->stale);
+				if (grown) {
+					ps->stale = grown;
+					ps->cap_stale = cap;
+				}
+			}
+			if (ps->nstale < ps->cap_stale)
+				snprintf(ps->stale[ps->nstale++], sizeof ps->stale[0], "%s", p->name);
+		}
 	}
 	free(p->params);
 	free(p->stream);
+	free(p->sql);
 	free(p);
 }
 

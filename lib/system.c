@@ -563,51 +563,61 @@ cg_code cg_system_delete(struct cg_store *st, const char *actor, const char *id,
 	return cg_store_end(st, own, result, err);
 }
 
-static cg_code read_links(struct cg_store *st, struct cg_system *s, struct cg_error *err)
+/* Adds the link of the current row (to_id, kind at columns col, col + 1), if it has one. */
+static void read_link(struct cg_stmt *q, int col, struct cg_system *s)
 {
-	struct cg_stmt *q;
-	enum cg_step r;
-	cg_code result = cg_store_prepare(st, "SELECT to_id, kind FROM system_links WHERE system_id = ? "
-					  "ORDER BY to_id, kind", &q, err);
-	if (result != CG_OK)
-		return result;
-	if (cg_stmt_bind_text(q, 1, s->id))
-		return bind_fail(q, err);
-	while ((r = cg_stmt_step(q, err)) == CG_STEP_ROW) {
-		int k = kind_index(cg_stmt_text(q, 1));
-		if (k < 0 && !s->corrupt && asprintf(&s->corrupt, "link kind=%s", cg_stmt_text(q, 1)) < 0)
-			s->corrupt = NULL;
-		if (link_add(s, cg_stmt_text(q, 0), k < 0 ? 0 : k, NULL) != CG_OK && !s->corrupt)
-			s->corrupt = strdup("duplicate link");
-	}
-	cg_stmt_done(q);
-	return r == CG_STEP_ERROR ? (err ? err->code : CG_E_STORE) : CG_OK;
+	const char *to = cg_stmt_text(q, col), *kind = cg_stmt_text(q, col + 1);
+	int k;
+
+	if (!to)
+		return;
+	k = kind_index(kind ? kind : "");
+	if (k < 0 && !s->corrupt && asprintf(&s->corrupt, "link kind=%s", kind ? kind : "") < 0)
+		s->corrupt = NULL;
+	if (link_add(s, to, k < 0 ? 0 : k, NULL) != CG_OK && !s->corrupt)
+		s->corrupt = strdup("duplicate link");
 }
 
+/*
+ * One system with its links in one query (one round trip to a server database, and one snapshot
+ * without a transaction): a row per link, or one row with no link.
+ */
 cg_code cg_system_get(struct cg_store *st, const char *id, struct cg_system *out,
 		      struct cg_error *err)
 {
-	char sql[1024];
+	char sql[1400];
 	struct cg_stmt *q;
 	enum cg_step r;
-	cg_code result;
+	cg_code result = CG_OK;
+	int ncols = 0;
 
-	snprintf(sql, sizeof sql, "%s WHERE id = ?", cg_record_sql_select(&system_desc));
+	for (size_t i = 0; i < system_desc.nfields; i++)
+		ncols += system_desc.fields[i].column != NULL;
+	if ((size_t)snprintf(sql, sizeof sql, "SELECT s.*, l.to_id, l.kind FROM (%s WHERE id = ?) s "
+			     "LEFT JOIN system_links l ON l.system_id = s.id ORDER BY l.to_id, l.kind",
+			     cg_record_sql_select(&system_desc)) >= sizeof sql)
+		return cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
 	if ((result = cg_store_prepare(st, sql, &q, err)) != CG_OK)
 		return result;
 	if (cg_stmt_bind_text(q, 1, id))
 		return bind_fail(q, err);
-	r = cg_stmt_step(q, err);
-	if (r == CG_STEP_ROW)
-		result = cg_record_read(&system_desc, out, q);
+	bool found = false;
+	while (result == CG_OK && (r = cg_stmt_step(q, err)) == CG_STEP_ROW) {
+		if (!found) {
+			found = true;
+			result = cg_record_read(&system_desc, out, q);
+		}
+		if (result == CG_OK)
+			read_link(q, ncols, out);
+	}
 	cg_stmt_done(q);
-	if (r == CG_STEP_ERROR)
-		return err ? err->code : CG_E_STORE;
-	if (r == CG_STEP_DONE)
-		return cg_error_set(err, CG_E_NOTFOUND, "id", N_("system '%s' does not exist"), id);
 	if (result != CG_OK)
 		return cg_error_set(err, result, NULL, N_("out of memory"));
-	return read_links(st, out, err);
+	if (r == CG_STEP_ERROR)
+		return err ? err->code : CG_E_STORE;
+	if (!found)
+		return cg_error_set(err, CG_E_NOTFOUND, "id", N_("system '%s' does not exist"), id);
+	return CG_OK;
 }
 
 /*

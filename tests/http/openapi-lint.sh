@@ -10,12 +10,13 @@ redocly() { node "$src/web/node_modules/@redocly/cli/bin/cli.js" "$@"; }
 redocly lint --config "$src/web/redocly.yaml" --format=stylish "$src/docs/openapi.json"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ciiguard-lint.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-# a response without a description, and an operation without responses: both must be errors
-jq 'del(.paths["/healthz"].get.responses["200"].description) | del(.paths["/api/v1/me"].get.responses)' \
+# a response without a description, and a tag without one (a warning, an error under
+# recommended-strict): two errors
+jq 'del(.paths["/healthz"].get.responses["200"].description) | del(.tags[0].description)' \
 	"$src/docs/openapi.json" >"$tmp/bad.json"
 if redocly lint --config "$src/web/redocly.yaml" --format=stylish "$tmp/bad.json" >"$tmp/bad.out" 2>&1; then
 	echo "FAIL: the lint passed a faulty document" >&2
 	exit 1
 fi
-grep -q 'error' "$tmp/bad.out" || { echo "FAIL: the lint named no error:" >&2; cat "$tmp/bad.out" >&2; exit 1; }
+grep -q 'Validation failed with 2 errors' "$tmp/bad.out" || { echo "FAIL: the lint did not find the two faults:" >&2; cat "$tmp/bad.out" >&2; exit 1; }
 echo "openapi-lint: docs/openapi.json passes; a faulty copy fails"

@@ -99,7 +99,12 @@ static void transactions(void **state)
 	assert_int_equal(cg_store_prepare(st, "SELECT COUNT(*) FROM systems", &q, &err), CG_OK);
 	assert_ptr_equal(q, first);
 	cg_stmt_done(q);
-	assert_int_not_equal(cg_store_prepare(st, "SELEC nonsense", &q, &err), CG_OK);
+	/* Bad SQL is refused with a message: by SQLite when prepared, by PostgreSQL (which parses a
+	 * statement on its first run, in the same round trip) at the first step. */
+	if (cg_store_prepare(st, "SELEC nonsense", &q, &err) == CG_OK) {
+		assert_int_equal(cg_stmt_step(q, &err), CG_STEP_ERROR);
+		cg_stmt_done(q);
+	}
 	assert_true(err.message[0] != '\0');
 	cg_store_free(st);
 }
@@ -114,8 +119,10 @@ static void export_covers_every_table(void **state)
 	cg_error_init(&err, CG_LANG_EN);
 	assert_int_equal(cg_store_tables(st, &tables, &n, &err), CG_OK);
 	for (size_t i = 0; i < n; i++) {
-		/* sessions are short-lived sign-ins of the console: neither exported nor audited */
-		bool covered = strcmp(tables[i], "schema_migrations") == 0 || strcmp(tables[i], "sessions") == 0;
+		/* sessions are short-lived sign-ins of the console, counters derived from ids: neither
+		 * exported nor audited */
+		bool covered = strcmp(tables[i], "schema_migrations") == 0 || strcmp(tables[i], "sessions") == 0 ||
+			       strcmp(tables[i], "counters") == 0;
 		for (const char *const *t = cg_export_tables; *t; t++)
 			covered |= strcmp(*t, tables[i]) == 0;
 		if (!covered)
