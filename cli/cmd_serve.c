@@ -120,6 +120,15 @@ struct req {
 	char *body;
 	size_t len, max;
 	bool too_large, done;
+	/* A write run by the writer thread in a batch (see "batched writes"): its response waits in
+	 * `stash` until the batch has committed, the connection suspended meanwhile. */
+	bool deferred, resumed;
+	struct MHD_Response *stash;
+	struct MHD_Connection *conn;
+	const char *url; /* MHD's, valid while the request lives */
+	enum cg_lang lang;
+	bool lang_given, good;
+	struct req *next;
 	int route;
 	unsigned status;
 	int64_t t0;
@@ -177,6 +186,13 @@ static enum MHD_Result respond_ex(struct call *x, unsigned status, const char *t
 	if (retry_after)
 		MHD_add_response_header(res, MHD_HTTP_HEADER_RETRY_AFTER, retry_after);
 	x->r->status = status;
+	if (x->r->deferred) {
+		/* queued by the connection's own thread once the batch has committed */
+		if (x->r->stash)
+			MHD_destroy_response(x->r->stash);
+		x->r->stash = res;
+		return MHD_YES;
+	}
 	ok = MHD_queue_response(x->c, status, res);
 	MHD_destroy_response(res);
 	return ok;
@@ -706,7 +722,7 @@ static enum MHD_Result system_write(struct call *x, const char *id)
 		cg_system_release(&s);
 		return fail(x);
 	}
-	if (cg_store_in_transaction(x->t->st) && cg_store_commit(x->t->st, &x->err) != CG_OK) {
+	if (id && cg_store_commit(x->t->st, &x->err) != CG_OK) { /* the transaction begun above */
 		cg_system_release(&s);
 		return fail(x);
 	}
@@ -1787,6 +1803,144 @@ body:
 	return rt->fn ? rt->fn(x) : h_create_system(x);
 }
 
+/* --- batched writes ---
+ *
+ * Requests that may write are run by one writer thread, in batches: whatever has queued up
+ * while the previous batch committed runs in one transaction, each request inside its own
+ * savepoint (cg_store_nest), so that a request that fails undoes only its own changes. The
+ * batch is committed once (one fsync for all), and only then does each request's response
+ * leave: its connection waits suspended, and a failed commit turns every success of the batch
+ * into a 500. The audit chain needs its writers one after another anyway; this spreads the cost
+ * of a durable commit over every write that arrived meanwhile.
+ */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct req *head, *tail;
+	bool running, stop;
+	pthread_t thread;
+} WQ = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, false, false, 0 };
+
+static bool batch_enqueue(struct MHD_Connection *c, struct req *r, const char *url, const struct call *x)
+{
+	pthread_mutex_lock(&WQ.lock);
+	if (!WQ.running || WQ.stop) {
+		pthread_mutex_unlock(&WQ.lock);
+		return false;
+	}
+	r->conn = c;
+	r->url = url;
+	r->lang = x->lang;
+	r->lang_given = x->lang_given;
+	r->next = NULL;
+	MHD_suspend_connection(c);
+	if (WQ.tail)
+		WQ.tail->next = r;
+	else
+		WQ.head = r;
+	WQ.tail = r;
+	pthread_cond_signal(&WQ.cond);
+	pthread_mutex_unlock(&WQ.lock);
+	return true;
+}
+
+static void batch_fail(struct call *x)
+{
+	problem(x, 503, "unavailable", NULL, cg_tr(x->lang, N_("the server could not complete the request")));
+}
+
+static void batch_run(struct req *batch)
+{
+	struct cg_error err;
+	cg_error_init(&err, CG_LANG_EN);
+	struct tctx *t = thread_ctx(&err);
+	bool open = false, lost = false;
+	if (t) {
+		cg_store_nest(t->st, true);
+		open = cg_store_begin(t->st, &err) == CG_OK;
+	}
+	for (struct req *r = batch; r; r = r->next) {
+		struct call x;
+		memset(&x, 0, sizeof x);
+		x.c = r->conn;
+		x.r = r;
+		x.method = r->method;
+		x.lang = r->lang;
+		x.lang_given = r->lang_given;
+		cg_error_init(&x.err, x.lang);
+		r->deferred = true;
+		r->good = false;
+		if (!open || lost || cg_store_begin(t->st, &x.err) != CG_OK) {
+			batch_fail(&x);
+			continue;
+		}
+		enum MHD_Result ok = dispatch(&x, r->url);
+		json_decref(x.body);
+		bool good = ok == MHD_YES && r->stash && r->status < 400;
+		/* back to the batch's own level: keep the request's changes or undo them */
+		while (cg_store_depth(t->st) > 2)
+			if (!good || cg_store_commit(t->st, &err) != CG_OK) {
+				good = false;
+				cg_store_rollback(t->st);
+			}
+		if (cg_store_depth(t->st) == 2) {
+			if (!good || cg_store_commit(t->st, &err) != CG_OK) {
+				good = false;
+				if (cg_store_depth(t->st) == 2)
+					cg_store_rollback(t->st);
+			}
+		}
+		if (cg_store_depth(t->st) != 1)
+			lost = true; /* the transaction itself is gone: nothing of this batch stays */
+		if (!r->stash)
+			batch_fail(&x);
+		r->good = good;
+	}
+	bool committed = open && !lost && cg_store_commit(t->st, &err) == CG_OK;
+	if (t && cg_store_in_transaction(t->st))
+		cg_store_rollback(t->st);
+	if (!committed) {
+		if (open)
+			fprintf(stderr, "{\"event\":\"batch_failed\",\"detail\":\"%s\"}\n", lost ? "transaction lost" : "commit failed");
+		for (struct req *r = batch; r; r = r->next)
+			if (r->good) {
+				struct call x;
+				memset(&x, 0, sizeof x);
+				x.r = r;
+				x.lang = r->lang;
+				batch_fail(&x);
+			}
+	}
+}
+
+static void *batch_writer(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&WQ.lock);
+		while (!WQ.head && !WQ.stop)
+			pthread_cond_wait(&WQ.cond, &WQ.lock);
+		struct req *batch = WQ.head;
+		bool stop = WQ.stop;
+		WQ.head = WQ.tail = NULL;
+		pthread_mutex_unlock(&WQ.lock);
+		if (!batch) {
+			if (stop)
+				break;
+			continue;
+		}
+		pthread_mutex_lock(&write_lock);
+		batch_run(batch);
+		pthread_mutex_unlock(&write_lock);
+		for (struct req *r = batch, *next; r; r = next) {
+			next = r->next; /* r may be freed once its connection resumes */
+			r->resumed = true;
+			MHD_resume_connection(r->conn);
+		}
+	}
+	return NULL;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 			       const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
@@ -1828,8 +1982,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		if (!r->too_large)
 			return MHD_YES;
 	}
-	if (r->done)
-		return MHD_YES;
+	if (r->done) {
+		if (r->resumed && r->stash) { /* a batched write whose batch has committed */
+			enum MHD_Result q = MHD_queue_response(c, r->status, r->stash);
+			MHD_destroy_response(r->stash);
+			r->stash = NULL;
+			return q;
+		}
+		return r->resumed ? MHD_NO : MHD_YES;
+	}
 	r->done = true;
 	struct call x;
 	memset(&x, 0, sizeof x);
@@ -1849,6 +2010,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		/* reads, questions (grading, screening a description); and sign-in, whose slow password
 		 * check must not hold up everyone's writes */
 		ok = dispatch(&x, url);
+	} else if (batch_enqueue(c, r, url, &x)) {
+		return MHD_YES;
 	} else {
 		pthread_mutex_lock(&write_lock);
 		ok = dispatch(&x, url);
@@ -1884,6 +2047,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 		fprintf(stderr, "{\"event\":\"request\",\"method\":\"%s\",\"path\":\"%s\",\"status\":%u,\"us\":%lld,\"user\":\"%s\"%s}\n",
 			r->method, route_names[route], r->status, (long long)us, r->user,
 			why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
+	if (r->stash)
+		MHD_destroy_response(r->stash);
 	free(r->body);
 	free(r);
 	*con_cls = NULL;
@@ -1938,7 +2103,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	memset(&ss, 0, sizeof ss);
 	struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
 	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
 		host[strlen(host) - 1] = '\0';
 		a6->sin6_family = AF_INET6;
@@ -1997,6 +2162,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 		free(key_pem);
 		return cli_fail(cli);
 	}
+	if (!getenv("CIIGUARD_NO_BATCH") || strcmp(getenv("CIIGUARD_NO_BATCH"), "1") != 0)
+		WQ.running = pthread_create(&WQ.thread, NULL, batch_writer, NULL) == 0;
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	unsigned bound = info ? info->port : (unsigned)port;
 	if (flags & MHD_USE_IPv6)
@@ -2007,6 +2174,13 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	int sig = 0;
 	while (sigwait(&stop_set, &sig) != 0)
 		;
+	/* the writer finishes what it has queued; later writes run one by one */
+	pthread_mutex_lock(&WQ.lock);
+	WQ.stop = true;
+	pthread_cond_signal(&WQ.cond);
+	pthread_mutex_unlock(&WQ.lock);
+	if (WQ.running)
+		pthread_join(WQ.thread, NULL);
 	MHD_stop_daemon(d);
 	if (key_pem)
 		OPENSSL_cleanse(key_pem, strlen(key_pem));

@@ -184,10 +184,34 @@ void cg_store_free(struct cg_store *st)
 	free(st);
 }
 
+void cg_store_nest(struct cg_store *st, bool on)
+{
+	st->nest = on;
+}
+
+int cg_store_depth(const struct cg_store *st)
+{
+	return st->in_txn ? st->depth + 1 : 0;
+}
+
+/* A savepoint inside the open transaction (nesting mode). */
+static cg_code savepoint(struct cg_store *st, struct cg_error *err)
+{
+	char sql[48];
+	cg_code result;
+
+	snprintf(sql, sizeof sql, "SAVEPOINT cg_sp%d", st->depth);
+	if ((result = st->ops->exec(st, sql, err)) == CG_OK)
+		st->depth++;
+	return result;
+}
+
 cg_code cg_store_begin(struct cg_store *st, struct cg_error *err)
 {
 	cg_code result;
 
+	if (st->in_txn && st->nest && st->write_txn)
+		return savepoint(st, err);
 	if (st->in_txn)
 		return cg_error_set(err, CG_E_USAGE, NULL, N_("a transaction is already open"));
 	if ((st->flags & CG_STORE_READONLY) && st->ready)
@@ -205,6 +229,8 @@ cg_code cg_store_begin_read(struct cg_store *st, struct cg_error *err)
 {
 	cg_code result;
 
+	if (st->in_txn && st->nest && st->write_txn)
+		return savepoint(st, err);
 	if (st->in_txn)
 		return cg_error_set(err, CG_E_USAGE, NULL, N_("a transaction is already open"));
 	result = st->ops->begin(st, false, err);
@@ -221,6 +247,16 @@ cg_code cg_store_commit(struct cg_store *st, struct cg_error *err)
 
 	if (!st->in_txn)
 		return cg_error_set(err, CG_E_USAGE, NULL, N_("no transaction is open"));
+	if (st->depth > 0) {
+		char sql[48];
+		snprintf(sql, sizeof sql, "RELEASE SAVEPOINT cg_sp%d", st->depth - 1);
+		if ((result = st->ops->exec(st, sql, err)) != CG_OK) {
+			cg_store_rollback(st);
+			return result;
+		}
+		st->depth--;
+		return CG_OK;
+	}
 	result = st->ops->commit(st, err);
 	if (result != CG_OK)
 		st->ops->rollback(st);
@@ -236,9 +272,18 @@ void cg_store_rollback(struct cg_store *st)
 	for (size_t i = 0; i < st->ncache; i++)
 		if (st->cache[i]->in_use)
 			cg_stmt_done(st->cache[i]);
+	st->head_valid = false;
+	if (st->depth > 0) {
+		char sql[96];
+		st->depth--;
+		snprintf(sql, sizeof sql, "ROLLBACK TO SAVEPOINT cg_sp%d; RELEASE SAVEPOINT cg_sp%d", st->depth, st->depth);
+		if (st->ops->exec(st, sql, NULL) == CG_OK)
+			return;
+		/* the savepoint could not be undone: undo the whole transaction */
+		st->depth = 0;
+	}
 	st->ops->rollback(st);
 	st->in_txn = false;
-	st->head_valid = false;
 }
 
 bool cg_store_in_transaction(const struct cg_store *st)

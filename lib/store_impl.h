@@ -54,6 +54,9 @@ struct cg_store {
 	bool ready; /* migrations done */
 	bool in_txn;
 	bool write_txn;
+	/* cg_store_nest(): begin inside a transaction opens a savepoint, depth of them open */
+	bool nest;
+	int depth;
 	/* The audit head, read once per write transaction and advanced by each append. */
 	bool head_valid;
 	int64_t head_seq;

@@ -50,6 +50,15 @@ cg_code cg_store_begin(struct cg_store *st, struct cg_error *err) CG_MUST_CHECK;
 cg_code cg_store_commit(struct cg_store *st, struct cg_error *err) CG_MUST_CHECK;
 /* Rolls back the open transaction, if any. */
 void cg_store_rollback(struct cg_store *st);
+/*
+ * Nesting mode (off by default): cg_store_begin and cg_store_begin_read inside an open write
+ * transaction open a savepoint, and cg_store_commit / cg_store_rollback release or undo the
+ * innermost one; the outermost commit is the real one. `ciiguard serve` runs each request of a
+ * batch of writes this way, so that one failing request undoes only its own changes.
+ */
+void cg_store_nest(struct cg_store *st, bool on);
+/* 0 outside a transaction, 1 in one, 1 + the number of savepoints open. */
+int cg_store_depth(const struct cg_store *st);
 bool cg_store_in_transaction(const struct cg_store *st);
 /*
  * Ends a transaction that a function opened itself (`own`; when the caller held one, nothing

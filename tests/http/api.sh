@@ -370,6 +370,16 @@ expect 401 "$(curl -s -o "$tmp/body" -w '%{http_code}' -H "$J0" -X POST --data-b
 expect 401 "$(curl -s -o "$tmp/body" -w '%{http_code}' -H "$J0" -X POST --data-binary '{"user": "nobody", "password": "wrong password!"}' "$base/api/v1/session")" "unknown user"
 jq -e '.detail == "wrong user name or password"' "$tmp/body" >/dev/null && ok || fail "one message for unknown user and wrong password"
 
+# --- concurrent writes: run in batches, one transaction each, a refused one undoing only itself ---
+n_inc=$(cg --json incident list | jq length)
+seq 1 90 | xargs -P 30 -I{} sh -c 'if [ $(({} % 3)) -eq 0 ]; then t=nope; else t=intrusion; fi
+	curl -s -o /dev/null -w "%{http_code}\n" --max-time 30 -H "Authorization: Bearer $0" -H "Content-Type: application/json" \
+		--data-binary "{\"title\": \"C{}\", \"type\": \"$t\", \"discovered_at\": \"2026-11-27T10:00:00+08:00\"}" "$1/api/v1/incidents"' \
+	"${tok[security_officer]}" "$base" >"$tmp/conc.codes"
+expect "60 201 30 422" "$(sort "$tmp/conc.codes" | uniq -c | awk '{printf "%s%s %s", (NR > 1 ? " " : ""), $1, $2}')" "concurrent writes: 60 created, 30 refused"
+cg --json incident list | jq -e --argjson n "$n_inc" 'length == $n + 60 and ([.[].id] | unique | length) == length and ([.[] | select(.title | startswith("C"))] | length) == 60' >/dev/null && ok || fail "the 60 incidents stored once each, ids distinct"
+cg audit verify >/dev/null && ok || fail "audit verify after concurrent writes"
+
 # --- 1,000+ malformed or hostile requests ---
 before=$(cg --json audit head | jq .count)
 bad=0

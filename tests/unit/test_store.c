@@ -109,6 +109,51 @@ static void transactions(void **state)
 	cg_store_free(st);
 }
 
+/* Nesting mode: savepoints inside one transaction; an inner rollback undoes only its part, the
+ * audit head cache follows, and only the outermost commit makes it all durable. */
+static void nested_savepoints(void **state)
+{
+	struct cg_store *st = cg_test_store();
+	struct cg_error err;
+	int64_t count;
+	char head[CG_HASH_HEX];
+	(void)state;
+	cg_error_init(&err, CG_LANG_EN);
+	cg_store_nest(st, true);
+	assert_int_equal(cg_store_depth(st), 0);
+	assert_int_equal(cg_store_begin(st, &err), CG_OK);
+	assert_int_equal(cg_audit_append(st, "t", "create", "system", "a", "{}", 2, &err), CG_OK);
+	assert_int_equal(cg_store_begin(st, &err), CG_OK);
+	assert_int_equal(cg_store_depth(st), 2);
+	assert_int_equal(cg_audit_append(st, "t", "create", "system", "b", "{}", 2, &err), CG_OK);
+	cg_store_rollback(st); /* undoes b only */
+	assert_int_equal(cg_store_depth(st), 1);
+	assert_true(cg_store_in_transaction(st));
+	assert_int_equal(cg_store_begin(st, &err), CG_OK);
+	assert_int_equal(cg_audit_append(st, "t", "create", "system", "c", "{}", 2, &err), CG_OK);
+	assert_int_equal(cg_store_commit(st, &err), CG_OK); /* releases the savepoint */
+	assert_true(cg_store_in_transaction(st));
+	assert_int_equal(cg_store_commit(st, &err), CG_OK); /* the real commit */
+	assert_false(cg_store_in_transaction(st));
+	assert_int_equal(cg_audit_head(st, &count, head, &err), CG_OK);
+	assert_int_equal(count, 2);
+	/* the chain holds a then c, linked: verification walks it */
+	struct cg_stmt *q;
+	assert_int_equal(cg_store_prepare(st, "SELECT entity_id FROM audit_events ORDER BY seq", &q, &err), CG_OK);
+	assert_int_equal(cg_stmt_step(q, &err), CG_STEP_ROW);
+	assert_string_equal(cg_stmt_text(q, 0), "a");
+	assert_int_equal(cg_stmt_step(q, &err), CG_STEP_ROW);
+	assert_string_equal(cg_stmt_text(q, 0), "c");
+	assert_int_equal(cg_stmt_step(q, &err), CG_STEP_DONE);
+	cg_stmt_done(q);
+	/* without nesting, a second begin is still refused */
+	cg_store_nest(st, false);
+	assert_int_equal(cg_store_begin(st, &err), CG_OK);
+	assert_int_equal(cg_store_begin(st, &err), CG_E_USAGE);
+	cg_store_rollback(st);
+	cg_store_free(st);
+}
+
 static void export_covers_every_table(void **state)
 {
 	struct cg_store *st = cg_test_store();
@@ -154,6 +199,7 @@ int main(void)
 		cmocka_unit_test(refuses_newer_database),
 		cmocka_unit_test(refuses_foreign_databases),
 		cmocka_unit_test(transactions),
+		cmocka_unit_test(nested_savepoints),
 		cmocka_unit_test(export_covers_every_table),
 		cmocka_unit_test(hides_passwords),
 	};
