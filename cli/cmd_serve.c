@@ -125,9 +125,9 @@ struct req {
 	bool deferred, resumed;
 	struct MHD_Response *stash;
 	struct MHD_Connection *conn;
-	const char *url; /* MHD's, valid while the request lives */
 	enum cg_lang lang;
-	bool lang_given, good;
+	bool good;
+	struct call *call; /* prepared by the connection's thread */
 	struct req *next;
 	int route;
 	unsigned status;
@@ -154,6 +154,11 @@ struct call {
 	char session[CG_SESSION_HEX];
 	json_t *body;
 	struct cg_error err;
+	char path[256];            /* the URL, split into parts */
+	/* A write checked (route, authentication, permission, body) by the connection's thread and
+	 * run later by the batch writer: dispatch() only sets `run`. */
+	bool prepare_only;
+	enum MHD_Result (*run)(struct call *);
 };
 
 /* --- responses --- */
@@ -201,7 +206,7 @@ static enum MHD_Result respond_ex(struct call *x, unsigned status, const char *t
 /* Sends doc (stolen) as JSON. */
 static enum MHD_Result send_json(struct call *x, unsigned status, json_t *doc, const char *etag)
 {
-	char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(doc);
 	if (!text)
 		return MHD_NO;
@@ -292,6 +297,14 @@ static struct tctx *thread_ctx(struct cg_error *err)
 		return NULL;
 	}
 	if (cg_store_open(S.db, 0, &t->st, err) != CG_OK) {
+		free(t);
+		return NULL;
+	}
+	/* a server keeps a connection per thread for as long as it runs: 4 MiB of SQLite page cache
+	 * each, not the 64 MiB a one-off import or verify gets (the file's pages stay in the OS cache) */
+	if (strcmp(cg_store_backend(t->st), "sqlite") == 0 &&
+	    cg_store_exec(t->st, "PRAGMA cache_size=-4096", err) != CG_OK) {
+		cg_store_free(t->st);
 		free(t);
 		return NULL;
 	}
@@ -1678,14 +1691,23 @@ static enum MHD_Result metrics(struct call *x)
 	return respond(x, 200, "text/plain; version=0.0.4", text, len, NULL);
 }
 
+/* Runs the handler, or, when only preparing, keeps it for the batch writer. */
+static enum MHD_Result go(struct call *x, enum MHD_Result (*fn)(struct call *))
+{
+	if (x->prepare_only) {
+		x->run = fn;
+		return MHD_YES;
+	}
+	return fn(x);
+}
+
 static enum MHD_Result dispatch(struct call *x, const char *url)
 {
-	char path[256];
-	if (strlen(url) >= sizeof path)
+	if (strlen(url) >= sizeof x->path)
 		return problem(x, 414, "uri_too_long", NULL, NULL);
-	snprintf(path, sizeof path, "%s", url);
+	snprintf(x->path, sizeof x->path, "%s", url);
 	snprintf(x->r->path, sizeof x->r->path, "%s", url);
-	if (!split(path, x->parts, &x->nparts))
+	if (!split(x->path, x->parts, &x->nparts))
 		return problem(x, 404, "not_found", NULL, cg_tr(x->lang, N_("no such resource")));
 	bool service = (x->nparts == 1 && (strcmp(x->parts[0], "healthz") == 0 || strcmp(x->parts[0], "metrics") == 0)) ||
 		       (x->nparts == 3 && strcmp(x->parts[0], "api") == 0 && strcmp(x->parts[1], "v1") == 0 &&
@@ -1779,13 +1801,13 @@ static enum MHD_Result dispatch(struct call *x, const char *url)
 	}
 body:
 	if (rt->fn == h_evidence || rt->fn == h_catalogs || (rt->fn == h_screen_record && !x->r->len))
-		return rt->fn(x);
+		return go(x, rt->fn);
 	if (rt->fn == h_screen_input) {
 		const char *ct = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 		if (!ct || strncmp(ct, "application/json", 16) != 0)
 			return problem(x, 415, "unsupported_media_type", "Content-Type",
 				       cg_tr(x->lang, N_("send the body as application/json")));
-		return rt->fn(x);
+		return go(x, rt->fn);
 	}
 	if (x->r->len || strcmp(x->method, "POST") == 0 || strcmp(x->method, "PUT") == 0) {
 		const char *ct = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -1800,7 +1822,7 @@ body:
 			return problem(x, 400, "invalid_json", NULL, detail);
 		}
 	}
-	return rt->fn ? rt->fn(x) : h_create_system(x);
+	return go(x, rt->fn ? rt->fn : h_create_system);
 }
 
 /* --- batched writes ---
@@ -1821,7 +1843,7 @@ static struct {
 	pthread_t thread;
 } WQ = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, false, false, 0 };
 
-static bool batch_enqueue(struct MHD_Connection *c, struct req *r, const char *url, const struct call *x)
+static bool batch_enqueue(struct MHD_Connection *c, struct req *r, struct call *x)
 {
 	pthread_mutex_lock(&WQ.lock);
 	if (!WQ.running || WQ.stop) {
@@ -1829,9 +1851,8 @@ static bool batch_enqueue(struct MHD_Connection *c, struct req *r, const char *u
 		return false;
 	}
 	r->conn = c;
-	r->url = url;
+	r->call = x;
 	r->lang = x->lang;
-	r->lang_given = x->lang_given;
 	r->next = NULL;
 	MHD_suspend_connection(c);
 	if (WQ.tail)
@@ -1860,22 +1881,15 @@ static void batch_run(struct req *batch)
 		open = cg_store_begin(t->st, &err) == CG_OK;
 	}
 	for (struct req *r = batch; r; r = r->next) {
-		struct call x;
-		memset(&x, 0, sizeof x);
-		x.c = r->conn;
-		x.r = r;
-		x.method = r->method;
-		x.lang = r->lang;
-		x.lang_given = r->lang_given;
-		cg_error_init(&x.err, x.lang);
+		struct call *xp = r->call;
+		xp->t = t;
 		r->deferred = true;
 		r->good = false;
-		if (!open || lost || cg_store_begin(t->st, &x.err) != CG_OK) {
-			batch_fail(&x);
+		if (!open || lost || cg_store_begin(t->st, &xp->err) != CG_OK) {
+			batch_fail(xp);
 			continue;
 		}
-		enum MHD_Result ok = dispatch(&x, r->url);
-		json_decref(x.body);
+		enum MHD_Result ok = xp->run(xp);
 		bool good = ok == MHD_YES && r->stash && r->status < 400;
 		/* back to the batch's own level: keep the request's changes or undo them */
 		while (cg_store_depth(t->st) > 2)
@@ -1892,8 +1906,9 @@ static void batch_run(struct req *batch)
 		}
 		if (cg_store_depth(t->st) != 1)
 			lost = true; /* the transaction itself is gone: nothing of this batch stays */
-		if (!r->stash)
-			batch_fail(&x);
+		/* no answer, or a success whose changes could not be kept */
+		if (!r->stash || (!good && r->status < 400))
+			batch_fail(xp);
 		r->good = good;
 	}
 	bool committed = open && !lost && cg_store_commit(t->st, &err) == CG_OK;
@@ -1903,13 +1918,13 @@ static void batch_run(struct req *batch)
 		if (open)
 			fprintf(stderr, "{\"event\":\"batch_failed\",\"detail\":\"%s\"}\n", lost ? "transaction lost" : "commit failed");
 		for (struct req *r = batch; r; r = r->next)
-			if (r->good) {
-				struct call x;
-				memset(&x, 0, sizeof x);
-				x.r = r;
-				x.lang = r->lang;
-				batch_fail(&x);
-			}
+			if (r->good)
+				batch_fail(r->call);
+	}
+	for (struct req *r = batch; r; r = r->next) {
+		json_decref(r->call->body);
+		free(r->call);
+		r->call = NULL;
 	}
 }
 
@@ -2010,8 +2025,28 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		/* reads, questions (grading, screening a description); and sign-in, whose slow password
 		 * check must not hold up everyone's writes */
 		ok = dispatch(&x, url);
-	} else if (batch_enqueue(c, r, url, &x)) {
-		return MHD_YES;
+	} else if (WQ.running) {
+		/* checked here (route, token, permission, body), run by the batch writer */
+		struct call *xp = malloc(sizeof *xp);
+		if (!xp)
+			return MHD_NO;
+		*xp = x;
+		xp->prepare_only = true;
+		ok = dispatch(xp, url);
+		if (xp->t && cg_store_in_transaction(xp->t->st))
+			cg_store_rollback(xp->t->st);
+		if (xp->run && batch_enqueue(c, r, xp))
+			return MHD_YES;
+		if (xp->run) { /* stopping: run it here, alone */
+			pthread_mutex_lock(&write_lock);
+			ok = xp->run(xp);
+			if (xp->t && cg_store_in_transaction(xp->t->st))
+				cg_store_rollback(xp->t->st);
+			pthread_mutex_unlock(&write_lock);
+		}
+		json_decref(xp->body);
+		free(xp);
+		return ok;
 	} else {
 		pthread_mutex_lock(&write_lock);
 		ok = dispatch(&x, url);
@@ -2145,6 +2180,9 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	sigaddset(&stop_set, SIGINT);
 	sigaddset(&stop_set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
+	/* the batch writer, before any request can arrive (WQ.running does not change after) */
+	if (!getenv("CIIGUARD_NO_BATCH") || strcmp(getenv("CIIGUARD_NO_BATCH"), "1") != 0)
+		WQ.running = pthread_create(&WQ.thread, NULL, batch_writer, NULL) == 0;
 	struct MHD_Daemon *d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handler, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
@@ -2157,13 +2195,18 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 		MHD_OPTION_HTTPS_MEM_KEY, key_pem,
 		MHD_OPTION_END);
 	if (!d) {
-		cg_error_set(&cli->err, CG_E_IO, "listen", N_("could not listen on %s: %s"), listen, strerror(errno));
+		int e = errno;
+		pthread_mutex_lock(&WQ.lock);
+		WQ.stop = true;
+		pthread_cond_signal(&WQ.cond);
+		pthread_mutex_unlock(&WQ.lock);
+		if (WQ.running)
+			pthread_join(WQ.thread, NULL);
+		cg_error_set(&cli->err, CG_E_IO, "listen", N_("could not listen on %s: %s"), listen, strerror(e));
 		free(cert_pem);
 		free(key_pem);
 		return cli_fail(cli);
 	}
-	if (!getenv("CIIGUARD_NO_BATCH") || strcmp(getenv("CIIGUARD_NO_BATCH"), "1") != 0)
-		WQ.running = pthread_create(&WQ.thread, NULL, batch_writer, NULL) == 0;
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	unsigned bound = info ? info->port : (unsigned)port;
 	if (flags & MHD_USE_IPv6)
