@@ -301,9 +301,10 @@ static struct tctx *thread_ctx(struct cg_error *err)
 		return NULL;
 	}
 	/* a server keeps a connection per thread for as long as it runs: 4 MiB of SQLite page cache
-	 * each, not the 64 MiB a one-off import or verify gets (the file's pages stay in the OS cache) */
+	 * each, not the 64 MiB a one-off import or verify gets (the file's pages stay in the OS cache);
+	 * and the savepoints of a batch journal in memory, not in a temporary file per batch */
 	if (strcmp(cg_store_backend(t->st), "sqlite") == 0 &&
-	    cg_store_exec(t->st, "PRAGMA cache_size=-4096", err) != CG_OK) {
+	    cg_store_exec(t->st, "PRAGMA cache_size=-4096; PRAGMA temp_store=MEMORY", err) != CG_OK) {
 		cg_store_free(t->st);
 		free(t);
 		return NULL;
