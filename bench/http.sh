@@ -168,7 +168,9 @@ wrk_run() {
 		2>"$tmp/wrk.time" || true
 	sleep 0.5 # requests still in flight when wrk stopped
 	c1=$(cpu_ticks $pids)
-	[ -n "$pg_pids" ] && g1=$(cpu_ticks $pg_pids)
+	# the backends listed again: one opened during the run (the batch writer's connection opens
+	# on the first write) counts from zero
+	[ -n "$pg_pids" ] && g1=$(cpu_ticks $(ps -o pid= --ppid "$(head -1 "$pgdir/data/postmaster.pid")"))
 	l1=$(loadavg)
 	hwm=$(sum_kb VmHWM $pids)
 	rss1=$(sum_kb VmRSS $pids)
