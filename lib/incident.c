@@ -400,12 +400,16 @@ static cg_code grade_input(struct cg_store *st, json_t *doc, json_t **input, str
 		cg_error_init(err, err ? err->lang : CG_LANG_EN);
 	}
 	cg_operator_release(&op);
+	/* the one field grading needs of each system, not the whole record with its links */
 	json_array_foreach(json_object_get(doc, "systems"), i, id) {
-		struct cg_system s;
-		cg_system_init(&s);
-		if (r == CG_OK && cg_system_get(st, json_string_value(id), &s, NULL) == CG_OK && s.notified_cii)
+		struct cg_stmt *q;
+		if (r != CG_OK || involves || !json_is_string(id) ||
+		    cg_store_prepare(st, "SELECT notified_cii FROM systems WHERE id = ?", &q, NULL) != CG_OK)
+			continue;
+		if (cg_stmt_bind_text(q, 1, json_string_value(id)) == CG_OK && cg_stmt_step(q, NULL) == CG_STEP_ROW &&
+		    cg_stmt_int64(q, 0) == 1)
 			involves = true;
-		cg_system_release(&s);
+		cg_stmt_done(q);
 	}
 	for (const struct cg_grade_input *g = cg_grade_inputs; g->name && r == CG_OK; g++) {
 		json_t *v = json_object_get(doc, g->name);
