@@ -1460,8 +1460,6 @@ static enum MHD_Result h_operator(struct call *x)
 			return fail(x);
 		return send_json(x, 200, doc, tag);
 	}
-	if (!role_in(x, R_BODY))
-		return denied(x, N_("only the security body changes the operator profile"));
 	if (!json_is_object(x->body))
 		return problem(x, 400, "invalid", NULL, cg_tr(x->lang, N_("expected a JSON object")));
 	if (cg_store_begin(x->t->st, &x->err) != CG_OK || !(doc = operator_doc(x, tag)))
@@ -1493,7 +1491,7 @@ static enum MHD_Result h_operator(struct call *x)
 
 /* --- routing --- */
 
-enum perm { P_NONE, P_READ, P_AUDIT, P_SYSTEMS, P_INCIDENTS, P_REGISTER, P_ADMIN, P_OBLIGATION, P_CATALOG };
+enum perm { P_NONE, P_READ, P_AUDIT, P_SYSTEMS, P_INCIDENTS, P_REGISTER, P_ADMIN, P_OBLIGATION, P_CATALOG, P_OPERATOR };
 
 struct route {
 	const char *method;
@@ -1556,7 +1554,7 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/systems/*/screening", P_SYSTEMS, 53, h_screen_record },
 	{ "GET", "/api/v1/systems/*/screening/history", P_READ, 54, h_screen_record },
 	{ "GET", "/api/v1/operator", P_READ, 55, h_operator },
-	{ "PUT", "/api/v1/operator", P_OBLIGATION, 56, h_operator },
+	{ "PUT", "/api/v1/operator", P_OPERATOR, 56, h_operator },
 };
 
 static enum MHD_Result h_create_system(struct call *x)
@@ -1797,25 +1795,24 @@ static enum MHD_Result dispatch(struct call *x, const char *url)
 		if (!role_in(x, R_BODY))
 			return denied(x, N_("only the security body imports rule libraries"));
 		break;
+	case P_OPERATOR:
+		if (!role_in(x, R_BODY))
+			return denied(x, N_("only the security body changes the operator profile"));
+		break;
 	default:
 		break;
 	}
 body:
 	if (rt->fn == h_evidence || rt->fn == h_catalogs || (rt->fn == h_screen_record && !x->r->len))
 		return go(x, rt->fn);
-	if (rt->fn == h_screen_input) {
-		const char *ct = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-		if (!ct || strncmp(ct, "application/json", 16) != 0)
-			return problem(x, 415, "unsupported_media_type", "Content-Type",
-				       cg_tr(x->lang, N_("send the body as application/json")));
-		return go(x, rt->fn);
-	}
 	if (x->r->len || strcmp(x->method, "POST") == 0 || strcmp(x->method, "PUT") == 0) {
 		const char *ct = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 		json_error_t jerr;
 		if (!ct || strncmp(ct, "application/json", 16) != 0)
 			return problem(x, 415, "unsupported_media_type", "Content-Type",
 				       cg_tr(x->lang, N_("send the body as application/json")));
+		if (rt->fn == h_screen_input) /* screened from the text itself, unknown keys named */
+			return go(x, rt->fn);
 		if (!(x->body = json_loadb(x->r->body ? x->r->body : "", x->r->len, JSON_REJECT_DUPLICATES, &jerr))) {
 			char detail[400];
 			snprintf(detail, sizeof detail, cg_tr(x->lang, N_("not valid JSON (line %d, column %d): %s")), jerr.line,
@@ -1892,18 +1889,14 @@ static void batch_run(struct req *batch)
 		}
 		enum MHD_Result ok = xp->run(xp);
 		bool good = ok == MHD_YES && r->stash && r->status < 400;
-		/* back to the batch's own level: keep the request's changes or undo them */
-		while (cg_store_depth(t->st) > 2)
-			if (!good || cg_store_commit(t->st, &err) != CG_OK) {
-				good = false;
+		/* back to the batch's own level: keep the request's changes (release its savepoints) or
+		 * undo them (a release that fails has undone its own savepoint already) */
+		while (cg_store_depth(t->st) > 1) {
+			if (good && cg_store_commit(t->st, &err) == CG_OK)
+				continue;
+			good = false;
+			if (cg_store_depth(t->st) > 1)
 				cg_store_rollback(t->st);
-			}
-		if (cg_store_depth(t->st) == 2) {
-			if (!good || cg_store_commit(t->st, &err) != CG_OK) {
-				good = false;
-				if (cg_store_depth(t->st) == 2)
-					cg_store_rollback(t->st);
-			}
 		}
 		if (cg_store_depth(t->st) != 1)
 			lost = true; /* the transaction itself is gone: nothing of this batch stays */

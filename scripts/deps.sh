@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ciiguard needs to build and test, when run as root.
 # Usage: scripts/deps.sh [run|check]   ("run" needs the build set, "check" adds the test tools)
+#        scripts/deps.sh packages NAME...  (those packages, for scripts/node-deps.sh)
 set -euo pipefail
 want=${1:-run}
 pkgs=(gcc make cmake pkg-config gettext libsqlite3-dev libyaml-dev libjansson-dev libssl-dev libpq-dev libargon2-dev libmicrohttpd-dev)
-if [ "$want" = check ]; then
+if [ "$want" = packages ]; then
+  shift
+  pkgs=("$@")
+elif [ "$want" = check ]; then
   pkgs+=(libcmocka-dev clang libclang-rt-14-dev sqlite3 openssl jq postgresql-15 postgresql-client-15 curl)
 fi
 missing=()

@@ -7,16 +7,7 @@
 # Usage: scripts/node-deps.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-apt_install() {
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "ciiguard: missing: $*; install them with: sudo apt-get install $*" >&2
-		exit 1
-	fi
-	echo "ciiguard: installing $*" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
+apt_install() { bash scripts/deps.sh packages "$@"; }
 major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 if ! command -v node >/dev/null || [ "$(major)" -lt 18 ]; then
 	apt_install nodejs
