@@ -100,6 +100,31 @@ static bool utf8_ok(const char *s)
 	return true;
 }
 
+static cg_code bind_fail(struct cg_stmt *q, struct cg_error *err)
+{
+	cg_stmt_done(q);
+	return cg_error_set(err, CG_E_STORE, NULL, N_("could not bind a query parameter"));
+}
+
+/* Whether `sql` (one parameter, the key) returns a row (*found). */
+static cg_code key_exists(struct cg_store *st, const char *sql, const char *id, bool *found, struct cg_error *err)
+{
+	struct cg_stmt *q;
+	enum cg_step s;
+	cg_code r = cg_store_prepare(st, sql, &q, err);
+
+	if (r != CG_OK)
+		return r;
+	if (cg_stmt_bind_text(q, 1, id))
+		return bind_fail(q, err);
+	s = cg_stmt_step(q, err);
+	cg_stmt_done(q);
+	if (s == CG_STEP_ERROR)
+		return err && err->code ? err->code : CG_E_STORE;
+	*found = s == CG_STEP_ROW;
+	return CG_OK;
+}
+
 /* Checks one given field; *out gets its stored form (new reference). */
 static cg_code check_field(struct cg_store *st, const char *key, json_t *v, json_t **out, struct cg_error *err)
 {
@@ -174,7 +199,6 @@ static cg_code check_field(struct cg_store *st, const char *key, json_t *v, json
 			return cg_error_set(err, CG_E_INVALID, key, N_("%s: expected a list of at most %d system ids"),
 					    key, SYSTEMS_MAX);
 		json_array_foreach(v, i, id) {
-			struct cg_system s;
 			cg_code r;
 			if (!json_is_string(id))
 				return cg_error_set(err, CG_E_INVALID, key, N_("%s: expected a list of at most %d system ids"),
@@ -183,14 +207,14 @@ static cg_code check_field(struct cg_store *st, const char *key, json_t *v, json
 				if (json_equal(json_array_get(v, k), id))
 					return cg_error_set(err, CG_E_INVALID, key, N_("%s: '%s' is listed twice"), key,
 							    json_string_value(id));
-			cg_system_init(&s);
-			r = cg_system_get(st, json_string_value(id), &s, err);
-			cg_system_release(&s);
-			if (r == CG_E_NOTFOUND)
-				return cg_error_set(err, CG_E_INVALID, key, N_("%s: system '%s' does not exist"), key,
-						    json_string_value(id));
+			/* that it exists: its key, not the whole record with its links */
+			bool found = false;
+			r = key_exists(st, "SELECT 1 FROM systems WHERE id = ?", json_string_value(id), &found, err);
 			if (r != CG_OK)
 				return r;
+			if (!found)
+				return cg_error_set(err, CG_E_INVALID, key, N_("%s: system '%s' does not exist"), key,
+						    json_string_value(id));
 		}
 		*out = json_incref(v);
 		return CG_OK;
@@ -241,12 +265,6 @@ static cg_code apply_fields(struct cg_store *st, json_t *doc, json_t *fields, st
 static char *dump(json_t *doc)
 {
 	return json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-}
-
-static cg_code bind_fail(struct cg_stmt *q, struct cg_error *err)
-{
-	cg_stmt_done(q);
-	return cg_error_set(err, CG_E_STORE, NULL, N_("could not bind a query parameter"));
 }
 
 /* Reads a row into a doc whose columns override its members (so that an edit of either shows). */
@@ -478,24 +496,6 @@ static cg_code regrade(struct cg_store *st, const struct cg_catalog *c, json_t *
 
 /* --- writers --- */
 
-/* Whether incident `id` exists (*found), by its key. */
-static cg_code id_taken(struct cg_store *st, const char *id, bool *found, struct cg_error *err)
-{
-	struct cg_stmt *q;
-	enum cg_step s;
-	cg_code r = cg_store_prepare(st, "SELECT 1 FROM incidents WHERE id = ?", &q, err);
-
-	if (r != CG_OK)
-		return r;
-	if (cg_stmt_bind_text(q, 1, id))
-		return bind_fail(q, err);
-	s = cg_stmt_step(q, err);
-	cg_stmt_done(q);
-	if (s == CG_STEP_ERROR)
-		return err && err->code ? err->code : CG_E_STORE;
-	*found = s == CG_STEP_ROW;
-	return CG_OK;
-}
 
 /*
  * The next free INC-YYYYMMDD-NNN of the day, inside the caller's write transaction: the day's
@@ -547,7 +547,7 @@ static cg_code new_id(struct cg_store *st, const char *now, char out[CG_INCIDENT
 		if (n >= 999999999)
 			return cg_error_set(err, CG_E_CONFLICT, "id", N_("no incident id is left for %s"), prefix);
 		snprintf(out, CG_INCIDENT_ID_MAX, "%s%03lld", prefix, (long long)++n);
-		if ((r = id_taken(st, out, &taken, err)) != CG_OK)
+		if ((r = key_exists(st, "SELECT 1 FROM incidents WHERE id = ?", out, &taken, err)) != CG_OK)
 			return r;
 	}
 	if ((r = cg_store_prepare(st, have ? "UPDATE counters SET value = ? WHERE name = ?" :
