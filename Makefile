@@ -1,7 +1,8 @@
 # ciiguard: one-command set-up, build, run and test. CMake and ctest do the work underneath.
-#   make run      install missing Debian packages (as root), build, create the demo database
+#   make run      install missing Debian packages (as root) and the pinned npm packages (ECharts,
+#                 compiled into the binary for the web console), build, create the demo database
 #                 at var/ciiguard.db on first run (printing the first administrator's generated
-#                 password, once), show the organisation, then serve the HTTP API on LISTEN
+#                 password, once), show the organisation, then serve the API and the console on LISTEN
 #   make check    install, build with warnings as errors, run the whole suite on SQLite and
 #                 again on a throwaway PostgreSQL cluster, then the unit and CLI suites under
 #                 ASan+UBSan, then the fuzzers for a bounded time
@@ -22,6 +23,7 @@ all: build
 
 deps:
 	@bash scripts/deps.sh run
+	@bash scripts/node-deps.sh
 
 deps-check:
 	@bash scripts/deps.sh check

@@ -26,6 +26,7 @@
 #include "cli.h"
 #include "ciiguard/account.h"
 #include "ciiguard/obligation.h"
+#include "ciiguard/register.h"
 #include "banned.h"
 
 static const char help[] = N_(
@@ -54,7 +55,7 @@ static const char *const route_names[] = {
 	"token_create", "token_delete", "incident_grade", "incident_report", "incident_put", "incident_close",
 	"incident_action", "incident_submit", "obligation_set", "evidence_list", "evidence_add", "evidence_get",
 	"catalogs_list", "catalog_import", "catalog_get", "catalog_item", "screen_input", "screen_record",
-	"screen_history", "operator_get", "operator_put", NULL
+	"screen_history", "operator_get", "operator_put", "me_put", "register_kinds", "console", NULL
 };
 enum { NROUTES = sizeof route_names / sizeof route_names[0] - 1 };
 static const double buckets[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
@@ -572,9 +573,50 @@ static void filter(struct call *x, json_t *list, const char *key)
 
 /* --- handlers --- */
 
+/* GET /me: who is signed in; PUT /me {lang}: the user's own language (the console's switch) */
 static enum MHD_Result h_me(struct call *x)
 {
-	return send_json(x, 200, json_pack("{s:s,s:s,s:s}", "user", x->user, "role", x->role, "scope", x->scope), NULL);
+	if (strcmp(x->method, "PUT") == 0) {
+		json_t *lang = json_object_get(x->body, "lang");
+		if (!json_is_object(x->body) || json_object_size(x->body) != 1 || !json_is_string(lang))
+			return problem(x, 422, "invalid", "lang", cg_tr(x->lang, N_("send {\"lang\": \"en\"} or {\"lang\": \"zh\"}")));
+		if (cg_user_set_lang(x->t->st, x->actor, x->user, json_string_value(lang), &x->err) != CG_OK)
+			return fail(x);
+		/* the token cache of this thread keeps the old language for a few seconds at most */
+		snprintf(x->user_lang, sizeof x->user_lang, "%s", json_string_value(lang));
+	} else {
+		user_lang(x);
+	}
+	return send_json(x, 200, json_pack("{s:s,s:s,s:s,s:s?}", "user", x->user, "role", x->role, "scope", x->scope,
+					   "lang", x->user_lang[0] ? x->user_lang : NULL), NULL);
+}
+
+/* GET /kinds: the register kinds and their fields, from the tables the library checks records by
+ * (the console builds its forms from them) */
+static enum MHD_Result h_kinds(struct call *x)
+{
+	static const char *const types[] = { "text", "long_text", "enum", "date", "bool", "amount", "list", "systems",
+					     "ref", "years", "refs" };
+	json_t *kinds = json_array();
+	for (const struct cg_rkind *k = cg_rkinds; kinds && k->name; k++) {
+		json_t *fields = json_array();
+		for (const struct cg_rfield *f = k->fields; fields && f->name; f++) {
+			json_t *fd = json_pack("{s:s,s:s,s:b,s:b}", "name", f->name, "type", types[f->type],
+					       "required", (f->flags & CG_RF_REQUIRED) != 0, "personal",
+					       (f->flags & CG_RF_PERSONAL) != 0);
+			if (fd && f->values) {
+				json_t *v = json_array();
+				for (int i = 0; v && f->values[i]; i++)
+					json_array_append_new(v, json_string(f->values[i]));
+				json_object_set_new(fd, "values", v);
+			}
+			if (fd && f->ref)
+				json_object_set_new(fd, "ref", json_string(f->ref));
+			json_array_append_new(fields, fd);
+		}
+		json_array_append_new(kinds, json_pack("{s:s,s:s,s:o}", "kind", k->name, "prefix", k->prefix, "fields", fields));
+	}
+	return send_json(x, 200, json_pack("{s:o}", "kinds", kinds), NULL);
 }
 
 static enum MHD_Result h_report(struct call *x)
@@ -1503,6 +1545,8 @@ struct route {
 
 static const struct route routes[] = {
 	{ "GET", "/api/v1/me", P_READ, 4, h_me },
+	{ "PUT", "/api/v1/me", P_READ, 57, h_me },
+	{ "GET", "/api/v1/kinds", P_READ, 58, h_kinds },
 	{ "GET", "/api/v1/status", P_READ, 5, h_report },
 	{ "GET", "/api/v1/gaps", P_READ, 6, h_report },
 	{ "GET", "/api/v1/exposure", P_READ, 7, h_report },
@@ -1690,6 +1734,69 @@ static enum MHD_Result metrics(struct call *x)
 	return respond(x, 200, "text/plain; version=0.0.4", text, len, NULL);
 }
 
+/* --- the web console: its files, compiled in (cmake/console.cmake) --- */
+
+struct asset {
+	const char *name, *type;
+	const unsigned char *start, *end;
+};
+#include "console_assets.h"
+enum { NASSETS = sizeof console_assets / sizeof console_assets[0] };
+static char asset_tags[NASSETS][24];
+static pthread_once_t asset_once = PTHREAD_ONCE_INIT;
+
+static void asset_tags_init(void)
+{
+	for (size_t i = 0; i < NASSETS; i++) {
+		char hex[CG_HASH_HEX + 1];
+		cg_sha256_hex(console_assets[i].start, (size_t)(console_assets[i].end - console_assets[i].start), hex);
+		snprintf(asset_tags[i], sizeof asset_tags[i], "\"%.16s\"", hex);
+	}
+}
+
+/* The console's page allows only its own scripts, styles and API: no inline script, no other
+ * origin, no framing. ECharts sets style attributes on the elements it draws. */
+#define CONSOLE_CSP "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " \
+	"connect-src 'self'; font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+/* GET / (the console's page) and /console/NAME (its scripts and styles). */
+static enum MHD_Result console(struct call *x, const char *url)
+{
+	const char *name = strcmp(url, "/") == 0 ? "index.html" : url + strlen("/console/");
+	const struct asset *a = NULL;
+	size_t i;
+	for (i = 0; i < NASSETS; i++)
+		if (strcmp(console_assets[i].name, name) == 0) {
+			a = &console_assets[i];
+			break;
+		}
+	x->r->route = NROUTES - 1;
+	if (!a || (strcmp(url, "/") != 0 && strcmp(name, "index.html") == 0))
+		return problem(x, 404, "not_found", NULL, cg_tr(x->lang, N_("no such resource")));
+	if (strcmp(x->method, "GET") != 0 && strcmp(x->method, "HEAD") != 0)
+		return problem(x, 405, "method_not_allowed", NULL, NULL);
+	pthread_once(&asset_once, asset_tags_init);
+	const char *inm = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	bool fresh = inm && strcmp(inm, asset_tags[i]) == 0;
+	struct MHD_Response *res = MHD_create_response_from_buffer(fresh ? 0 : (size_t)(a->end - a->start),
+								    fresh ? NULL : (void *)a->start, MHD_RESPMEM_PERSISTENT);
+	if (!res)
+		return MHD_NO;
+	MHD_add_response_header(res, "Content-Type", a->type);
+	MHD_add_response_header(res, "Cache-Control", "no-cache");
+	MHD_add_response_header(res, "ETag", asset_tags[i]);
+	MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(res, "Referrer-Policy", "no-referrer");
+	if (strcmp(name, "index.html") == 0) {
+		MHD_add_response_header(res, "Content-Security-Policy", CONSOLE_CSP);
+		MHD_add_response_header(res, "X-Frame-Options", "DENY");
+	}
+	x->r->status = fresh ? 304 : 200;
+	enum MHD_Result ok = MHD_queue_response(x->c, x->r->status, res);
+	MHD_destroy_response(res);
+	return ok;
+}
+
 /* Runs the handler, or, when only preparing, keeps it for the batch writer. */
 static enum MHD_Result go(struct call *x, enum MHD_Result (*fn)(struct call *))
 {
@@ -1706,6 +1813,8 @@ static enum MHD_Result dispatch(struct call *x, const char *url)
 		return problem(x, 414, "uri_too_long", NULL, NULL);
 	snprintf(x->path, sizeof x->path, "%s", url);
 	snprintf(x->r->path, sizeof x->r->path, "%s", url);
+	if (strcmp(url, "/") == 0 || strncmp(url, "/console/", 9) == 0)
+		return console(x, url);
 	if (!split(x->path, x->parts, &x->nparts))
 		return problem(x, 404, "not_found", NULL, cg_tr(x->lang, N_("no such resource")));
 	bool service = (x->nparts == 1 && (strcmp(x->parts[0], "healthz") == 0 || strcmp(x->parts[0], "metrics") == 0)) ||

@@ -234,6 +234,18 @@ cg_code cg_user_set_disabled(struct cg_store *st, const char *actor, const char 
 			   "UPDATE users SET disabled = 0, updated_at = ? WHERE name = ?", now, NULL, NULL, err);
 }
 
+cg_code cg_user_set_lang(struct cg_store *st, const char *actor, const char *name, const char *lang,
+			 struct cg_error *err)
+{
+	char now[CG_TIME_MAX];
+	cg_code r;
+	if (!lang || (strcmp(lang, "en") != 0 && strcmp(lang, "zh") != 0))
+		return cg_error_set(err, CG_E_INVALID, "lang", N_("lang: expected en or zh, got '%s'"), lang ? lang : "");
+	if ((r = cg_now(now, err)) != CG_OK)
+		return r;
+	return update_user(st, actor, name, "UPDATE users SET lang = ?, updated_at = ? WHERE name = ?", lang, now, NULL, err);
+}
+
 cg_code cg_user_list(struct cg_store *st, json_t **out, struct cg_error *err)
 {
 	struct cg_stmt *q;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages ciiguard needs to build and test, when run as root.
-# Usage: scripts/deps.sh [run|check]   ("run" needs the build set, "check" adds the test tools)
+# Usage: scripts/deps.sh [run|check]   ("run" needs the build set, "check" adds the test tools,
+#        among them Debian's chromium and the Noto CJK fonts for the web console's browser tests)
 #        scripts/deps.sh packages NAME...  (those packages, for scripts/node-deps.sh)
 set -euo pipefail
 want=${1:-run}
@@ -9,7 +10,8 @@ if [ "$want" = packages ]; then
   shift
   pkgs=("$@")
 elif [ "$want" = check ]; then
-  pkgs+=(libcmocka-dev clang libclang-rt-14-dev sqlite3 openssl jq postgresql-15 postgresql-client-15 curl)
+  pkgs+=(libcmocka-dev clang libclang-rt-14-dev sqlite3 openssl jq postgresql-15 postgresql-client-15 curl
+    chromium fonts-noto-cjk)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -30,6 +30,9 @@ cg_code cg_user_set_password(struct cg_store *st, const char *actor, const char 
 			     struct cg_error *err) CG_MUST_CHECK;
 cg_code cg_user_set_disabled(struct cg_store *st, const char *actor, const char *name, bool disabled,
 			     struct cg_error *err) CG_MUST_CHECK;
+/* The user's language, "en" or "zh": of its messages over HTTP and of the web console. */
+cg_code cg_user_set_lang(struct cg_store *st, const char *actor, const char *name, const char *lang,
+			 struct cg_error *err) CG_MUST_CHECK;
 /* [{name, role, lang, disabled, password_changed_at, created_at, updated_at}] */
 cg_code cg_user_list(struct cg_store *st, json_t **out, struct cg_error *err) CG_MUST_CHECK;
 /* Checks a password: CG_OK and the role, or CG_E_DENIED (unknown user, wrong password and a
