@@ -31,6 +31,11 @@ function h(tag, attrs, ...kids) {
   for (const c of kids.flat(Infinity)) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
   return el;
 }
+// Replaces el's children (arrays flattened; null, undefined and false left out).
+function fill(el, ...kids) {
+  el.replaceChildren(...kids.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false).map((c) => (c instanceof Node ? c : String(c))));
+  return el;
+}
 const tag = (cls, text) => h('span', { class: 'tag ' + cls }, text);
 const perimeterTag = (p) => tag(p || 'outside', lab('perimeter', p));
 const gradeTag = (g) => tag(g || 'none', lab('grade', g || 'none'));
@@ -228,7 +233,7 @@ async function perimeters() {
 const NAV = [['#/', 'dashboard'], ['#/systems', 'systems'], ['#/screening', 'screening'], ['#/incidents', 'incidents'], ['#/registers', 'registers'], ['#/catalog', 'catalog'], ['#/audit', 'audit', 'audit'], ['#/admin', 'admin', 'admin']];
 function header() {
   const top = document.getElementById('top');
-  top.replaceChildren();
+  fill(top);
   const cur = location.hash || '#/';
   top.append(h('span', { class: 'brand' }, 'ciiguard'));
   if (S.me) {
@@ -322,11 +327,11 @@ function systemBody(vals, base = {}) {
   const doc = JSON.parse(JSON.stringify(base));
   for (const k of ['created_at', 'updated_at']) delete doc[k];
   for (const [k, v] of Object.entries(vals)) setPath(doc, k, v);
-  if (!doc.ai || !doc.ai.kind) doc.ai = null;
-  if (doc.data) for (const k of ['pi_subjects', 'sensitive_pi_subjects']) if (doc.data[k] === null) doc.data[k] = 0;
-  if (doc.users === null) doc.users = 0;
+  if (!doc.ai || !doc.ai.kind) delete doc.ai;
   if (!doc.links) doc.links = [];
-  return doc;
+  // a field left empty is not sent: the record takes its default (the whole record is replaced)
+  const prune = (o) => { for (const [k, v] of Object.entries(o)) { if (v === null) delete o[k]; else if (v && typeof v === 'object' && !Array.isArray(v)) prune(v); } return o; };
+  return prune(doc);
 }
 async function systemsPage(main) {
   const [list, per] = await Promise.all([systemsAll(), perimeters()]);
@@ -340,7 +345,7 @@ async function systemsPage(main) {
   const draw = () => {
     const p = fP.get(), s = fS.get(), st = fT.get(), text = (fQ.get() || '').toLowerCase();
     const rows = list.filter((x) => (!p || per.of[x.id] === p) && (!s || x.sector === s) && (!st || x.status === st) && (!text || (x.id + ' ' + x.name).toLowerCase().includes(text)));
-    body.replaceChildren(...rows.map((x) => h('tr', {}, h('td', {}, h('a', { href: '#/systems/' + enc(x.id) }, x.id)), h('td', {}, x.name), h('td', {}, perimeterTag(per.of[x.id])),
+    fill(body, ...rows.map((x) => h('tr', {}, h('td', {}, h('a', { href: '#/systems/' + enc(x.id) }, x.id)), h('td', {}, x.name), h('td', {}, perimeterTag(per.of[x.id])),
       h('td', {}, lab('sector', x.sector)), h('td', {}, lab('status', x.status)), h('td', {}, x.owner || ''))));
     count.textContent = `${rows.length} / ${list.length}`;
   };
@@ -367,9 +372,9 @@ async function systemDetail(main, id) {
     const out = h('span', { role: 'status' });
     main.append(h('div', { class: 'actions' }, h('button', { type: 'button', id: 'record-screening', onclick: async () => { try { await api('POST', `/systems/${enc(id)}/screening`); out.textContent = t('saved'); render(); } catch (e) { out.textContent = e.message; } } }, t('record_screening')), out));
   }
-  const hi = Array.isArray(hist) ? hist : hist.items || hist.history || [];
+  const hi = hist.history;
   main.append(h('h3', {}, t('history')), hi.length ? h('table', { id: 'screening-history' }, h('thead', {}, h('tr', {}, h('th', {}, t('screened_at')), h('th', {}, t('perimeter')), h('th', {}, t('actor')))),
-    h('tbody', {}, hi.map((x) => h('tr', {}, h('td', {}, fmtTime(x.at || x.screened_at)), h('td', {}, perimeterTag(x.perimeter)), h('td', {}, x.actor || ''))))) : h('p', { class: 'muted' }, t('none')));
+    h('tbody', {}, hi.map((x) => h('tr', {}, h('td', {}, fmtTime(x.at)), h('td', {}, perimeterTag(x.perimeter)), h('td', {}, x.actor || ''))))) : h('p', { class: 'muted' }, t('none')));
   // dependency graph: this system, what it links to and what links to it
   const g = h('div', { class: 'chart tall', id: 'dependency-graph', role: 'img', 'aria-label': t('dependencies') });
   main.append(h('h2', {}, t('dependencies')), g);
@@ -386,7 +391,7 @@ async function systemDetail(main, id) {
   if (canEditSystem(s) && can('systems')) {
     const box = h('div');
     main.append(h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', id: 'edit-system', onclick: () => {
-      box.replaceChildren(form(SYSTEM_FIELDS(false).filter((f) => f.name !== 'id'), s, async (v) => { await api('PUT', '/systems/' + enc(id), systemBody(v, s), { headers: { 'If-Match': etag } }); render(); }));
+      fill(box, form(SYSTEM_FIELDS(false).filter((f) => f.name !== 'id'), s, async (v) => { await api('PUT', '/systems/' + enc(id), systemBody(v, s), { headers: { 'If-Match': etag } }); render(); }));
       box.querySelector('input,select')?.focus(); } }, t('edit'))), box);
   }
   // obligations with their evidence
@@ -408,7 +413,7 @@ function obligationsTable(list, scope) {
 }
 async function evidencePanel(cell, scope, o) {
   const list = await api('GET', '/evidence' + q({ scope, urn: o.urn }));
-  const items = Array.isArray(list) ? list : list.items || list.evidence || [];
+  const items = list.items;
   const box = h('div', { class: 'evidence' }, h('ul', {}, items.map((e) => h('li', {}, h('a', { href: '/api/v1/evidence/' + e.sha256, download: e.filename || e.sha256 }, e.filename || e.sha256.slice(0, 12)), ` (${e.size} B) `, e.note || ''))));
   if (can('body')) {
     box.append(form([{ name: 'file', label: t('file'), type: 'file', required: true }, { name: 'note', label: t('note') }], {}, async (v) => {
@@ -443,13 +448,13 @@ async function wizard(main) {
     const links = v.links || []; delete v.links;
     const body = systemBody(v);
     body.links = links.map((to) => ({ kind: 'depends_on', to }));
-    const r = await api('POST', '/screening', body);
+    const r = await api('POST', '/screening', { ...body, coupled_to_cii: links.some((id) => ['cii', 'likely_cii'].includes(per.of[id])) });
     last = body;
-    result.replaceChildren(h('h2', {}, t('screening_result'), ' ', perimeterTag(r.perimeter)), h('p', { id: 'perimeter-help' }, t('perimeter_help_' + r.perimeter)),
+    fill(result, h('h2', {}, t('screening_result'), ' ', perimeterTag(r.perimeter)), h('p', { id: 'perimeter-help' }, t('perimeter_help_' + r.perimeter)),
       h('h3', {}, t('result_explained')), reasonsList(r.reasons),
-      r.ai_scenarios && r.ai_scenarios.length ? [h('h3', {}, t('ai_scenarios')), h('ul', {}, r.ai_scenarios.map((s) => h('li', {}, pick(s.name) || s.id, s.text ? ' — ' + pick(s.text) : '')))] : null,
+      r.ai_scenarios && r.ai_scenarios.length ? [h('h3', {}, t('ai_scenarios')), h('ul', { id: 'ai-scenarios' }, r.ai_scenarios.map((s) => h('li', {}, pick(s.text), s.duties ? h('div', { class: 'muted' }, s.duties.map((u) => u.split(':').pop()).join(', ')) : null)))] : null,
       can('systems') ? [h('h3', {}, t('save_as_system')), form([{ name: 'id', required: true }, { name: 'name', required: true }, { name: 'owner' }, { name: 'status', type: 'enum', values: Object.keys(LABELS.status), group: 'status', required: true }],
-        { status: 'planned', owner: S.me.role === 'project_owner' ? S.me.user : '' }, async (w) => { const s = await api('POST', '/systems', { ...last, ...w }); location.hash = '#/systems/' + enc(s.id); }, { submit: t('save_as_system') })] : null);
+        { status: 'planned', owner: S.me.role === 'project_owner' ? S.me.user : '' }, async (w) => { const s = await api('POST', '/systems', systemBody(w, last)); location.hash = '#/systems/' + enc(s.id); }, { submit: t('save_as_system') })] : null);
     result.querySelector('h2').scrollIntoView?.({ block: 'nearest' });
     return '';
   }, { submit: t('screen_now'), ctx: { systems: all.map((s) => ({ id: s.id, name: `${s.name} (${lab('perimeter', per.of[s.id])})` })) } });
@@ -473,7 +478,7 @@ const clean = (v) => Object.fromEntries(Object.entries(v).filter(([, x]) => x !=
 function gradePanel() {
   const box = h('section', { id: 'grade-panel', class: 'card', 'aria-live': 'polite' });
   box.show = (g) => {
-    box.replaceChildren(h('h2', {}, t('grade'), ' ', h('span', { id: 'grade' }, gradeTag(g.grade))), h('p', {}, `${t('must_report')}: ${yesno(g.must_report)}`, g.draft_criteria ? ` · ${g.draft_criteria} ${t('draft_criteria')}` : ''),
+    fill(box, h('h2', {}, t('grade'), ' ', h('span', { id: 'grade' }, gradeTag(g.grade))), h('p', {}, `${t('must_report')}: ${yesno(g.must_report)}`, g.draft_criteria ? ` · ${g.draft_criteria} ${t('draft_criteria')}` : ''),
       g.criteria.length ? [h('h3', {}, t('criteria')), h('ul', {}, g.criteria.map((c) => h('li', {}, gradeTag(c.grade), ' ', c.text, h('span', { class: 'muted' }, ` (${c.source}; ${c.confidence})`))))] : null,
       h('h3', {}, t('recipients')), g.reports.length ? h('table', { id: 'recipients' }, h('thead', {}, h('tr', {}, h('th', {}, t('recipient')), h('th', {}, t('due_at')), h('th', {}, t('time_left')), h('th', {}, t('source')))),
         h('tbody', {}, g.reports.map((r) => h('tr', {}, h('td', {}, lab('recipient', r.recipient)), h('td', {}, r.due_at ? fmtTime(r.due_at) : '—'), h('td', {}, r.due_at ? countdown(r.due_at) : '—'), h('td', {}, r.source))))) : h('p', { class: 'muted' }, t('none')),
@@ -588,8 +593,9 @@ async function registersPage(main, kind) {
   const cols = k.fields.slice(0, 4);
   main.append(h('div', { class: 'scroll' }, h('table', { id: 'records' }, h('thead', {}, h('tr', {}, h('th', {}, t('id')), cols.map((f) => h('th', {}, fl(f.name))))),
     h('tbody', {}, list.items.map((r) => h('tr', {}, h('td', {}, h('a', { href: `#/registers/${kind}/${enc(r.id)}` }, r.id)), cols.map((f) => h('td', {}, show(f, r[f.name])))))))));
-  const mine = (findings.findings || findings.items || []).filter((x) => x.kind === kind || x.register === kind || (x.record || '').startsWith(k.prefix + '-'));
-  if (mine.length) main.append(h('h2', {}, t('findings')), h('ul', {}, mine.map((x) => h('li', {}, x.record ? h('a', { href: `#/registers/${kind}/${enc(x.record)}` }, x.record) : '', ' ', x.title || x.text || x.rule || ''))));
+  const mine = findings.findings.filter((x) => x.register === kind);
+  if (mine.length) main.append(h('h2', {}, t('findings')), h('ul', { id: 'findings' }, mine.map((x) => h('li', {}, h('a', { href: `#/registers/${kind}/${enc(x.id)}` }, x.id), ' ',
+    x.overdue ? h('span', { class: 'overdue' }, t('obl_overdue') + ' ') : '', x.text, h('span', { class: 'muted' }, ` (${x.source})`)))));
   if (canRegister(kind)) {
     const { ctx } = await registerCtx(kind);
     main.append(h('h2', {}, t('new_record')), form(k.fields.map(specOf), {}, async (v) => { const r = await api('POST', `/registers/${kind}`, clean(v)); location.hash = `#/registers/${kind}/${enc(r.id)}`; }, { submit: t('create'), ctx, label: t('new_record') }));
@@ -609,7 +615,7 @@ async function recordDetail(main, kind, id) {
   main.append(h('dl', { class: 'kv', id: 'record' }, k.fields.flatMap((f) => [h('dt', {}, fl(f.name)), h('dd', {}, show(f, r[f.name]))]), h('dt', {}, 'updated_at'), h('dd', {}, fmtTime(r.updated_at))));
   if ((kind === 'decision' || kind === 'assessment') && can('approve')) {
     const people = (ctx.refs.person || (await api('GET', '/registers/person' + q({ limit: 1000 }))).items).filter((p) => p.role === 'principal');
-    main.append(h('h2', {}, t('approve')), form([{ name: 'by', label: t('field') === 'field' ? fl('principal_approval_by') : fl('principal_approval_by'), type: 'ref', ref: 'person', required: true }, { name: 'on', type: 'date', label: fl('principal_approval_on') }],
+    main.append(h('h2', {}, t('approve')), form([{ name: 'by', label: fl('principal_approval_by'), type: 'ref', ref: 'person', required: true }, { name: 'on', type: 'date', label: fl('principal_approval_on') }],
       {}, async (v) => { await api('POST', `/registers/${kind}/${enc(id)}/approve`, clean(v)); render(); }, { submit: t('approve'), ctx: { refs: { person: people } } }));
   }
   if (canRegister(kind)) {
@@ -666,7 +672,7 @@ async function catalogPage(main, key) {
     let nodes;
     if (text) nodes = L.docs.flatMap(nodesOf).filter((n) => JSON.stringify([n.ref_id, n.name, n.description, n.text, n.translations, n.source]).toLowerCase().includes(text));
     else nodes = doc ? nodesOf(doc) : [];
-    results.replaceChildren(text ? h('p', { class: 'muted', role: 'status' }, `${nodes.length} ${t('matches')}`) : doc ? h('h2', {}, (S.lang === 'zh' && doc.translations?.zh?.name) || doc.name) : h('p', {}, t('provisions')),
+    fill(results, text ? h('p', { class: 'muted', role: 'status' }, `${nodes.length} ${t('matches')}`) : doc ? h('h2', {}, (S.lang === 'zh' && doc.translations?.zh?.name) || doc.name) : h('p', {}, t('provisions')),
       nodes.slice(0, 300).map((n) => provisionCard(n, L)));
   };
   search.input.addEventListener('input', draw);
@@ -679,14 +685,14 @@ async function auditPage(main, _x, offset = 0) {
   if (!can('audit')) return main.append(alertBox(t('read_only'), 'ok'));
   const out = h('div', { id: 'verify-result', role: 'status' });
   main.append(h('h1', {}, t('audit')), h('div', { class: 'actions' }, h('button', { type: 'button', id: 'verify', onclick: async () => {
-    out.replaceChildren(t('loading'));
-    try { const v = await api('GET', '/audit/verify'); out.replaceChildren(alertBox(v.ok === false ? t('verify_failed') : `${t('verified')} (${v.events ?? v.count ?? ''} ${t('events')})`, v.ok === false ? 'error' : 'ok')); }
-    catch (e) { out.replaceChildren(alertBox(`${t('verify_failed')}: ${e.message}`)); } } }, t('verify'))), out);
+    fill(out, t('loading'));
+    try { const v = await api('GET', '/audit/verify'); fill(out, alertBox(v.ok === false ? t('verify_failed') : `${t('verified')} (${v.events} ${t('events')})`, v.ok === false ? 'error' : 'ok')); }
+    catch (e) { fill(out, alertBox(`${t('verify_failed')}: ${e.message}`)); } } }, t('verify'))), out);
   const tableBox = h('div');
   main.append(tableBox);
   const page = async (off) => {
     const log = await api('GET', '/audit/log' + q({ limit: 50, offset: off }));
-    tableBox.replaceChildren(h('div', { class: 'scroll' }, h('table', { id: 'audit-log' }, h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, t('at')), h('th', {}, t('actor')), h('th', {}, t('action')), h('th', {}, t('entity')))),
+    fill(tableBox, h('div', { class: 'scroll' }, h('table', { id: 'audit-log' }, h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, t('at')), h('th', {}, t('actor')), h('th', {}, t('action')), h('th', {}, t('entity')))),
       h('tbody', {}, log.items.map((e) => h('tr', {}, h('td', {}, e.seq), h('td', {}, fmtTime(e.at)), h('td', {}, e.actor), h('td', {}, e.action), h('td', {}, `${e.entity_type}:${e.entity_id}`)))))),
     h('div', { class: 'actions' }, off > 0 ? h('button', { type: 'button', class: 'secondary', onclick: () => page(Math.max(0, off - 50)) }, '←') : null,
       log.items.length === 50 ? h('button', { type: 'button', class: 'secondary', onclick: () => page(off + 50) }, t('more') + ' →') : null));
@@ -699,7 +705,7 @@ async function adminPage(main) {
   main.append(h('h1', {}, t('admin')));
   if (can('admin')) {
     const users = await api('GET', '/users');
-    const items = Array.isArray(users) ? users : users.items || users.users || [];
+    const items = users.items;
     main.append(h('h2', {}, t('users')), h('div', { class: 'scroll' }, h('table', { id: 'users' }, h('thead', {}, h('tr', {}, h('th', {}, t('user')), h('th', {}, t('role')), h('th', {}, t('language')), h('th', {}, t('status')), h('th', {}, ''))),
       h('tbody', {}, items.map((u) => h('tr', {}, h('td', {}, u.name), h('td', {}, lab('role', u.role)), h('td', {}, u.lang || ''), h('td', {}, u.disabled ? t('disabled') : ''),
         h('td', {}, u.name === S.me.user ? '' : h('button', { type: 'button', class: 'secondary', onclick: async () => { await api('PUT', '/users/' + enc(u.name), { disabled: !u.disabled }); render(); } }, u.disabled ? t('enable') : t('disable')))))))));
@@ -708,13 +714,13 @@ async function adminPage(main) {
     async (v) => { await api('POST', '/users', clean(v)); render(); }, { submit: t('add'), label: t('new_user') }));
   }
   const toks = await api('GET', '/tokens');
-  const tl = Array.isArray(toks) ? toks : toks.items || [];
+  const tl = toks.items;
   const shown = h('div', { id: 'new-token', role: 'status' });
   main.append(h('h2', {}, t('tokens')), h('div', { class: 'scroll' }, h('table', { id: 'tokens' }, h('thead', {}, h('tr', {}, h('th', {}, 'id'), h('th', {}, t('user')), h('th', {}, t('scope')), h('th', {}, t('expires')), h('th', {}, t('status')), h('th', {}, ''))),
     h('tbody', {}, tl.map((x) => h('tr', {}, h('td', {}, x.id), h('td', {}, x.user), h('td', {}, x.scope), h('td', {}, x.expires_at ? fmtTime(x.expires_at) : '—'), h('td', {}, x.revoked_at ? t('revoked') : x.expired ? t('expires') : ''),
       h('td', {}, x.revoked_at ? '' : h('button', { type: 'button', class: 'secondary', onclick: async () => { await api('DELETE', '/tokens/' + x.id); render(); } }, t('revoke')))))))));
   main.append(h('h3', {}, t('new_token')), shown, form([...(can('admin') ? [{ name: 'user', label: t('user') }] : []), { name: 'scope', label: t('scope'), type: 'enum', values: ['read', 'write'], required: true }, { name: 'expires', label: t('expires_in') }],
-    { scope: 'read', expires: '90d' }, async (v) => { const r = await api('POST', '/tokens', clean(v)); shown.replaceChildren(alertBox([t('token_once'), ' ', h('code', {}, r.token)], 'ok')); return ''; }, { submit: t('new_token'), label: t('new_token') }));
+    { scope: 'read', expires: '90d' }, async (v) => { const r = await api('POST', '/tokens', clean(v)); fill(shown, alertBox([t('token_once'), ' ', h('code', {}, r.token)], 'ok')); return ''; }, { submit: t('new_token'), label: t('new_token') }));
 }
 
 // --- the router ---
@@ -730,7 +736,7 @@ async function render(note) {
   S.charts.forEach((c) => c.dispose()); S.charts = []; S.pending = [];
   header();
   const main = document.getElementById('main');
-  main.replaceChildren();
+  fill(main);
   main.setAttribute('aria-busy', 'true');
   if (!S.me) { signInPage(main, note); main.removeAttribute('aria-busy'); return; }
   const hash = location.hash || '#/';
@@ -741,12 +747,12 @@ async function render(note) {
     const box = h('div');
     await r[1](box, ...args);
     if (mine !== rendering) return;
-    main.replaceChildren(box);
+    fill(main, box);
     const todo = S.pending; S.pending = [];
     todo.forEach((draw) => draw());
   } catch (e) {
     if (mine !== rendering) return;
-    main.replaceChildren(alertBox(e.message || String(e)));
+    fill(main, alertBox(e.message || String(e)));
     if (!(e instanceof ApiError)) console.error(e);
   } finally { if (mine === rendering) main.setAttribute('aria-busy', 'false'); }
 }
