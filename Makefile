@@ -11,7 +11,7 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-FUZZ_SECONDS ?= 60
+FUZZ_SECONDS ?= 45
 DB ?= var/ciiguard.db
 LISTEN ?= 127.0.0.1:8080
 CMAKE ?= cmake
