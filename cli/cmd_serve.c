@@ -58,6 +58,8 @@ static const char *const route_names[] = {
 	"screen_history", "operator_get", "operator_put", "me_put", "register_kinds", "console", NULL
 };
 enum { NROUTES = sizeof route_names / sizeof route_names[0] - 1 };
+/* the routes that change a user (their index in route_names) */
+enum { R_USER_CREATE = 33, R_USER_PUT = 34, R_ME_PUT = 57 };
 static const double buckets[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
 enum { NBUCKETS = sizeof buckets / sizeof buckets[0] };
 
@@ -78,6 +80,10 @@ static struct {
 	bool tls;
 } S;
 
+/* Changed by every change of a user through this server (its language, disabled, password): the
+ * token caches of all threads forget what they checked before. */
+static _Atomic uint64_t users_gen;
+
 /* What a pool thread keeps: its connection, its catalog, recently checked tokens. */
 struct tctx {
 	struct cg_store *st;
@@ -87,6 +93,7 @@ struct tctx {
 		char token[CG_TOKEN_MAX];
 		char user[CG_USER_MAX + 1], role[32], scope[8], lang[4];
 		int64_t until;
+		uint64_t gen; /* users_gen when checked */
 	} cache[CACHE];
 	unsigned next;
 };
@@ -375,7 +382,7 @@ static bool authenticate(struct call *x)
 	if (n == 0 || n >= CG_TOKEN_MAX)
 		return false;
 	for (unsigned i = 0; i < CACHE; i++) {
-		if (x->t->cache[i].until > now && strlen(x->t->cache[i].token) == n &&
+		if (x->t->cache[i].until > now && x->t->cache[i].gen == atomic_load(&users_gen) && strlen(x->t->cache[i].token) == n &&
 		    CRYPTO_memcmp(x->t->cache[i].token, tok, n) == 0) {
 			memcpy(x->user, x->t->cache[i].user, sizeof x->user);
 			memcpy(x->role, x->t->cache[i].role, sizeof x->role);
@@ -386,6 +393,7 @@ static bool authenticate(struct call *x)
 	}
 	struct cg_error e;
 	cg_error_init(&e, x->lang);
+	uint64_t gen = atomic_load(&users_gen); /* before the check: a change during it is not missed */
 	if (cg_token_check(x->t->st, tok, x->user, x->role, x->scope, &e) != CG_OK)
 		return false;
 	user_lang(x);
@@ -396,6 +404,7 @@ static bool authenticate(struct call *x)
 	memcpy(x->t->cache[k].role, x->role, sizeof x->role);
 	memcpy(x->t->cache[k].scope, x->scope, sizeof x->scope);
 	x->t->cache[k].until = now + TOKEN_TTL_MS;
+	x->t->cache[k].gen = gen;
 	return true;
 }
 
@@ -582,7 +591,7 @@ static enum MHD_Result h_me(struct call *x)
 			return problem(x, 422, "invalid", "lang", cg_tr(x->lang, N_("send {\"lang\": \"en\"} or {\"lang\": \"zh\"}")));
 		if (cg_user_set_lang(x->t->st, x->actor, x->user, json_string_value(lang), &x->err) != CG_OK)
 			return fail(x);
-		/* the token cache of this thread keeps the old language for a few seconds at most */
+		atomic_fetch_add(&users_gen, 1);
 		snprintf(x->user_lang, sizeof x->user_lang, "%s", json_string_value(lang));
 	} else {
 		user_lang(x);
@@ -1326,6 +1335,7 @@ static enum MHD_Result h_users(struct call *x)
 		return fail(x);
 	if (json_is_boolean(dis) && cg_user_set_disabled(x->t->st, x->actor, name, json_is_true(dis), &x->err) != CG_OK)
 		return fail(x);
+	atomic_fetch_add(&users_gen, 1); /* and again once committed (batch_run) */
 	return send_json(x, 200, json_pack("{s:s}", "name", name), NULL);
 }
 
@@ -1545,7 +1555,7 @@ struct route {
 
 static const struct route routes[] = {
 	{ "GET", "/api/v1/me", P_READ, 4, h_me },
-	{ "PUT", "/api/v1/me", P_READ, 57, h_me },
+	{ "PUT", "/api/v1/me", P_READ, R_ME_PUT, h_me },
 	{ "GET", "/api/v1/kinds", P_READ, 58, h_kinds },
 	{ "GET", "/api/v1/status", P_READ, 5, h_report },
 	{ "GET", "/api/v1/gaps", P_READ, 6, h_report },
@@ -1585,8 +1595,8 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/evidence", P_OBLIGATION, 46, h_evidence },
 	{ "GET", "/api/v1/evidence/*", P_READ, 47, h_evidence },
 	{ "GET", "/api/v1/users", P_ADMIN, 32, h_users },
-	{ "POST", "/api/v1/users", P_ADMIN, 33, h_users },
-	{ "PUT", "/api/v1/users/*", P_ADMIN, 34, h_users },
+	{ "POST", "/api/v1/users", P_ADMIN, R_USER_CREATE, h_users },
+	{ "PUT", "/api/v1/users/*", P_ADMIN, R_USER_PUT, h_users },
 	{ "GET", "/api/v1/tokens", P_READ, 35, h_tokens },
 	{ "POST", "/api/v1/tokens", P_READ, 36, h_tokens },
 	{ "DELETE", "/api/v1/tokens/*", P_READ, 37, h_tokens },
@@ -2015,6 +2025,11 @@ static void batch_run(struct req *batch)
 		r->good = good;
 	}
 	bool committed = open && !lost && cg_store_commit(t->st, &err) == CG_OK;
+	/* a user changed (language, disabled, password): every thread's token cache forgets, now that
+	 * the change is visible to them */
+	for (struct req *r = batch; committed && r; r = r->next)
+		if (r->good && (r->route == R_USER_CREATE || r->route == R_USER_PUT || r->route == R_ME_PUT))
+			atomic_fetch_add(&users_gen, 1);
 	if (t && cg_store_in_transaction(t->st))
 		cg_store_rollback(t->st);
 	if (!committed) {

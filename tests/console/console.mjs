@@ -92,7 +92,7 @@ try {
   const evButton = page.locator('table.obligations button[data-urn]').first();
   const urn = await evButton.getAttribute('data-urn');
   await evButton.click();
-  const evForm = page.locator('.evidence form');
+  const evForm = page.locator('.evidence form:has(input[type=file])');
   const evBytes = Buffer.from('MLPS level 3 filing, 等级保护备案\n');
   await evForm.locator('input[type=file]').setInputFiles({ name: 'mlps-filing.txt', mimeType: 'text/plain', buffer: evBytes });
   await evForm.locator('button[type=submit]').click();
@@ -100,6 +100,18 @@ try {
   const ev = await page.evaluate(async (u) => (await (await fetch(`/api/v1/evidence?scope=grid-agent&urn=${encodeURIComponent(u)}`)).json()).items, urn);
   ok(ev.length === 1 && ev[0].filename === 'mlps-filing.txt' && ev[0].size === evBytes.length, 'the evidence is stored with its name and size');
   await shot('en-system');
+
+  // --- obligations: one of the organisation's recorded as met, with its date ---
+  await go('#/obligations');
+  const before = await page.evaluate(async () => (await (await fetch('/api/v1/status')).json()).obligations.met);
+  await page.locator('table.obligations button[data-urn]').first().click();
+  const of = page.locator('.evidence form:has(select[name=status])');
+  await of.locator('select[name=status]').selectOption('met');
+  await of.locator('input[name=met_on]').fill('2026-11-20');
+  await of.locator('button[type=submit]').click();
+  await page.waitForSelector('.evidence form:has(select[name=status]) .alert.ok:not(:empty)');
+  const met = await page.evaluate(async () => (await (await fetch('/api/v1/status')).json()).obligations.met);
+  ok(met === before + 1, `an obligation recorded as met from the console counts (${before} then ${met})`);
 
   // --- an incident: the grade and the recipients follow the figures as they are typed ---
   await go('#/incidents/new');

@@ -110,7 +110,7 @@ for p in /healthz /metrics /api/v1/me /api/v1/status /api/v1/gaps /api/v1/exposu
 	'/api/v1/incidents/{id}/report' '/api/v1/incidents/{id}/close' '/api/v1/incidents/{id}/actions' \
 	'/api/v1/incidents/{id}/submissions' '/api/v1/obligations/{scope}/{urn}' /api/v1/evidence '/api/v1/evidence/{sha256}' \
 	/api/v1/catalogs '/api/v1/catalogs/{key}' '/api/v1/catalogs/{key}/items/{item}' /api/v1/screening \
-	'/api/v1/systems/{id}/screening/history' /api/v1/operator; do
+	'/api/v1/systems/{id}/screening/history' /api/v1/operator /api/v1/kinds / '/console/{name}'; do
 	jq -e --arg p "$p" '.paths | has($p)' "$tmp/openapi.json" >/dev/null && ok || fail "openapi lacks $p"
 done
 
@@ -125,6 +125,35 @@ expect 401 "$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer
 expect 200 "$(req auditor GET /api/v1/me)" me
 jq -e '.user == "u_auditor" and .role == "auditor"' "$tmp/body" >/dev/null && ok || fail "me"
 grep -q '^content-type: application/problem+json' <(curl -s -D - -o /dev/null "$base/api/v1/status" | tr 'A-Z' 'a-z') && ok || fail "problem content type"
+
+# --- the user's own language (PUT /me), and the register fields (GET /kinds) ---
+expect 200 "$(req auditor PUT /api/v1/me '{"lang": "zh"}')" "an auditor sets its own language"
+jq -e '.lang == "zh" and .user == "u_auditor"' "$tmp/body" >/dev/null && ok || fail "PUT /me answers the new language"
+[[ $(cg --json user list | jq -r '.[] | select(.name == "u_auditor") | .lang') == zh ]] && ok || fail "the language is stored"
+cg --json audit log --entity user:u_auditor | jq -e '.[-1].actor == "api:u_auditor"' >/dev/null && ok || fail "the change of language is audited"
+expect 422 "$(req auditor PUT /api/v1/me '{"lang": "fr"}')" "an unknown language"
+jq -e '.field == "lang"' "$tmp/body" >/dev/null && ok || fail "422 names lang"
+expect 422 "$(req auditor PUT /api/v1/me '{"lang": "en", "role": "admin"}')" "PUT /me changes nothing but the language"
+expect 403 "$(req readonly PUT /api/v1/me '{"lang": "en"}')" "a read-only token cannot set the language"
+expect 200 "$(req auditor PUT /api/v1/me '{"lang": "en"}')" "back to English"
+expect 200 "$(req procurement GET /api/v1/kinds)" "register kinds"
+jq -e '(.kinds | length) == 14 and (.kinds[] | select(.kind == "person") | .fields[] | select(.name == "background_check_result") | .personal)
+	and (.kinds[] | select(.kind == "vendor") | .fields[] | select(.name == "kind") | .values | index("cloud"))' "$tmp/body" >/dev/null && ok || fail "kinds: fields, personal, enum values"
+
+# --- the web console: its page with a strict policy, its files, nothing else ---
+code=$(curl -s -o "$tmp/page" -D "$tmp/h" -w '%{http_code}' "$base/")
+expect 200 "$code" "the console's page"
+grep -qi "^content-security-policy: default-src 'none'; script-src 'self';" "$tmp/h" && ok || fail "the page's CSP"
+grep -qi '^x-frame-options: DENY' "$tmp/h" && ok || fail "the page is not framed"
+grep -q '/console/app.js' "$tmp/page" && ok || fail "the page loads app.js"
+tag=$(sed -n 's/^[Ee][Tt]ag: \(.*\)\r$/\1/p' "$tmp/h")
+expect 304 "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $tag" "$base/")" "an unchanged page is not sent again"
+expect 200 "$(curl -s -o "$tmp/echarts" -w '%{http_code}' "$base/console/echarts.min.js")" "ECharts is served by ciiguard"
+cmp -s "$tmp/echarts" "$src/web/node_modules/echarts/dist/echarts.min.js" && ok || fail "the served ECharts is the npm file"
+expect 404 "$(curl -s -o /dev/null -w '%{http_code}' "$base/console/nope.js")" "an unknown console file"
+expect 404 "$(curl -s -o /dev/null -w '%{http_code}' "$base/console/index.html")" "the page only at /"
+expect 404 "$(curl -s -o /dev/null -w '%{http_code}' "$base/console/..%2Fapi%2Fv1%2Fstatus")" "no traversal out of /console"
+expect 405 "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/")" "POST / is not allowed"
 
 # --- the role x endpoint matrix: 403 or not ---
 vendor='{"name": "Acme", "kind": "cloud"}'
@@ -348,7 +377,7 @@ expect 403 "$(req auditor DELETE "/api/v1/tokens/$other")" "revoke another's tok
 req auditor GET /api/v1/tokens >/dev/null
 jq -e '[.items[].user] | unique == ["u_auditor"]' "$tmp/body" >/dev/null && ok || fail "a user lists only its tokens"
 expect 200 "$(req admin PUT /api/v1/users/dave '{"disabled": true}')" "disable dave"
-sleep 5.2 # checked tokens are cached for 5 seconds per thread
+# no wait: a user changed through the API makes every thread forget the tokens it checked
 expect 401 "$(req dave GET /api/v1/me)" "a disabled user's token"
 
 # --- console sessions: cookie, CSRF, sign-out ---

@@ -230,7 +230,7 @@ async function perimeters() {
 }
 
 // --- the frame ---
-const NAV = [['#/', 'dashboard'], ['#/systems', 'systems'], ['#/screening', 'screening'], ['#/incidents', 'incidents'], ['#/registers', 'registers'], ['#/catalog', 'catalog'], ['#/audit', 'audit', 'audit'], ['#/admin', 'admin', 'admin']];
+const NAV = [['#/', 'dashboard'], ['#/systems', 'systems'], ['#/obligations', 'obligations'], ['#/screening', 'screening'], ['#/incidents', 'incidents'], ['#/registers', 'registers'], ['#/catalog', 'catalog'], ['#/audit', 'audit', 'audit'], ['#/admin', 'admin', 'admin']];
 function header() {
   const top = document.getElementById('top');
   fill(top);
@@ -404,9 +404,9 @@ function obligationsTable(list, scope) {
   const tb = h('tbody');
   for (const o of list) {
     const evCell = h('td', {});
-    const row = h('tr', {}, h('td', {}, h('strong', {}, o.ref_id), ' ', o.name, h('div', { class: 'muted' }, o.source)), h('td', {}, lab('obligation_status', o.status) || o.status, o.overdue ? h('div', { class: 'overdue' }, t('obl_overdue')) : null),
+    const row = h('tr', {}, h('td', {}, h('strong', {}, o.ref_id), ' ', o.name, h('div', { class: 'muted' }, o.source, scope ? '' : ` · ${o.scope}`)), h('td', {}, lab('obligation_status', o.status) || o.status, o.overdue ? h('div', { class: 'overdue' }, t('obl_overdue')) : null),
       h('td', {}, o.due ? fmtDate(o.due) : ''), evCell);
-    evCell.append(h('button', { type: 'button', class: 'secondary', 'data-urn': o.urn, onclick: (ev) => evidencePanel(ev.target.closest('td'), scope, o) }, `${t('evidence')} (${o.evidence})`));
+    evCell.append(h('button', { type: 'button', class: 'secondary', 'data-urn': o.urn, onclick: (ev) => evidencePanel(ev.target.closest('td'), scope || o.scope, o) }, `${t('evidence')} (${o.evidence})`));
     tb.append(row);
   }
   return h('div', { class: 'scroll' }, h('table', { class: 'obligations' }, h('thead', {}, h('tr', {}, h('th', {}, t('obligation')), h('th', {}, t('status')), h('th', {}, t('due_at')), h('th', {}, t('evidence')))), tb));
@@ -416,6 +416,9 @@ async function evidencePanel(cell, scope, o) {
   const items = list.items;
   const box = h('div', { class: 'evidence' }, h('ul', {}, items.map((e) => h('li', {}, h('a', { href: '/api/v1/evidence/' + e.sha256, download: e.filename || e.sha256 }, e.filename || e.sha256.slice(0, 12)), ` (${e.size} B) `, e.note || ''))));
   if (can('body')) {
+    box.append(form([{ name: 'status', label: t('status'), type: 'enum', values: ['not_started', 'in_progress', 'met', 'not_applicable'], group: 'obligation_status', required: true },
+      { name: 'owner', label: t('owner') }, { name: 'met_on', label: t('last_met'), type: 'date' }, { name: 'reason', label: t('reason') }], { status: o.status, owner: o.owner, met_on: o.last_met, reason: o.reason },
+    async (v) => { await api('PUT', `/obligations/${enc(scope)}/${enc(o.urn)}`, clean(v)); }, { label: t('obligation') + ' ' + o.ref_id }));
     box.append(form([{ name: 'file', label: t('file'), type: 'file', required: true }, { name: 'note', label: t('note') }], {}, async (v) => {
       await api('POST', '/evidence' + q({ scope, urn: o.urn, filename: v.file.name, note: v.note }), v.file);
       await evidencePanel(cell, scope, o);
@@ -426,13 +429,32 @@ async function evidencePanel(cell, scope, o) {
   cell.append(box);
 }
 
+// --- obligations: every duty, of the organisation and of each system, with its evidence ---
+async function obligationsPage(main) {
+  const obl = await api('GET', '/obligations');
+  const scopes = ['organisation', ...obl.systems.map((x) => x.id)];
+  const fScope = field({ name: 'scope', label: t('scope'), type: 'enum', values: scopes }, 'organisation');
+  const fStatus = field({ name: 'status', label: t('status'), type: 'enum', values: ['not_started', 'in_progress', 'met', 'not_applicable'], group: 'obligation_status' });
+  const fOver = field({ name: 'overdue', label: t('obl_overdue'), type: 'bool' });
+  const box = h('div');
+  const draw = () => {
+    const sc = fScope.get(), st = fStatus.get(), over = fOver.get();
+    fill(box, obligationsTable(obl.obligations.filter((o) => (!sc || o.scope === sc) && (!st || o.status === st) && (!over || o.overdue)), null));
+  };
+  for (const f of [fScope, fStatus, fOver]) f.input.addEventListener('input', draw);
+  main.append(h('h1', {}, t('obligations')), h('p', { class: 'muted' }, `${t('obl_applicable')} ${obl.obligations.length}`), h('div', { class: 'filters', role: 'search' }, fScope.el, fStatus.el, fOver.el), box);
+  draw();
+}
+
 // --- the screening wizard (the seeds' upfront questions for a new AI project) ---
 async function wizard(main) {
   const [all, per] = await Promise.all([systemsAll(), perimeters()]);
   main.append(h('h1', {}, t('screening')), h('p', {}, t('wizard_intro')));
+  // the seeds' upfront assessment first (advice 01), then what refines the result
   const specs = [
     { name: 'sector', label: t('q_sector'), type: 'enum', values: Object.keys(LABELS.sector), group: 'sector', required: true },
     { name: 'supports_core_business', label: t('q_core'), type: 'bool' },
+    { name: 'coupled_to_cii', label: t('q_coupled'), type: 'bool', hint: t('q_coupled_hint') },
     { name: 'harm_if_compromised', label: t('q_harm'), type: 'enum', values: ['minor', 'moderate', 'serious'], group: 'harm', required: true },
     { name: 'users', label: t('q_users'), type: 'number' },
     { name: 'cross_sector_impact', label: t('q_cross'), type: 'bool' },
@@ -445,10 +467,11 @@ async function wizard(main) {
   const result = h('section', { id: 'screening-result', 'aria-live': 'polite' });
   let last = null;
   const f = form(specs, { sector: 'energy', harm_if_compromised: 'minor' }, async (v) => {
-    const links = v.links || []; delete v.links;
+    const links = v.links || [], coupled = v.coupled_to_cii;
+    delete v.links; delete v.coupled_to_cii;
     const body = systemBody(v);
     body.links = links.map((to) => ({ kind: 'depends_on', to }));
-    const r = await api('POST', '/screening', { ...body, coupled_to_cii: links.some((id) => ['cii', 'likely_cii'].includes(per.of[id])) });
+    const r = await api('POST', '/screening', { ...body, coupled_to_cii: coupled || links.some((id) => ['cii', 'likely_cii'].includes(per.of[id])) });
     last = body;
     fill(result, h('h2', {}, t('screening_result'), ' ', perimeterTag(r.perimeter)), h('p', { id: 'perimeter-help' }, t('perimeter_help_' + r.perimeter)),
       h('h3', {}, t('result_explained')), reasonsList(r.reasons),
@@ -457,7 +480,9 @@ async function wizard(main) {
         { status: 'planned', owner: S.me.role === 'project_owner' ? S.me.user : '' }, async (w) => { const s = await api('POST', '/systems', systemBody(w, last)); location.hash = '#/systems/' + enc(s.id); }, { submit: t('save_as_system') })] : null);
     result.querySelector('h2').scrollIntoView?.({ block: 'nearest' });
     return '';
-  }, { submit: t('screen_now'), ctx: { systems: all.map((s) => ({ id: s.id, name: `${s.name} (${lab('perimeter', per.of[s.id])})` })) } });
+  }, { submit: t('screen_now'), label: t('screening'), ctx: { systems: all.map((s) => ({ id: s.id, name: `${s.name} (${lab('perimeter', per.of[s.id])})` })) } });
+  f.fields[0].el.before(h('h2', { class: 'wide' }, t('upfront')));
+  f.fields[4].el.before(h('h2', { class: 'wide' }, t('more_details')));
   main.append(f, result);
 }
 
@@ -632,8 +657,10 @@ async function libraries() {
   const docs = await Promise.all(list.map((l) => api('GET', '/catalogs/' + enc(l.urn))));
   const obl = await api('GET', '/obligations');
   const penalties = {};
+  const nodes = {};
   for (const d of docs) for (const p of d.objects.penalties || []) penalties[p.id] = { ...p, library: d.urn };
-  return (LIBS = { list, docs, obligations: obl.obligations, penalties });
+  for (const d of docs) for (const n of (d.objects.framework && d.objects.framework.requirement_nodes) || []) nodes[n.urn] = n;
+  return (LIBS = { list, docs, obligations: obl.obligations, penalties, nodes });
 }
 function provisionText(n) { const zh = n.translations && n.translations.zh; return { name: S.lang === 'zh' && zh && zh.name ? zh.name : n.name, description: S.lang === 'zh' && zh && zh.description ? zh.description : n.description }; }
 function provisionCard(n, L) {
@@ -653,6 +680,7 @@ function provisionCard(n, L) {
     obl.length ? h('div', { class: 'creates' }, `${t('creates')}: ${obl.length} ${t('obligations')} (`, Object.entries(byStatus).map(([s, c]) => `${lab('obligation_status', s)} ${c}`).join(', '), ')') : null,
     n.recipients ? h('div', {}, `${t('clocks')}: `, n.recipients.map((r) => `${lab('recipient', r.recipient)} ${r.within ? Object.entries(r.within).map(([u, v]) => v + ' ' + u).join(' ') : ''}`).join('; ')) : null,
     n.tiers ? h('div', {}, n.tiers.map((x) => `${lab('grade', x.grade)} ≥ ${x.at_least ?? ''}`).join(' · ')) : null,
+    n.maps_to ? h('div', { class: 'controls' }, `${t('controls')}: `, n.maps_to.map((u) => { const c = L.nodes[u]; return h('a', { href: '#/catalog/' + enc(u.split(':').slice(0, 4).join(':').replace('req_node', 'library')) }, c ? `${c.ref_id} ${provisionText(c).name}` : u); }).reduce((a, x) => (a.length ? [...a, '; ', x] : [x]), [])) : null,
     sanctions.map((id) => L.penalties[id] ? h('div', { class: 'sanction' }, `${t('sanction')}: `, pick(L.penalties[id].text)) : null));
 }
 async function catalogPage(main, key) {
@@ -726,7 +754,7 @@ async function adminPage(main) {
 // --- the router ---
 const ROUTES = [
   [/^#?\/?$/, dashboard], [/^#\/systems$/, systemsPage], [/^#\/systems\/new$/, systemNew], [/^#\/systems\/([^/]+)$/, systemDetail],
-  [/^#\/screening$/, wizard], [/^#\/incidents$/, incidentsPage], [/^#\/incidents\/new$/, incidentNew], [/^#\/incidents\/([^/]+)$/, incidentDetail],
+  [/^#\/obligations$/, obligationsPage], [/^#\/screening$/, wizard], [/^#\/incidents$/, incidentsPage], [/^#\/incidents\/new$/, incidentNew], [/^#\/incidents\/([^/]+)$/, incidentDetail],
   [/^#\/registers(?:\/([a-z_]+))?$/, registersPage], [/^#\/registers\/([a-z_]+)\/([^/]+)$/, recordDetail],
   [/^#\/catalog(?:\/(.+))?$/, catalogPage], [/^#\/audit$/, auditPage], [/^#\/admin$/, adminPage]];
 let rendering = 0;
