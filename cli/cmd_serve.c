@@ -35,7 +35,8 @@ static const char help[] = N_(
 	"Serves the HTTP API (/api/v1, described by /api/v1/openapi.json) on ADDRESS:PORT\n"
 	"(default 127.0.0.1:8080), over TLS when a certificate and key are given. Requests carry\n"
 	"'Authorization: Bearer TOKEN' (ciiguard token create). /healthz and /metrics\n"
-	"(Prometheus text) need no token. Logs go to standard error, one JSON object per line.\n"
+	"(Prometheus text) need no token. The web console is at / (it signs in with a user's\n"
+	"password). Logs go to standard error, one JSON object per line.\n"
 	"Stops on SIGINT or SIGTERM.\n");
 
 enum { MAX_PARTS = 8, CACHE = 16, TOKEN_TTL_MS = 5000 };
