@@ -11,7 +11,7 @@ if [ "$want" = packages ]; then
   pkgs=("$@")
 elif [ "$want" = check ]; then
   pkgs+=(libcmocka-dev clang libclang-rt-14-dev sqlite3 openssl jq postgresql-15 postgresql-client-15 curl
-    chromium fonts-noto-cjk)
+    chromium fonts-noto-cjk fonts-liberation)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
