@@ -647,7 +647,12 @@ static enum MHD_Result h_report(struct call *x)
 	} else if (strcmp(what, "exposure") == 0) {
 		r = cg_exposure(x->t->st, c, x->lang, &doc, &x->err);
 	} else if (strcmp(what, "due") == 0) {
-		r = cg_due(x->t->st, c, 0, x->lang, &doc, &x->err);
+		/* every open deadline, as `ciiguard due`; ?within=DURATION keeps those overdue or due by then */
+		const char *within = arg(x, "within");
+		int64_t ms = -1;
+		if (within && (cg_parse_duration(within, &ms) != 0 || ms < 0))
+			return problem(x, 422, "invalid", "within", cg_tr(x->lang, N_("within: expected a duration such as 30m, 24h or 7d")));
+		r = cg_due(x->t->st, c, ms, x->lang, &doc, &x->err);
 	} else if (strcmp(what, "registers") == 0) {
 		r = cg_register_findings(x->t->st, c, x->lang, &doc, &x->err);
 	} else {
@@ -1728,7 +1733,7 @@ static enum MHD_Result metrics(struct call *x)
 	/* the deadlines, open and overdue */
 	const struct cg_catalog *c = catalog(x);
 	json_t *due = NULL;
-	if (c && cg_due(x->t->st, c, 0, CG_LANG_EN, &due, &x->err) == CG_OK) {
+	if (c && cg_due(x->t->st, c, -1, CG_LANG_EN, &due, &x->err) == CG_OK) {
 		uint64_t open = json_array_size(json_object_get(due, "deadlines"));
 		uint64_t over = (uint64_t)json_integer_value(json_object_get(due, "overdue"));
 		emit(&b, &bad, "# HELP ciiguard_deadlines Open deadlines (ciiguard due), and of them overdue.\n"

@@ -30,7 +30,12 @@ page.on('pageerror', (e) => problems.push('page error: ' + e.message));
 const ready = () => page.waitForFunction(() => document.getElementById('main').getAttribute('aria-busy') === 'false');
 async function go(hash) { await page.goto(base + '/' + hash); await ready(); }
 const text = (sel) => page.locator(sel).first().innerText();
-async function shot(name) { await page.waitForTimeout(150); await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true }); }
+// the whole page, but at most the first screens of a long one (the rules run to thousands of pixels)
+async function shot(name) {
+  await page.waitForTimeout(150);
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true, clip: height > 3000 ? { x: 0, y: 0, width: page.viewportSize().width, height: 3000 } : undefined });
+}
 async function signIn(user, password) {
   await page.goto(base + '/');
   await page.waitForSelector('form[aria-label] input[name=user]');
@@ -155,6 +160,10 @@ try {
   await sub.locator('button[type=submit]').click();
   await page.waitForFunction(() => document.querySelectorAll('#submissions tbody tr').length === 1);
   await shot('en-incident');
+  // the dashboard counts down to the open incident's next report
+  await go('#/');
+  await page.waitForSelector('#open-incidents [data-due]');
+  ok((await text('#open-incidents')).includes(incId), 'the dashboard lists the open incident with a countdown');
 
   // --- the rules: provision by provision, with what each creates, and search ---
   await go('#/catalog');

@@ -140,6 +140,16 @@ expect 200 "$(req procurement GET /api/v1/kinds)" "register kinds"
 jq -e '(.kinds | length) == 14 and (.kinds[] | select(.kind == "person") | .fields[] | select(.name == "background_check_result") | .personal)
 	and (.kinds[] | select(.kind == "vendor") | .fields[] | select(.name == "kind") | .values | index("cloud"))' "$tmp/body" >/dev/null && ok || fail "kinds: fields, personal, enum values"
 
+# --- /due lists every open deadline, as `ciiguard due` does (not only the overdue ones) ---
+expect 201 "$(req security_officer POST /api/v1/incidents "{\"title\": \"Due check\", \"type\": \"outage\", \"discovered_at\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\", \"systems\": [\"ems-scada\"], \"cii_whole_outage_minutes\": 600}")" "an incident with reports due"
+expect 200 "$(req auditor GET /api/v1/due)" "due"
+cli_due=$(cg --json due | jq '.deadlines | length')
+jq -e --argjson n "$cli_due" '(.deadlines | length) == $n and $n >= 2 and .open == $n' "$tmp/body" >/dev/null && ok || fail "/due lists what ciiguard due lists ($cli_due): $(head -c 300 "$tmp/body")"
+expect 200 "$(req auditor GET '/api/v1/due?within=1m')" "due within a minute"
+jq -e --argjson n "$cli_due" '(.deadlines | length) < $n' "$tmp/body" >/dev/null && ok || fail "?within keeps fewer"
+expect 422 "$(req auditor GET '/api/v1/due?within=soon')" "a bad duration"
+curl -s "$base/metrics" | grep -q "^ciiguard_deadlines{state=\"open\"} $cli_due\$" && ok || fail "/metrics counts the open deadlines"
+
 # --- the web console: its page with a strict policy, its files, nothing else ---
 code=$(curl -s -o "$tmp/page" -D "$tmp/h" -w '%{http_code}' "$base/")
 expect 200 "$code" "the console's page"
