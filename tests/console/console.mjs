@@ -190,6 +190,25 @@ try {
   await go('#/registers/vendor');
   ok((await text('#records')).includes('Acme Model Cloud'), 'the vendor register lists it');
   await shot('en-registers');
+  // the principal person in charge, and a decision for the principal to approve
+  await go('#/registers/person');
+  const pf = page.locator('form[aria-label="New record"]');
+  await pf.locator('input[name=name]').fill('Wang Wei');
+  await pf.locator('select[name=role]').selectOption('principal');
+  await pf.locator('button[type=submit]').click();
+  await page.waitForURL(/#\/registers\/person\/PER-\d+$/);
+  const personId = decodeURIComponent(page.url().split('/').pop());
+  await go('#/registers/decision');
+  const df = page.locator('form[aria-label="New record"]');
+  await df.locator('input[name=title]').fill('Onboard Acme Model Cloud for the grid agent');
+  await df.locator('select[name=kind]').selectOption('vendor_onboarding');
+  await df.locator('input[name=decided_on]').fill('2026-11-03');
+  await df.locator('select[name=participants]').selectOption([personId]);
+  await df.locator('button[type=submit]').click();
+  await page.waitForURL(/#\/registers\/decision\/DEC-\d+$/);
+  const decisionId = decodeURIComponent(page.url().split('/').pop());
+  await ready();
+  ok(await page.locator('form:has(button:text-is("Approve"))').count() === 0, 'the security officer cannot approve');
   await go('#/audit');
   await page.click('#verify');
   await page.waitForSelector('#verify-result .alert.ok');
@@ -246,6 +265,21 @@ try {
   });
   ok(refused === 403, 'the API refuses an auditor\'s edit (got ' + refused + ')');
   await shot('en-auditor-incident');
+
+  await page.click('#signout');
+  await page.waitForSelector('.signin');
+
+  // --- the principal approves the decision ---
+  await signIn('chief', 'principal password of the test');
+  await page.waitForSelector('#whoami');
+  await go(`#/registers/decision/${decisionId}`);
+  const af = page.locator('form:has(button:text-is("Approve"))');
+  await af.locator('select[name=by]').selectOption(personId);
+  await af.locator('input[name=on]').fill('2026-11-04');
+  await af.locator('button[type=submit]').click();
+  await page.waitForFunction(() => document.querySelector('#record')?.innerText.includes('2026-11-04'));
+  ok((await text('#record')).includes(personId), 'the approval names the principal person');
+  await shot('en-decision-approved');
 
   // --- a tablet width: nothing wider than the screen ---
   await page.setViewportSize({ width: 820, height: 1180 });

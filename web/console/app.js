@@ -641,7 +641,7 @@ async function recordDetail(main, kind, id) {
   if ((kind === 'decision' || kind === 'assessment') && can('approve')) {
     const people = (ctx.refs.person || (await api('GET', '/registers/person' + q({ limit: 1000 }))).items).filter((p) => p.role === 'principal');
     main.append(h('h2', {}, t('approve')), form([{ name: 'by', label: fl('principal_approval_by'), type: 'ref', ref: 'person', required: true }, { name: 'on', type: 'date', label: fl('principal_approval_on') }],
-      {}, async (v) => { await api('POST', `/registers/${kind}/${enc(id)}/approve`, clean(v)); render(); }, { submit: t('approve'), ctx: { refs: { person: people } } }));
+      {}, async (v) => { await api('POST', `/registers/${kind}/${enc(id)}/approve`, clean(v), { headers: { 'If-Match': etag } }); render(); }, { submit: t('approve'), ctx: { refs: { person: people } } }));
   }
   if (canRegister(kind)) {
     main.append(h('h2', {}, t('edit')), form(k.fields.map(specOf), r, async (v) => { await api('PUT', `/registers/${kind}/${enc(id)}`, v, { headers: { 'If-Match': etag } }); render(); }, { ctx, label: t('edit') }));
