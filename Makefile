@@ -55,7 +55,7 @@ check-build:
 	@$(CMAKE) -S . -B build-check -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCIIGUARD_WERROR=ON >/dev/null
 	@$(CMAKE) --build build-check -j $(JOBS)
 	@cd build-check && $(CTEST) --output-on-failure -j $(JOBS) -LE fuzz
-	@bash scripts/check-pg.sh build-check --output-on-failure -j $(JOBS) -L 'unit|cli|crash|tamper|concurrency|pg|http'
+	@bash scripts/check-pg.sh build-check --output-on-failure -j $(JOBS) -L 'unit|cli|crash|tamper|concurrency|pg|http|console'
 
 check-asan:
 	@$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCIIGUARD_WERROR=ON \

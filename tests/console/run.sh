@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The web console end to end, in Debian's headless chromium driven by playwright-core
-# (tests/console/console.mjs), against a real `ciiguard serve` on loopback with the demo data.
+# (tests/console/console.mjs), against a real `ciiguard serve` on loopback with the demo data, on
+# SQLite, or on PostgreSQL when CG_TEST_PG names a cluster (scripts/check-pg.sh).
 # Screenshots of the main pages in both languages go to OUTDIR (default: console-screenshots in
 # the current directory, which is the build's tests/ directory under ctest).
 #   tests/console/run.sh CIIGUARD [OUTDIR]
@@ -18,6 +19,14 @@ trap cleanup EXIT
 export CIIGUARD_ARGON2_T=1 CIIGUARD_ARGON2_M_KIB=8 LANG=C.UTF-8 TZ=UTC CIIGUARD_QUIET_ACCESS=1
 unset CIIGUARD_NOW
 export CIIGUARD_DB="$tmp/console.db"
+backend=SQLite
+if [[ -n ${CG_TEST_PG:-} ]]; then # scripts/check-pg.sh: a new database in its throwaway cluster
+	pgdb="cgc_$(date +%s%N)_$$"
+	psql "$CG_TEST_PG" -qAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE $pgdb" >/dev/null
+	CIIGUARD_DB=${CG_TEST_PG/\/postgres\?//$pgdb?}
+	backend=PostgreSQL
+	out=$out-postgresql
+fi
 [[ -x /usr/bin/chromium ]] || { echo "FAIL: /usr/bin/chromium is missing (scripts/deps.sh check installs it)" >&2; exit 1; }
 [[ -d $src/web/node_modules/playwright-core ]] || { echo "FAIL: web/node_modules is missing: run scripts/node-deps.sh" >&2; exit 1; }
 "$bin" init --demo >"$tmp/init.out"
@@ -47,4 +56,4 @@ fi
 	{ echo "FAIL: the console's changes are not audited as api:officer" >&2; exit 1; }
 "$bin" --json audit log --limit 1000 | jq -e '[.[] | select(.actor == "api:reader")] | length == 0' >/dev/null ||
 	{ echo "FAIL: the auditor changed something" >&2; exit 1; }
-echo "console: passed; screenshots in $out"
+echo "console: passed on $backend; screenshots in $out"
