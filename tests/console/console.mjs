@@ -176,6 +176,14 @@ try {
   ok(/^[1-9]\d* matches/.test(await text('#catalog-content [role=status]')), 'the rule search finds the one-hour clock');
   await shot('en-catalog');
 
+  // --- the operator profile, changed with If-Match ---
+  await go('#/operator');
+  const opf = page.locator('form[aria-label="Operator"]');
+  await opf.locator('input[name=protection_department]').fill('国家能源局 (test)');
+  await opf.locator('button[type=submit]').click();
+  await page.waitForFunction(() => document.querySelector('#operator')?.innerText.includes('国家能源局 (test)'));
+  ok(true, 'the operator profile is changed from the console');
+
   // --- registers and the audit trail ---
   await go('#/registers/vendor');
   const vf = page.locator('form[aria-label="New record"]');

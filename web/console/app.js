@@ -230,7 +230,7 @@ async function perimeters() {
 }
 
 // --- the frame ---
-const NAV = [['#/', 'dashboard'], ['#/systems', 'systems'], ['#/obligations', 'obligations'], ['#/screening', 'screening'], ['#/incidents', 'incidents'], ['#/registers', 'registers'], ['#/catalog', 'catalog'], ['#/audit', 'audit', 'audit'], ['#/admin', 'admin', 'admin']];
+const NAV = [['#/', 'dashboard'], ['#/systems', 'systems'], ['#/obligations', 'obligations'], ['#/screening', 'screening'], ['#/incidents', 'incidents'], ['#/registers', 'registers'], ['#/catalog', 'catalog'], ['#/operator', 'operator'], ['#/audit', 'audit', 'audit'], ['#/admin', 'admin']];
 function header() {
   const top = document.getElementById('top');
   fill(top);
@@ -238,7 +238,7 @@ function header() {
   top.append(h('span', { class: 'brand' }, 'ciiguard'));
   if (S.me) {
     top.append(h('nav', { 'aria-label': 'main' }, NAV.filter(([, , need]) => !need || can(need)).map(([href, k]) =>
-      h('a', { href, 'aria-current': (href === '#/' ? cur === '#/' || cur === '' : cur.startsWith(href)) ? 'page' : null }, t(k)))));
+      h('a', { href, 'aria-current': (href === '#/' ? cur === '#/' || cur === '' : cur.startsWith(href)) ? 'page' : null }, t(k === 'admin' && !can('admin') ? 'tokens' : k)))));
   } else top.append(h('span', { class: 'muted', style: null }, t('tagline')));
   top.append(h('div', { class: 'who' },
     S.me ? [h('span', { id: 'whoami' }, `${S.me.user} · ${lab('role', S.me.role)}`)] : null,
@@ -444,6 +444,23 @@ async function obligationsPage(main) {
   for (const f of [fScope, fStatus, fOver]) f.input.addEventListener('input', draw);
   main.append(h('h1', {}, t('obligations')), h('p', { class: 'muted' }, `${t('obl_applicable')} ${obl.obligations.length}`), h('div', { class: 'filters', role: 'search' }, fScope.el, fStatus.el, fOver.el), box);
   draw();
+}
+
+// --- the operator (运营者) profile ---
+const OPERATOR_FIELDS = [{ name: 'name', required: true }, { name: 'sector', type: 'enum', values: Object.keys(LABELS.sector), group: 'sector', required: true },
+  { name: 'protection_department' }, { name: 'notified_cii', type: 'bool' }, { name: 'notified_at', type: 'date' }, { name: 'central_or_state_organ', type: 'bool' }];
+async function operatorPage(main) {
+  const { data: op, etag } = await api('GET', '/operator', undefined, { full: true });
+  main.append(h('h1', {}, t('operator')), h('p', { class: 'muted' }, t('operator_help')),
+    h('dl', { class: 'kv', id: 'operator' }, OPERATOR_FIELDS.flatMap((f) => [h('dt', {}, fl(f.name)), h('dd', {}, f.type === 'bool' ? yesno(op[f.name]) : f.group ? lab(f.group, op[f.name]) : op[f.name] ?? '')]),
+      h('dt', {}, 'updated_at'), h('dd', {}, fmtTime(op.updated_at))));
+  if (can('body')) {
+    main.append(h('h2', {}, t('edit')), form(OPERATOR_FIELDS, op, async (v) => {
+      const body = { ...v };
+      for (const k of Object.keys(body)) if (body[k] === null) delete body[k];
+      await api('PUT', '/operator', body, { headers: { 'If-Match': etag } }); render();
+    }, { label: t('operator') }));
+  }
 }
 
 // --- the screening wizard (the seeds' upfront questions for a new AI project) ---
@@ -756,7 +773,7 @@ const ROUTES = [
   [/^#?\/?$/, dashboard], [/^#\/systems$/, systemsPage], [/^#\/systems\/new$/, systemNew], [/^#\/systems\/([^/]+)$/, systemDetail],
   [/^#\/obligations$/, obligationsPage], [/^#\/screening$/, wizard], [/^#\/incidents$/, incidentsPage], [/^#\/incidents\/new$/, incidentNew], [/^#\/incidents\/([^/]+)$/, incidentDetail],
   [/^#\/registers(?:\/([a-z_]+))?$/, registersPage], [/^#\/registers\/([a-z_]+)\/([^/]+)$/, recordDetail],
-  [/^#\/catalog(?:\/(.+))?$/, catalogPage], [/^#\/audit$/, auditPage], [/^#\/admin$/, adminPage]];
+  [/^#\/catalog(?:\/(.+))?$/, catalogPage], [/^#\/operator$/, operatorPage], [/^#\/audit$/, auditPage], [/^#\/admin$/, adminPage]];
 let rendering = 0;
 async function render(note) {
   const mine = ++rendering;

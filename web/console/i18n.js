@@ -14,6 +14,9 @@ export const TEXT = {
   catalog: ['Rules', '规则目录'],
   audit: ['Audit trail', '审计日志'],
   admin: ['Users and tokens', '用户与令牌'],
+  operator: ['Operator', '运营者'],
+  operator_help: ['The organisation as the Regulation sees it: whether it has been notified as an operator of CII decides which duties apply and whom incidents are reported to.',
+    '条例视角下的本单位：是否已被认定为关键信息基础设施运营者，决定适用哪些义务以及事件向谁报告。'],
   sign_in: ['Sign in', '登录'],
   sign_out: ['Sign out', '退出'],
   user: ['User name', '用户名'],
@@ -283,6 +286,7 @@ export const LABELS = {
     launched_on: ['Launched on', '上线日期'], changed_on: ['Changed on', '变更日期'], change_filed_on: ['Change filed on', '变更备案日期'],
     cancelled_on: ['Cancelled on', '注销日期'], cancellation_filed_on: ['Cancellation filed on', '注销备案日期'], filing_number: ['Filing number', '备案编号'],
     auditor: ['Auditor', '审计方'], authority: ['Authority', '检查机关'], inspected_on: ['Inspected on', '检查日期'],
+    protection_department: ['Protection work department', '保护工作部门'], central_or_state_organ: ['Central or state organ', '中央和国家机关'],
     lang: ['Language', '语言'], password: ['Password', '密码'], user: ['User', '用户'], expires: ['Expires', '有效期'], token: ['Token', '令牌'],
   },
 };
