@@ -7,6 +7,7 @@
 // step asserts what a broken console or server would get wrong.
 import { chromium } from '../../web/node_modules/playwright-core/index.mjs';
 import { writeFileSync } from 'node:fs';
+import { LABELS } from '../../web/console/i18n.js';
 
 const [base, shots] = process.argv.slice(2);
 let checks = 0;
@@ -59,6 +60,13 @@ try {
   const cookies = await ctx.cookies();
   const sc = cookies.find((c) => c.name === 'cg_session');
   ok(sc && sc.httpOnly && sc.sameSite === 'Strict', 'the session cookie is HttpOnly and SameSite=Strict');
+
+  // every value of every register's enums has a label in both languages (the forms show labels)
+  const kinds = await page.evaluate(async () => (await (await fetch('/api/v1/kinds')).json()).kinds);
+  const unlabelled = kinds.flatMap((k) => k.fields.flatMap((f) => (f.values || []).filter((v) => !LABELS.value[v]).map((v) => `${k.kind}.${f.name}=${v}`)));
+  ok(kinds.length === 14 && unlabelled.length === 0, 'every register value is labelled: ' + unlabelled.join(', '));
+  const fieldsUnlabelled = kinds.flatMap((k) => k.fields.filter((f) => !LABELS.field[f.name]).map((f) => `${k.kind}.${f.name}`));
+  ok(fieldsUnlabelled.length === 0, 'every register field is labelled: ' + fieldsUnlabelled.join(', '));
 
   // --- dashboard: cards and charts from the API ---
   await ready();
@@ -298,8 +306,8 @@ try {
   await shot('en-tablet-dashboard');
   // forms are keyboard-usable: every control has a label
   await go('#/screening');
-  const unlabelled = await page.evaluate(() => [...document.querySelectorAll('main input, main select, main textarea')].filter((e) => !e.labels || e.labels.length === 0).map((e) => e.name));
-  ok(unlabelled.length === 0, 'every form control has a label: ' + unlabelled.join(', '));
+  const noLabel = await page.evaluate(() => [...document.querySelectorAll('main input, main select, main textarea')].filter((e) => !e.labels || e.labels.length === 0).map((e) => e.name));
+  ok(noLabel.length === 0, 'every form control has a label: ' + noLabel.join(', '));
 
   ok(problems.length === 0, 'no outside requests and no console errors:\n  ' + problems.join('\n  '));
   writeFileSync(`${shots}/checks.txt`, `${checks} checks passed\n`);

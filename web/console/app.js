@@ -617,7 +617,7 @@ async function incidentDetail(main, id) {
 // --- registers ---
 let KINDS = null;
 const RTYPE = { text: 'text', long_text: 'long', enum: 'enum', date: 'date', bool: 'bool', amount: 'number', list: 'list', systems: 'systems', ref: 'ref', years: 'years', refs: 'refs' };
-const specOf = (f) => ({ name: f.name, type: RTYPE[f.type] || 'text', values: f.values, required: f.required, ref: f.ref, group: f.values ? null : null });
+const specOf = (f) => ({ name: f.name, type: RTYPE[f.type] || 'text', values: f.values, required: f.required, ref: f.ref, group: f.values ? 'value' : null });
 async function registerCtx(kind) {
   const k = KINDS.find((x) => x.kind === kind);
   const refs = {};
@@ -646,6 +646,7 @@ async function registersPage(main, kind) {
 function show(f, v) {
   if (v === undefined || v === null) return '';
   if (f.type === 'bool') return yesno(v);
+  if (f.type === 'enum') return lab('value', v);
   if (Array.isArray(v)) return v.join(', ');
   if (typeof v === 'object') return Object.entries(v).map(([a, b]) => `${a}: ${b}`).join(', ');
   return String(v);
