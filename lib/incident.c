@@ -309,15 +309,11 @@ cg_code cg_incident_get(struct cg_store *st, const char *id, json_t **doc, struc
 	return r;
 }
 
-static cg_code write_row(struct cg_store *st, json_t *doc, bool update, struct cg_error *err)
+/* Writes doc's row; `text` is dump(doc), made once by the caller (the audit event hashes the same). */
+static cg_code write_row(struct cg_store *st, json_t *doc, const char *text, bool update, struct cg_error *err)
 {
 	struct cg_stmt *q;
-	char *text = dump(doc);
-	cg_code r;
-
-	if (!text)
-		return nomem(err);
-	r = cg_store_prepare(st, update ?
+	cg_code r = cg_store_prepare(st, update ?
 		"UPDATE incidents SET status = ?, discovered_at = ?, handled_at = ?, doc = ?, created_at = ?, "
 		"updated_at = ? WHERE id = ?" :
 		"INSERT INTO incidents (status, discovered_at, handled_at, doc, created_at, updated_at, id) "
@@ -334,22 +330,21 @@ static cg_code write_row(struct cg_store *st, json_t *doc, bool update, struct c
 		else
 			r = cg_stmt_run(q, err);
 	}
-	free(text);
 	return r;
 }
 
 static cg_code write_audited(struct cg_store *st, const char *actor, json_t *doc, bool update,
 			     struct cg_error *err)
 {
-	cg_code r = write_row(st, doc, update, err);
-	char *text;
+	char *text = dump(doc);
+	cg_code r;
 
-	if (r != CG_OK)
-		return r;
-	if (!(text = dump(doc)))
+	if (!text)
 		return nomem(err);
-	r = cg_audit_append(st, actor, update ? "update" : "create", "incident",
-			    json_string_value(json_object_get(doc, "id")), text, strlen(text), err);
+	r = write_row(st, doc, text, update, err);
+	if (r == CG_OK)
+		r = cg_audit_append(st, actor, update ? "update" : "create", "incident",
+				    json_string_value(json_object_get(doc, "id")), text, strlen(text), err);
 	free(text);
 	return r;
 }
@@ -390,7 +385,12 @@ cg_code cg_incident_restore(struct cg_store *st, json_t *doc, struct cg_error *e
 	const char *status = json_string_value(json_object_get(doc, "status"));
 	if (strcmp(status, "open") != 0 && strcmp(status, "closed") != 0)
 		return cg_error_set(err, CG_E_INVALID, "status", N_("%s: expected one of %s"), "status", "open, closed");
-	return write_row(st, doc, false, err);
+	char *text = dump(doc);
+	if (!text)
+		return nomem(err);
+	cg_code r = write_row(st, doc, text, false, err);
+	free(text);
+	return r;
 }
 
 /* --- grading a stored incident --- */
