@@ -904,6 +904,22 @@ static const struct cg_rkind *kind_of(struct call *x)
 	return cg_rkind_find(k);
 }
 
+/* Whether the body would record or change the principal's approval of a decision or an
+ * assessment (`cur`: the stored record, NULL when creating). Only the principal and an admin may,
+ * and they do it through POST .../approve; as ordinary fields they would let anyone forge it. */
+static bool touches_approval(const struct call *x, json_t *cur)
+{
+	static const char *const fields[] = { "principal_approval_by", "principal_approval_on" };
+	for (size_t i = 0; i < 2; i++) {
+		json_t *v = json_object_get(x->body, fields[i]), *old = cur ? json_object_get(cur, fields[i]) : NULL;
+		if (!v || (json_is_null(v) && (!old || json_is_null(old))))
+			continue;
+		if (!old || !json_equal(v, old))
+			return true;
+	}
+	return false;
+}
+
 static enum MHD_Result h_register(struct call *x)
 {
 	const struct cg_rkind *k = kind_of(x);
@@ -926,6 +942,8 @@ static enum MHD_Result h_register(struct call *x)
 		return fail(x);
 	if (x->nparts == 4) {
 		if (write) {
+			if (!role_in(x, R_APPROVE) && touches_approval(x, NULL))
+				return denied(x, N_("only the principal person in charge approves (POST .../approve)"));
 			if (cg_record_add(x->t->st, x->actor, c, k, x->body, &doc, &x->err) != CG_OK)
 				return fail(x);
 			cg_record_redact(k, doc, x->role);
@@ -953,10 +971,14 @@ static enum MHD_Result h_register(struct call *x)
 		return send_json(x, 200, doc, tag);
 	}
 	enum MHD_Result m = precondition(x, doc, &ok);
+	bool forged = ok && x->nparts == 5 && strcmp(x->method, "PUT") == 0 && !role_in(x, R_APPROVE) &&
+		      touches_approval(x, doc);
 	json_decref(doc);
 	doc = NULL;
 	if (!ok)
 		return m;
+	if (forged)
+		return denied(x, N_("only the principal person in charge approves (POST .../approve)"));
 	cg_code r;
 	if (strcmp(x->method, "DELETE") == 0) {
 		if (cg_record_delete(x->t->st, x->actor, k, id, &x->err) != CG_OK || cg_store_commit(x->t->st, &x->err) != CG_OK)

@@ -68,6 +68,12 @@ try {
   const fieldsUnlabelled = kinds.flatMap((k) => k.fields.filter((f) => !LABELS.field[f.name]).map((f) => `${k.kind}.${f.name}`));
   ok(fieldsUnlabelled.length === 0, 'every register field is labelled: ' + fieldsUnlabelled.join(', '));
 
+  // the skip link moves to the content without leaving the page
+  await page.keyboard.press('Tab');
+  ok(await page.evaluate(() => document.activeElement.id) === 'skip', 'the first Tab reaches the skip link');
+  await page.keyboard.press('Enter');
+  ok(await page.evaluate(() => document.activeElement.id) === 'main' && !(await page.locator('main .alert.error').count()), 'the skip link focuses the content');
+
   // --- dashboard: cards and charts from the API ---
   await ready();
   ok((await text('h1')) === 'Dashboard', 'the dashboard in English');
@@ -134,8 +140,15 @@ try {
   await f.locator('select[name=systems]').selectOption(['ems-scada']);
   await page.waitForFunction(() => document.querySelector('#grade')?.innerText === 'general');
   await f.locator('input[name=people_affected]').fill('-5');
+  await f.locator('input[name=title]').focus();
+  await page.keyboard.press('End');
+  await page.keyboard.type(' (x)');
   await page.waitForSelector('.field.invalid[data-field=people_affected]');
   ok((await text('.field.invalid[data-field=people_affected] .err')).includes('people_affected'), 'a bad figure is refused naming its field');
+  await page.keyboard.type('!');
+  const typed = await f.locator('input[name=title]').inputValue();
+  ok(typed === 'Ransomware on the dispatch network (x)!', 'the live check does not take the cursor from the field being typed in: ' + typed);
+  await f.locator('input[name=title]').fill('Ransomware on the dispatch network');
   await f.locator('input[name=people_affected]').fill('2000000');
   await page.waitForFunction(() => document.querySelector('#grade')?.innerText === 'major');
   ok((await text('#recipients')).includes('protection work department'), 'a major incident of a CII goes to the protection work department');
@@ -147,9 +160,8 @@ try {
   const incId = decodeURIComponent(page.url().split('/').pop());
   ok((await text('h1 .tag')) === 'major', 'the stored incident is graded major');
   const c1 = await text('#recipients [data-due]');
-  await page.waitForTimeout(1300);
-  const c2 = await text('#recipients [data-due]');
-  ok(c1 !== c2, `the countdown runs (${c1} then ${c2})`);
+  await page.waitForFunction((was) => document.querySelector('#recipients [data-due]')?.innerText !== was, c1, { timeout: 5000 });
+  ok(/^00:5\d:\d\d$/.test(await text('#recipients [data-due]')), 'the countdown runs down from an hour');
   // a figure changed on the stored incident regrades it live, then is saved
   const edit = page.locator('form[aria-label="Impact figures"]');
   await edit.locator('input[name=pi_subjects_leaked]').fill('150000000');
@@ -190,7 +202,8 @@ try {
   await opf.locator('input[name=protection_department]').fill('国家能源局 (test)');
   await opf.locator('button[type=submit]').click();
   await page.waitForFunction(() => document.querySelector('#operator')?.innerText.includes('国家能源局 (test)'));
-  ok(true, 'the operator profile is changed from the console');
+  const opNow = await page.evaluate(async () => (await (await fetch('/api/v1/operator')).json()).protection_department);
+  ok(opNow === '国家能源局 (test)', 'the operator profile is changed from the console');
 
   // --- registers and the audit trail ---
   await go('#/registers/vendor');
@@ -224,7 +237,15 @@ try {
   await page.waitForURL(/#\/registers\/decision\/DEC-\d+$/);
   const decisionId = decodeURIComponent(page.url().split('/').pop());
   await ready();
-  ok(await page.locator('form:has(button:text-is("Approve"))').count() === 0, 'the security officer cannot approve');
+  ok(await page.locator('form:has(button:text-is("Approve"))').count() === 0, 'the security officer sees no approval form');
+  ok(await page.locator('form [name^=principal_approval]').count() === 0, 'nor approval fields to type');
+  const forged = await page.evaluate(async ([id, by]) => {
+    const s = await (await fetch('/api/v1/session')).json();
+    const tag = (await fetch(`/api/v1/registers/decision/${id}`)).headers.get('ETag');
+    return (await fetch(`/api/v1/registers/decision/${id}`, { method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf, 'If-Match': tag },
+      body: JSON.stringify({ principal_approval_by: by, principal_approval_on: '2026-11-04' }) })).status;
+  }, [decisionId, personId]);
+  ok(forged === 403, `the API refuses an approval typed by the security officer (got ${forged})`);
   await go('#/audit');
   await page.click('#verify');
   await page.waitForSelector('#verify-result .alert.ok');
@@ -253,7 +274,8 @@ try {
   ok(after === 401, 'after sign-out the session no longer works');
   await signIn('officer', 'officer password of the test');
   await page.waitForFunction(() => document.querySelector('h1')?.innerText === '总览');
-  ok(true, 'the language is remembered for the user');
+  const meLang = await page.evaluate(async () => (await (await fetch('/api/v1/me')).json()).lang);
+  ok(meLang === 'zh', 'the language is remembered for the user, not the browser');
   await page.click('#lang');
   await page.waitForFunction(() => document.querySelector('h1')?.innerText === 'Dashboard');
   await page.click('#signout');

@@ -35,7 +35,7 @@ printf 'auditor password of the test\n' | "$bin" user add reader --role auditor 
 printf 'principal password of the test\n' | "$bin" user add chief --role principal --lang en --password-stdin >/dev/null
 "$bin" serve --listen 127.0.0.1:0 --threads 2 >"$tmp/serve.out" 2>"$tmp/serve.err" &
 pid=$!
-for _ in $(seq 100); do
+for _ in $(seq 600); do # up to 30 s: ctest runs other suites beside this one
 	grep -q "listening on" "$tmp/serve.out" 2>/dev/null && break
 	sleep 0.05
 done

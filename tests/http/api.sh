@@ -225,6 +225,17 @@ for e in "${endpoints[@]}"; do
 		fi
 	done
 done
+# the principal's approval only through .../approve, by the principal or an admin: never as a plain field
+pid_principal=$(cg --json person add --name "Principal P" --role principal | jq -r '.id')
+expect 403 "$(req security_officer POST /api/v1/registers/decision "{\"title\": \"Forged\", \"kind\": \"architecture\", \"decided_on\": \"2026-11-01\", \"principal_approval_by\": \"$pid_principal\", \"principal_approval_on\": \"2026-11-02\"}")" "an officer cannot record an approval in a new decision"
+expect 403 "$(req project_owner POST /api/v1/registers/decision "{\"title\": \"Forged\", \"kind\": \"architecture\", \"decided_on\": \"2026-11-01\", \"principal_approval_on\": \"2026-11-02\"}")" "nor a project owner"
+dec=$(cg --json decision list | jq -r '.[0].id')
+dtag=$(curl -s -D - -o /dev/null -H "Authorization: Bearer ${tok[security_officer]}" "$base/api/v1/registers/decision/$dec" | sed -n 's/^[Ee][Tt]ag: \(.*\)\r$/\1/p')
+expect 403 "$(req security_officer PUT "/api/v1/registers/decision/$dec" "{\"principal_approval_by\": \"$pid_principal\"}" -H "If-Match: $dtag")" "an officer cannot add an approval to a decision"
+expect 200 "$(req security_officer PUT "/api/v1/registers/decision/$dec" '{"title": "Pick, renamed", "principal_approval_by": null}' -H "If-Match: $dtag")" "an officer edits a decision, its (absent) approval unchanged"
+dtag=$(curl -s -D - -o /dev/null -H "Authorization: Bearer ${tok[admin]}" "$base/api/v1/registers/decision/$dec" | sed -n 's/^[Ee][Tt]ag: \(.*\)\r$/\1/p')
+expect 200 "$(req principal POST "/api/v1/registers/decision/$dec/approve" "{\"by\": \"$pid_principal\"}" -H "If-Match: $dtag")" "the principal approves"
+jq -e --arg p "$pid_principal" '.principal_approval_by == $p' "$tmp/body" >/dev/null && ok || fail "the approval is recorded"
 # a read-only token writes nothing
 expect 403 "$(req readonly POST /api/v1/registers/vendor "$vendor")" "read-only token"
 # a project owner changes only its own systems

@@ -3,7 +3,7 @@
 // is built with createElement and textContent.
 import { TEXT, LABELS } from './i18n.js';
 
-const S = { me: null, csrf: null, lang: 'zh', timers: [], charts: [], pending: [] };
+const S = { me: null, csrf: null, lang: 'zh', charts: [], pending: [] };
 const TZ = 'Asia/Shanghai';
 
 // --- texts ---
@@ -69,14 +69,14 @@ function countdown(iso) {
   tick();
   return el;
 }
-function startTicking() {
-  S.timers.push(setInterval(() => {
-    for (const el of document.querySelectorAll('[data-due]')) {
-      const left = new Date(el.dataset.due) - Date.now();
-      el.textContent = fmtLeft(left); el.classList.toggle('overdue', left < 0);
-    }
-  }, 1000));
-}
+// Every countdown on the page, each second: one timer for the app's lifetime, so a page that is
+// replaced while it loads leaves nothing running.
+setInterval(() => {
+  for (const el of document.querySelectorAll('[data-due]')) {
+    const left = new Date(el.dataset.due) - Date.now();
+    el.textContent = fmtLeft(left); el.classList.toggle('overdue', left < 0);
+  }
+}, 1000);
 
 // --- the API ---
 class ApiError extends Error {
@@ -188,7 +188,7 @@ function clearErrors(root) {
   const a = root.querySelector('.alert.error'); if (a) a.textContent = '';
 }
 // The problem's field, when the form has it, is marked and focused; the message is also shown on top.
-function showError(root, p) {
+function showError(root, p, focus = true) {
   const a = root.querySelector('.alert.error');
   const name = p.field || '';
   const el = name && (root.querySelector(`.field[data-field="${CSS.escape(name)}"]`) || root.querySelector(`.field[data-field="${CSS.escape(name.split('.')[0])}"]`));
@@ -198,18 +198,27 @@ function showError(root, p) {
     el.querySelector('.err').textContent = p.detail || '';
     const input = el.querySelector('input,select,textarea');
     input?.setAttribute('aria-invalid', 'true');
-    input?.focus();
-  } else a?.focus?.();
+    if (focus) input?.focus();
+  }
 }
 function getPath(o, path) { return path.split('.').reduce((x, k) => (x == null ? undefined : x[k]), o); }
 function setPath(o, path, v) { const ks = path.split('.'); let x = o; for (const k of ks.slice(0, -1)) x = x[k] = x[k] && typeof x[k] === 'object' ? x[k] : {}; x[ks.at(-1)] = v; }
+// A button whose action calls the API: its failure is shown next to it, never lost.
+function actionButton(attrs, label, action) {
+  const out = h('span', { role: 'alert', class: 'overdue' });
+  const b = h('button', { type: 'button', ...attrs, onclick: async () => {
+    out.textContent = ''; b.disabled = true;
+    try { await action(); } catch (e) { out.textContent = e.message || String(e); } finally { b.disabled = false; }
+  } }, label);
+  return h('span', {}, b, ' ', out);
+}
 const alertBox = (msg, kind = 'error') => h('div', { class: 'alert ' + kind, role: kind === 'error' ? 'alert' : 'status' }, msg);
 
 // --- charts (ECharts, served by ciiguard itself) ---
 // Drawn once the element is in the page (a page is built detached, then shown whole).
 function chart(el, option) {
   const draw = () => {
-    if (!window.echarts) return;
+    if (!window.echarts || !el.isConnected) return; // a page replaced while it loaded
     const c = window.echarts.init(el, null, { renderer: 'svg' });
     c.setOption({ textStyle: { fontFamily: getComputedStyle(document.documentElement).fontFamily }, animation: false, ...option });
     S.charts.push(c);
@@ -302,7 +311,6 @@ async function dashboard(main) {
       return h('tr', {}, h('td', {}, h('a', { href: '#/incidents/' + enc(i.id) }, i.id)), h('td', {}, i.title), h('td', {}, gradeTag(i.grade)),
         h('td', {}, d ? lab('recipient', d.recipient) : '—'), h('td', {}, d ? fmtTime(d.due_at) : '—'), h('td', {}, d ? countdown(d.due_at) : '—')); })))) : h('p', { class: 'muted' }, t('no_incidents')));
   main.append(h('h2', {}, t('next_deadlines')), st.next_deadlines.length ? deadlineTable(st.next_deadlines) : h('p', { class: 'muted' }, t('no_deadlines')));
-  startTicking();
 }
 function deadlineTable(list) {
   return h('div', { class: 'scroll' }, h('table', { class: 'deadlines' }, h('thead', {}, h('tr', {}, h('th', {}, t('title')), h('th', {}, t('source')), h('th', {}, t('due_at')), h('th', {}, t('time_left')))),
@@ -370,7 +378,7 @@ async function systemDetail(main, id) {
   main.append(h('h2', {}, t('screening_result')), h('p', { id: 'perimeter-help' }, t('perimeter_help_' + scr.perimeter)), reasonsList(scr.reasons));
   if (can('systems') && canEditSystem(s)) {
     const out = h('span', { role: 'status' });
-    main.append(h('div', { class: 'actions' }, h('button', { type: 'button', id: 'record-screening', onclick: async () => { try { await api('POST', `/systems/${enc(id)}/screening`); out.textContent = t('saved'); render(); } catch (e) { out.textContent = e.message; } } }, t('record_screening')), out));
+    main.append(h('div', { class: 'actions' }, actionButton({ id: 'record-screening' }, t('record_screening'), async () => { await api('POST', `/systems/${enc(id)}/screening`); out.textContent = t('saved'); render(); }), out));
   }
   const hi = hist.history;
   main.append(h('h3', {}, t('history')), hi.length ? h('table', { id: 'screening-history' }, h('thead', {}, h('tr', {}, h('th', {}, t('screened_at')), h('th', {}, t('perimeter')), h('th', {}, t('actor')))),
@@ -406,7 +414,7 @@ function obligationsTable(list, scope) {
     const evCell = h('td', {});
     const row = h('tr', {}, h('td', {}, h('strong', {}, o.ref_id), ' ', o.name, h('div', { class: 'muted' }, o.source, scope ? '' : ` · ${o.scope}`)), h('td', {}, lab('obligation_status', o.status) || o.status, o.overdue ? h('div', { class: 'overdue' }, t('obl_overdue')) : null),
       h('td', {}, o.due ? fmtDate(o.due) : ''), evCell);
-    evCell.append(h('button', { type: 'button', class: 'secondary', 'data-urn': o.urn, onclick: (ev) => evidencePanel(ev.target.closest('td'), scope || o.scope, o) }, `${t('evidence')} (${o.evidence})`));
+    evCell.append(actionButton({ class: 'secondary', 'data-urn': o.urn }, `${t('evidence')} (${o.evidence})`, () => evidencePanel(evCell, scope || o.scope, o)));
     tb.append(row);
   }
   return h('div', { class: 'scroll' }, h('table', { class: 'obligations' }, h('thead', {}, h('tr', {}, h('th', {}, t('obligation')), h('th', {}, t('status')), h('th', {}, t('due_at')), h('th', {}, t('evidence')))), tb));
@@ -418,7 +426,8 @@ async function evidencePanel(cell, scope, o) {
   if (can('body')) {
     box.append(form([{ name: 'status', label: t('status'), type: 'enum', values: ['not_started', 'in_progress', 'met', 'not_applicable'], group: 'obligation_status', required: true },
       { name: 'owner', label: t('owner') }, { name: 'met_on', label: t('last_met'), type: 'date' }, { name: 'reason', label: t('reason') }], { status: o.status, owner: o.owner, met_on: o.last_met, reason: o.reason },
-    async (v) => { await api('PUT', `/obligations/${enc(scope)}/${enc(o.urn)}`, clean(v)); }, { label: t('obligation') + ' ' + o.ref_id }));
+    // an emptied owner or reason is sent as "" (the API keeps a field that is left out)
+    async (v) => { await api('PUT', `/obligations/${enc(scope)}/${enc(o.urn)}`, clean({ ...v, owner: v.owner ?? '', reason: v.reason ?? '' })); }, { label: t('obligation') + ' ' + o.ref_id }));
     box.append(form([{ name: 'file', label: t('file'), type: 'file', required: true }, { name: 'note', label: t('note') }], {}, async (v) => {
       await api('POST', '/evidence' + q({ scope, urn: o.urn, filename: v.file.name, note: v.note }), v.file);
       await evidencePanel(cell, scope, o);
@@ -456,8 +465,7 @@ async function operatorPage(main) {
       h('dt', {}, 'updated_at'), h('dd', {}, fmtTime(op.updated_at))));
   if (can('body')) {
     main.append(h('h2', {}, t('edit')), form(OPERATOR_FIELDS, op, async (v) => {
-      const body = { ...v };
-      for (const k of Object.keys(body)) if (body[k] === null) delete body[k];
+      const body = { ...v, protection_department: v.protection_department ?? '' };
       await api('PUT', '/operator', body, { headers: { 'If-Match': etag } }); render();
     }, { label: t('operator') }));
   }
@@ -538,11 +546,12 @@ function liveGrade(f, panel, base) {
     for (const x of f.fields) if (GRADE_INPUTS.some((g) => g.name === x.spec.name) || x.spec.name === 'discovered_at' || x.spec.name === 'systems') vals[x.spec.name] = x.get();
     const input = clean({ ...base.figures, ...vals });
     const systems = input.systems || []; delete input.systems;
+    // as the server derives them when it stores the incident (lib/incident.c, grade_input)
     input.involves_cii = systems.some((id) => base.notified[id]);
-    input.operator_type = base.operatorType;
+    input.operator_type = base.central ? 'central_organ' : base.ciiOperator || input.involves_cii ? 'cii' : 'other';
     if (!input.discovered_at) return;
     try { const g = await api('POST', '/grade', input); if (mine === seq) { panel.show(g); clearErrors(f); } }
-    catch (e) { if (mine === seq && e instanceof ApiError) showError(f, e.problem); }
+    catch (e) { if (mine === seq && e instanceof ApiError) showError(f, e.problem, false); } // typing goes on where it is
   };
   f.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(run, 200); });
   f.addEventListener('change', () => { clearTimeout(timer); timer = setTimeout(run, 50); });
@@ -551,7 +560,7 @@ function liveGrade(f, panel, base) {
 async function gradeContext() {
   const [all, op] = await Promise.all([systemsAll(), api('GET', '/operator').catch(() => null)]);
   const o = op && (op.operator || op);
-  return { all, notified: Object.fromEntries(all.map((s) => [s.id, !!s.notified_cii])), operatorType: o && o.central_or_state_organ ? 'central_organ' : o && o.notified_cii ? 'cii' : 'other' };
+  return { all, notified: Object.fromEntries(all.map((s) => [s.id, !!s.notified_cii])), central: !!(o && o.central_or_state_organ), ciiOperator: !!(o && o.notified_cii) };
 }
 async function incidentsPage(main) {
   const [list, due] = await Promise.all([api('GET', '/incidents' + q({ limit: 1000 })), api('GET', '/due')]);
@@ -561,7 +570,6 @@ async function incidentsPage(main) {
     h('div', { class: 'scroll' }, h('table', { id: 'incidents' }, h('thead', {}, h('tr', {}, h('th', {}, t('id')), h('th', {}, t('title')), h('th', {}, t('grade')), h('th', {}, t('status')), h('th', {}, t('discovered_at')), h('th', {}, t('time_left')))),
       h('tbody', {}, list.items.map((i) => h('tr', {}, h('td', {}, h('a', { href: '#/incidents/' + enc(i.id) }, i.id)), h('td', {}, i.title), h('td', {}, gradeTag(i.grade)), h('td', {}, lab('incident_status', i.status)),
         h('td', {}, fmtTime(i.discovered_at)), h('td', {}, next[i.id] ? [lab('recipient', next[i.id].recipient), ': ', countdown(next[i.id].due_at)] : '—')))))));
-  startTicking();
 }
 async function incidentNew(main) {
   main.append(h('h1', {}, t('new_incident')));
@@ -573,7 +581,6 @@ async function incidentNew(main) {
   }, { submit: t('create'), ctx: { systems: ctx.all }, label: t('new_incident') });
   main.append(h('p', { class: 'muted' }, t('impact_help')), h('div', { class: 'grid2' }, f, panel));
   await liveGrade(f, panel, { figures: {}, ...ctx })();
-  startTicking();
 }
 async function incidentDetail(main, id) {
   const [{ data: inc, etag }, g, ctx] = await Promise.all([api('GET', '/incidents/' + enc(id), undefined, { full: true }), api('GET', `/incidents/${enc(id)}/grade`), gradeContext()]);
@@ -598,6 +605,7 @@ async function incidentDetail(main, id) {
       const blob = await api('GET', `/incidents/${enc(id)}/report` + q({ kind: kind.get(), format: fmt.get() }), undefined, { blob: true, headers: { 'Accept-Language': rl.get() === 'zh' ? 'zh-CN' : 'en' }, accept: '*/*' });
       const a = h('a', { href: URL.createObjectURL(blob), download: `${id}-${kind.get()}-${rl.get()}.${fmt.get()}` });
       document.body.append(a); a.click(); a.remove(); out.textContent = '';
+      setTimeout(() => URL.revokeObjectURL(a.href), 10000);
     } catch (e) { out.textContent = e.message; } } }, t('download')), out));
   // submissions and actions
   main.append(h('h2', {}, t('submissions')), h('table', { id: 'submissions' }, h('thead', {}, h('tr', {}, h('th', {}, t('report_kind')), h('th', {}, t('recipient')), h('th', {}, t('submitted_at')), h('th', {}, t('channel')))),
@@ -609,14 +617,15 @@ async function incidentDetail(main, id) {
   main.append(h('h2', {}, t('actions')), h('ul', { id: 'actions' }, (inc.actions || []).map((a) => h('li', {}, fmtTime(a.at), ' — ', a.text))));
   if (editable) {
     main.append(form([{ name: 'text', type: 'long', required: true, label: t('text') }], {}, async (v) => { await api('POST', `/incidents/${enc(id)}/actions`, v); render(); }, { submit: t('add_action'), label: t('add_action') }));
-    main.append(h('div', { class: 'actions' }, h('button', { type: 'button', class: 'danger', id: 'close-incident', onclick: async () => { if (confirm(t('close_incident') + '?')) { await api('POST', `/incidents/${enc(id)}/close`, {}); render(); } } }, t('close_incident'))));
+    main.append(h('div', { class: 'actions' }, actionButton({ class: 'danger', id: 'close-incident' }, t('close_incident'), async () => { if (confirm(t('close_incident') + '?')) { await api('POST', `/incidents/${enc(id)}/close`, {}); render(); } })));
   }
-  startTicking();
 }
 
 // --- registers ---
 let KINDS = null;
 const RTYPE = { text: 'text', long_text: 'long', enum: 'enum', date: 'date', bool: 'bool', amount: 'number', list: 'list', systems: 'systems', ref: 'ref', years: 'years', refs: 'refs' };
+// The principal's approval is given through .../approve by the principal or an admin, never typed.
+const formFields = (k) => k.fields.filter((f) => !f.name.startsWith('principal_approval_')).map(specOf);
 const specOf = (f) => ({ name: f.name, type: RTYPE[f.type] || 'text', values: f.values, required: f.required, ref: f.ref, group: f.values ? 'value' : null });
 async function registerCtx(kind) {
   const k = KINDS.find((x) => x.kind === kind);
@@ -640,7 +649,7 @@ async function registersPage(main, kind) {
     x.overdue ? h('span', { class: 'overdue' }, t('obl_overdue') + ' ') : '', x.text, h('span', { class: 'muted' }, ` (${x.source})`)))));
   if (canRegister(kind)) {
     const { ctx } = await registerCtx(kind);
-    main.append(h('h2', {}, t('new_record')), form(k.fields.map(specOf), {}, async (v) => { const r = await api('POST', `/registers/${kind}`, clean(v)); location.hash = `#/registers/${kind}/${enc(r.id)}`; }, { submit: t('create'), ctx, label: t('new_record') }));
+    main.append(h('h2', {}, t('new_record')), form(formFields(k), {}, async (v) => { const r = await api('POST', `/registers/${kind}`, clean(v)); location.hash = `#/registers/${kind}/${enc(r.id)}`; }, { submit: t('create'), ctx, label: t('new_record') }));
   }
 }
 function show(f, v) {
@@ -662,8 +671,8 @@ async function recordDetail(main, kind, id) {
       {}, async (v) => { await api('POST', `/registers/${kind}/${enc(id)}/approve`, clean(v), { headers: { 'If-Match': etag } }); render(); }, { submit: t('approve'), ctx: { refs: { person: people } } }));
   }
   if (canRegister(kind)) {
-    main.append(h('h2', {}, t('edit')), form(k.fields.map(specOf), r, async (v) => { await api('PUT', `/registers/${kind}/${enc(id)}`, v, { headers: { 'If-Match': etag } }); render(); }, { ctx, label: t('edit') }));
-    main.append(h('div', { class: 'actions' }, h('button', { type: 'button', class: 'danger', onclick: async () => { if (confirm(t('delete') + ' ' + id + '?')) { try { await api('DELETE', `/registers/${kind}/${enc(id)}`, undefined, { headers: { 'If-Match': etag } }); location.hash = '#/registers/' + kind; } catch (e) { alert(e.message); } } } }, t('delete'))));
+    main.append(h('h2', {}, t('edit')), form(formFields(k), r, async (v) => { await api('PUT', `/registers/${kind}/${enc(id)}`, v, { headers: { 'If-Match': etag } }); render(); }, { ctx, label: t('edit') }));
+    main.append(h('div', { class: 'actions' }, actionButton({ class: 'danger' }, t('delete'), async () => { if (confirm(t('delete') + ' ' + id + '?')) { await api('DELETE', `/registers/${kind}/${enc(id)}`, undefined, { headers: { 'If-Match': etag } }); location.hash = '#/registers/' + kind; } })));
   }
 }
 
@@ -754,7 +763,7 @@ async function adminPage(main) {
     const items = users.items;
     main.append(h('h2', {}, t('users')), h('div', { class: 'scroll' }, h('table', { id: 'users' }, h('thead', {}, h('tr', {}, h('th', {}, t('user')), h('th', {}, t('role')), h('th', {}, t('language')), h('th', {}, t('status')), h('th', {}, ''))),
       h('tbody', {}, items.map((u) => h('tr', {}, h('td', {}, u.name), h('td', {}, lab('role', u.role)), h('td', {}, u.lang || ''), h('td', {}, u.disabled ? t('disabled') : ''),
-        h('td', {}, u.name === S.me.user ? '' : h('button', { type: 'button', class: 'secondary', onclick: async () => { await api('PUT', '/users/' + enc(u.name), { disabled: !u.disabled }); render(); } }, u.disabled ? t('enable') : t('disable')))))))));
+        h('td', {}, u.name === S.me.user ? '' : actionButton({ class: 'secondary' }, u.disabled ? t('enable') : t('disable'), async () => { await api('PUT', '/users/' + enc(u.name), { disabled: !u.disabled }); render(); }))))))));
     main.append(h('h3', {}, t('new_user')), form([{ name: 'name', required: true }, { name: 'role', type: 'enum', values: Object.keys(LABELS.role), group: 'role', required: true },
       { name: 'password', type: 'password', required: true, hint: S.lang === 'zh' ? '至少 12 个字符' : 'at least 12 characters' }, { name: 'lang', type: 'enum', values: ['zh', 'en'] }], { role: 'auditor', lang: S.lang },
     async (v) => { await api('POST', '/users', clean(v)); render(); }, { submit: t('add'), label: t('new_user') }));
@@ -764,7 +773,7 @@ async function adminPage(main) {
   const shown = h('div', { id: 'new-token', role: 'status' });
   main.append(h('h2', {}, t('tokens')), h('div', { class: 'scroll' }, h('table', { id: 'tokens' }, h('thead', {}, h('tr', {}, h('th', {}, 'id'), h('th', {}, t('user')), h('th', {}, t('scope')), h('th', {}, t('expires')), h('th', {}, t('status')), h('th', {}, ''))),
     h('tbody', {}, tl.map((x) => h('tr', {}, h('td', {}, x.id), h('td', {}, x.user), h('td', {}, x.scope), h('td', {}, x.expires_at ? fmtTime(x.expires_at) : '—'), h('td', {}, x.revoked_at ? t('revoked') : x.expired ? t('expires') : ''),
-      h('td', {}, x.revoked_at ? '' : h('button', { type: 'button', class: 'secondary', onclick: async () => { await api('DELETE', '/tokens/' + x.id); render(); } }, t('revoke')))))))));
+      h('td', {}, x.revoked_at ? '' : actionButton({ class: 'secondary' }, t('revoke'), async () => { await api('DELETE', '/tokens/' + x.id); render(); }))))))));
   main.append(h('h3', {}, t('new_token')), shown, form([...(can('admin') ? [{ name: 'user', label: t('user') }] : []), { name: 'scope', label: t('scope'), type: 'enum', values: ['read', 'write'], required: true }, { name: 'expires', label: t('expires_in') }],
     { scope: 'read', expires: '90d' }, async (v) => { const r = await api('POST', '/tokens', clean(v)); fill(shown, alertBox([t('token_once'), ' ', h('code', {}, r.token)], 'ok')); return ''; }, { submit: t('new_token'), label: t('new_token') }));
 }
@@ -778,7 +787,6 @@ const ROUTES = [
 let rendering = 0;
 async function render(note) {
   const mine = ++rendering;
-  S.timers.forEach(clearInterval); S.timers = [];
   S.charts.forEach((c) => c.dispose()); S.charts = []; S.pending = [];
   header();
   const main = document.getElementById('main');
@@ -803,6 +811,8 @@ async function render(note) {
   } finally { if (mine === rendering) main.setAttribute('aria-busy', 'false'); }
 }
 window.addEventListener('hashchange', () => { render(); document.getElementById('main').focus(); });
+// the skip link moves focus to the page's content; it is not a route
+document.getElementById('skip').addEventListener('click', (e) => { e.preventDefault(); document.getElementById('main').focus(); });
 
 async function start() {
   S.lang = localStorage.getItem('ciiguard.lang') || ((navigator.language || '').startsWith('zh') ? 'zh' : 'en');
