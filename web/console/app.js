@@ -230,7 +230,16 @@ const PERIMETERS = ['cii', 'likely_cii', 'near_cii', 'outside'];
 const PCOLOR = { cii: '#b42318', likely_cii: '#dc6803', near_cii: '#0b5cad', outside: '#667085' };
 
 // --- shared data ---
-async function systemsAll() { return (await api('GET', '/systems' + q({ limit: 1000 }))).items; }
+// Every item of a paged list (the API gives at most 1,000 a page), as {items, total}.
+async function listAll(path, params = {}) {
+  const items = [];
+  for (;;) {
+    const page = await api('GET', path + q({ ...params, limit: 1000, offset: items.length }));
+    items.push(...page.items);
+    if (!page.items.length || items.length >= page.total) return { items, total: page.total };
+  }
+}
+async function systemsAll() { return (await listAll('/systems')).items; }
 async function perimeters() {
   const st = await api('GET', '/status');
   const m = {};
@@ -283,7 +292,7 @@ function signInPage(main, note) {
 
 // --- dashboard ---
 async function dashboard(main) {
-  const [{ status: st }, open, due] = await Promise.all([perimeters(), api('GET', '/incidents' + q({ status: 'open', limit: 1000 })), api('GET', '/due')]);
+  const [{ status: st }, open, due] = await Promise.all([perimeters(), listAll('/incidents', { status: 'open' }), api('GET', '/due')]);
   const o = st.obligations, money = (m) => `¥${(m.min_cny || 0).toLocaleString()} – ¥${(m.max_cny || 0).toLocaleString()}`;
   main.append(h('h1', {}, t('dashboard')),
     h('div', { class: 'cards' },
@@ -563,7 +572,7 @@ async function gradeContext() {
   return { all, notified: Object.fromEntries(all.map((s) => [s.id, !!s.notified_cii])), central: !!(o && o.central_or_state_organ), ciiOperator: !!(o && o.notified_cii) };
 }
 async function incidentsPage(main) {
-  const [list, due] = await Promise.all([api('GET', '/incidents' + q({ limit: 1000 })), api('GET', '/due')]);
+  const [list, due] = await Promise.all([listAll('/incidents'), api('GET', '/due')]);
   const next = {};
   for (const d of due.deadlines) if (d.incident && !d.met && (!next[d.incident] || d.due_at < next[d.incident].due_at)) next[d.incident] = d;
   main.append(h('h1', {}, t('incidents')), h('div', { class: 'actions' }, can('systems') ? h('a', { href: '#/incidents/new', id: 'new-incident' }, '+ ' + t('new_incident')) : null),
@@ -631,7 +640,7 @@ async function registerCtx(kind) {
   const k = KINDS.find((x) => x.kind === kind);
   const refs = {};
   const need = new Set(k.fields.filter((f) => f.ref).map((f) => f.ref));
-  const [systems] = await Promise.all([systemsAll(), ...[...need].map(async (r) => { refs[r] = (await api('GET', `/registers/${r}` + q({ limit: 1000 }))).items; })]);
+  const [systems] = await Promise.all([systemsAll(), ...[...need].map(async (r) => { refs[r] = (await listAll(`/registers/${r}`)).items; })]);
   return { k, ctx: { systems, refs } };
 }
 async function registersPage(main, kind) {
@@ -639,7 +648,7 @@ async function registersPage(main, kind) {
   kind ||= 'vendor';
   const k = KINDS.find((x) => x.kind === kind);
   if (!k) return main.append(alertBox(t('not_found')));
-  const [list, findings] = await Promise.all([api('GET', `/registers/${kind}` + q({ limit: 1000 })), api('GET', '/registers')]);
+  const [list, findings] = await Promise.all([listAll(`/registers/${kind}`), api('GET', '/registers')]);
   main.append(h('h1', {}, t('registers'), ': ', lab('kind', kind)), h('nav', { class: 'actions', 'aria-label': t('registers') }, KINDS.map((x) => h('a', { href: '#/registers/' + x.kind, 'aria-current': x.kind === kind ? 'page' : null }, lab('kind', x.kind)))));
   const cols = k.fields.slice(0, 4);
   main.append(h('div', { class: 'scroll' }, h('table', { id: 'records' }, h('thead', {}, h('tr', {}, h('th', {}, t('id')), cols.map((f) => h('th', {}, fl(f.name))))),
@@ -666,7 +675,7 @@ async function recordDetail(main, kind, id) {
   main.append(h('p', {}, h('a', { href: '#/registers/' + kind }, '← ' + lab('kind', kind))), h('h1', {}, r.id, ' ', r.name || r.title || ''));
   main.append(h('dl', { class: 'kv', id: 'record' }, k.fields.flatMap((f) => [h('dt', {}, fl(f.name)), h('dd', {}, show(f, r[f.name]))]), h('dt', {}, 'updated_at'), h('dd', {}, fmtTime(r.updated_at))));
   if ((kind === 'decision' || kind === 'assessment') && can('approve')) {
-    const people = (ctx.refs.person || (await api('GET', '/registers/person' + q({ limit: 1000 }))).items).filter((p) => p.role === 'principal');
+    const people = (ctx.refs.person || (await listAll('/registers/person')).items).filter((p) => p.role === 'principal');
     main.append(h('h2', {}, t('approve')), form([{ name: 'by', label: fl('principal_approval_by'), type: 'ref', ref: 'person', required: true }, { name: 'on', type: 'date', label: fl('principal_approval_on') }],
       {}, async (v) => { await api('POST', `/registers/${kind}/${enc(id)}/approve`, clean(v), { headers: { 'If-Match': etag } }); render(); }, { submit: t('approve'), ctx: { refs: { person: people } } }));
   }
