@@ -119,6 +119,14 @@ try {
   const ev = await page.evaluate(async (u) => (await (await fetch(`/api/v1/evidence?scope=grid-agent&urn=${encodeURIComponent(u)}`)).json()).items, urn);
   ok(ev.length === 1 && ev[0].filename === 'mlps-filing.txt' && ev[0].size === evBytes.length, 'the evidence is stored with its name and size');
   await shot('en-system');
+  // its dependencies edited: a second link appears in the graph
+  await page.click('#edit-system');
+  const sf = page.locator('form:has(input[name=links])');
+  await sf.locator('input[name=links]').fill('depends_on:ems-scada, exchanges_data:power-data-platform');
+  await sf.locator('button[type=submit]').click();
+  await page.waitForFunction(() => document.querySelector('#dependency-graph svg')?.innerHTML.includes('power-data-platform'));
+  const links = await page.evaluate(async () => (await (await fetch('/api/v1/systems/grid-agent')).json()).links);
+  ok(links.length === 2 && links.some((l) => l.kind === 'exchanges_data' && l.to === 'power-data-platform'), 'a link is added from the console');
 
   // --- obligations: one of the organisation's recorded as met, with its date ---
   await go('#/obligations');

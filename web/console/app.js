@@ -145,6 +145,8 @@ function field(spec, value, ctx = {}) {
       input = h('select', common, h('option', { value: '' }, '—'), opts.map((o) => h('option', { value: o.id, selected: o.id === value || null }, o.id + (o.name || o.title ? ' — ' + (o.name || o.title) : ''))));
       get = () => input.value || null; break;
     }
+    case 'links': input = h('input', { ...common, type: 'text', value: (value || []).map((l) => `${l.kind}:${l.to}`).join(', '), placeholder: 'depends_on:ems-scada, exchanges_data:…' });
+      get = () => input.value.split(/[,，\s]+/).map((x) => x.trim()).filter(Boolean).map((x) => { const i = x.indexOf(':'); return i < 0 ? { kind: 'depends_on', to: x } : { kind: x.slice(0, i), to: x.slice(i + 1) }; }); break;
     case 'list': input = h('input', { ...common, type: 'text', value: (value || []).join(', ') }); get = () => input.value.split(/[,，]/).map((s) => s.trim()).filter(Boolean); break;
     case 'years': input = h('input', { ...common, type: 'text', value: value ? Object.entries(value).map(([y, n]) => `${y}:${n}`).join(', ') : '', placeholder: '2026:40' });
       get = () => { const o = {}; for (const p of input.value.split(/[,，]/).map((s) => s.trim()).filter(Boolean)) { const [y, n] = p.split(':'); o[y.trim()] = Number(n); } return o; }; break;
@@ -339,7 +341,7 @@ const SYSTEM_FIELDS = (creating) => [
   { name: 'ai.kind', type: 'enum', values: Object.keys(LABELS.ai_kind), group: 'ai_kind' }, { name: 'ai.model_source', type: 'enum', values: Object.keys(LABELS.model_source), group: 'model_source' },
   { name: 'ai.public_generative_service', type: 'bool' },
   { name: 'data.important_data', type: 'bool' }, { name: 'data.core_data', type: 'bool' }, { name: 'data.pi_subjects', type: 'number' }, { name: 'data.sensitive_pi_subjects', type: 'number' },
-  { name: 'description', type: 'long' }];
+  { name: 'links', type: 'links', hint: 'depends_on | exchanges_data | embedded_in : id' }, { name: 'description', type: 'long' }];
 function systemBody(vals, base = {}) {
   const doc = JSON.parse(JSON.stringify(base));
   for (const k of ['created_at', 'updated_at']) delete doc[k];
@@ -404,12 +406,15 @@ async function systemDetail(main, id) {
     links: edges.map(([a, b, k]) => ({ source: a, target: b, kind: k })) }] });
   // the record
   main.append(h('h2', {}, t('details')), h('dl', { class: 'kv' }, SYSTEM_FIELDS(false).filter((f) => f.name !== 'description').flatMap((f) => {
-    const v = getPath(s, f.name); return [h('dt', {}, fl(f.name)), h('dd', {}, f.type === 'bool' ? yesno(v) : f.group ? lab(f.group, v) : v ?? '')]; })));
+    const v = getPath(s, f.name);
+    return [h('dt', {}, fl(f.name)), h('dd', {}, f.type === 'links' ? (v || []).map((l) => `${lab('link_kind', l.kind)} ${l.to}`).join('; ') : f.type === 'bool' ? yesno(v) : f.group ? lab(f.group, v) : v ?? '')]; })));
   if (canEditSystem(s) && can('systems')) {
     const box = h('div');
     main.append(h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', id: 'edit-system', onclick: () => {
       fill(box, form(SYSTEM_FIELDS(false).filter((f) => f.name !== 'id'), s, async (v) => { await api('PUT', '/systems/' + enc(id), systemBody(v, s), { headers: { 'If-Match': etag } }); render(); }));
-      box.querySelector('input,select')?.focus(); } }, t('edit'))), box);
+      box.querySelector('input,select')?.focus(); } }, t('edit')),
+      can('body') ? actionButton({ class: 'danger', id: 'delete-system' }, t('delete'), async () => {
+        if (confirm(`${t('delete')} ${id}?`)) { await api('DELETE', '/systems/' + enc(id), undefined, { headers: { 'If-Match': etag } }); location.hash = '#/systems'; } }) : null), box);
   }
   // obligations with their evidence
   main.append(h('h2', {}, t('obligations')), obligationsTable(obl.obligations.filter((x) => x.scope === id), id));
