@@ -383,6 +383,18 @@ cg_code cg_store_prepare(struct cg_store *st, const char *sql, struct cg_stmt **
 	return CG_OK;
 }
 
+cg_code cg_store_listen(struct cg_store *st, struct cg_error *err)
+{
+	if (!st->ops->listen)
+		return cg_error_set(err, CG_E_USAGE, NULL, N_("%s has no change notifications"), st->ops->name);
+	return st->ops->listen(st, err);
+}
+
+int cg_store_notifications(struct cg_store *st, int timeout_ms)
+{
+	return st->ops->notifications ? st->ops->notifications(st, timeout_ms) : -1;
+}
+
 cg_code cg_store_exec(struct cg_store *st, const char *sql, struct cg_error *err)
 {
 	return st->ops->exec(st, sql, err);

@@ -42,6 +42,9 @@ struct cg_store_ops {
 	void (*finalize)(struct cg_stmt *s);
 	/* Lists user tables (names malloc'd). */
 	cg_code (*tables)(struct cg_store *st, char ***names, size_t *n, struct cg_error *err);
+	/* Change notifications (NULL where the backend has none): see cg_store_listen. */
+	cg_code (*listen)(struct cg_store *st, struct cg_error *err);
+	int (*notifications)(struct cg_store *st, int timeout_ms);
 };
 
 #define CG_STMT_CACHE 64

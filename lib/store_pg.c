@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <libpq-fe.h>
 
 #include "ciiguard/buf.h"
@@ -16,6 +17,8 @@
 
 /* The advisory lock key of the audit chain head ("CII 745" in digits). */
 #define CHAIN_LOCK_KEY 2260745
+/* The channel every write transaction notifies. */
+#define NOTIFY_CHANNEL "ciiguard_data"
 
 struct pg_store {
 	PGconn *conn;
@@ -169,8 +172,10 @@ static cg_code pg_begin(struct cg_store *st, bool write, struct cg_error *err)
 	/* READ COMMITTED: each statement sees what committed before it, so the head read after the
 	 * lock is granted is the newest. */
 	/* one round trip for both */
-	snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%d)",
-		 CHAIN_LOCK_KEY);
+	/* and the notification that this transaction changes data, delivered if it commits
+	 * (cg_store_listen): still one round trip */
+	snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%d); "
+		 "NOTIFY " NOTIFY_CHANNEL, CHAIN_LOCK_KEY);
 	result = run(st, sql, err, "begin");
 	if (result != CG_OK && PQtransactionStatus(PG(st)) != PQTRANS_IDLE)
 		run(st, "ROLLBACK", NULL, "rollback");
@@ -517,6 +522,32 @@ static cg_code pg_tables(struct cg_store *st, char ***names, size_t *n, struct c
 	return CG_OK;
 }
 
+static cg_code pg_listen(struct cg_store *st, struct cg_error *err)
+{
+	return run(st, "LISTEN " NOTIFY_CHANNEL, err, "listen");
+}
+
+static int pg_notifications(struct cg_store *st, int timeout_ms)
+{
+	PGnotify *n;
+	int count = 0;
+	struct pollfd p = { .fd = PQsocket(PG(st)), .events = POLLIN };
+
+	if (p.fd < 0 || PQstatus(PG(st)) != CONNECTION_OK)
+		return -1;
+	if (poll(&p, 1, timeout_ms) < 0)
+		return 0; /* interrupted: nothing yet */
+	if (p.revents & (POLLERR | POLLHUP | POLLNVAL))
+		return -1;
+	if ((p.revents & POLLIN) && !PQconsumeInput(PG(st)))
+		return -1;
+	while ((n = PQnotifies(PG(st))) != NULL) {
+		count++;
+		PQfreemem(n);
+	}
+	return PQstatus(PG(st)) == CONNECTION_OK ? count : -1;
+}
+
 const struct cg_store_ops cg_store_pg_ops = {
 	.name = "postgresql",
 	.open = pg_open,
@@ -539,4 +570,6 @@ const struct cg_store_ops cg_store_pg_ops = {
 	.reset = pg_reset,
 	.finalize = pg_finalize,
 	.tables = pg_tables,
+	.listen = pg_listen,
+	.notifications = pg_notifications,
 };

@@ -85,6 +85,17 @@ cg_code cg_store_prepare(struct cg_store *st, const char *sql, struct cg_stmt **
  */
 #define CG_STREAM_MARK "/* stream */ "
 
+/*
+ * Change notifications, for caches of what a long-running process has read. On PostgreSQL every
+ * write transaction of ciiguard (any process) sends NOTIFY ciiguard_data as it begins, delivered
+ * to listeners when it commits; cg_store_listen subscribes this connection, which should do
+ * nothing else. SQLite has none: CG_E_USAGE.
+ */
+cg_code cg_store_listen(struct cg_store *st, struct cg_error *err) CG_MUST_CHECK;
+/* Waits up to timeout_ms: how many notifications arrived (0: none), or -1 when the connection
+ * failed (listen again on a new one). */
+int cg_store_notifications(struct cg_store *st, int timeout_ms);
+
 /* Runs SQL without parameters or results (DDL in tests and tools). */
 cg_code cg_store_exec(struct cg_store *st, const char *sql, struct cg_error *err) CG_MUST_CHECK;
 

@@ -150,6 +150,22 @@ jq -e --argjson n "$cli_due" '(.deadlines | length) < $n' "$tmp/body" >/dev/null
 expect 422 "$(req auditor GET '/api/v1/due?within=soon')" "a bad duration"
 curl -s "$base/metrics" | grep -q "^ciiguard_deadlines{state=\"open\"} $cli_due\$" && ok || fail "/metrics counts the open deadlines"
 
+# --- a system read twice, then changed by another process (the command line): the server shows
+# the change (on PostgreSQL it caches what it read and drops it when the database notifies) ---
+expect 200 "$(req auditor GET /api/v1/systems/office-copilot)" "a system"
+expect 200 "$(req auditor GET /api/v1/systems/office-copilot)" "the same system again"
+cg system update office-copilot --name "Office copilot, renamed elsewhere" >/dev/null
+seen=0
+for _ in $(seq 40); do
+	req auditor GET /api/v1/systems/office-copilot >/dev/null
+	jq -e '.name == "Office copilot, renamed elsewhere"' "$tmp/body" >/dev/null && { seen=1; break; }
+	sleep 0.05
+done
+((seen)) && ok || fail "a change by another process is shown within 2 s"
+expect 200 "$(req admin PUT /api/v1/systems/office-copilot "$(jq -c '.name = "Office copilot" | del(.created_at, .updated_at)' "$tmp/body")" -H "If-Match: *")" "renamed back over HTTP"
+req auditor GET /api/v1/systems/office-copilot >/dev/null
+jq -e '.name == "Office copilot"' "$tmp/body" >/dev/null && ok || fail "a change through this server is shown at once"
+
 # --- the web console: its page with a strict policy, its files, nothing else ---
 code=$(curl -s -o "$tmp/page" -D "$tmp/h" -w '%{http_code}' "$base/")
 expect 200 "$code" "the console's page"
