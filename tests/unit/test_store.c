@@ -111,6 +111,43 @@ static void transactions(void **state)
 
 /* Nesting mode: savepoints inside one transaction; an inner rollback undoes only its part, the
  * audit head cache follows, and only the outermost commit makes it all durable. */
+/* Change notifications: on PostgreSQL a listener hears each committed write transaction of
+ * another connection, and nothing of one rolled back or of a read; SQLite has none. */
+static void notifications(void **state)
+{
+	const char *db = cg_test_new_db();
+	struct cg_store *a = NULL, *b = NULL;
+	struct cg_error err;
+	(void)state;
+	cg_error_init(&err, CG_LANG_EN);
+	assert_int_equal(cg_store_open(db, CG_STORE_CREATE, &b, &err), CG_OK);
+	assert_int_equal(cg_store_open(db, 0, &a, &err), CG_OK);
+	if (!cg_test_pg()) {
+		assert_int_equal(cg_store_listen(a, &err), CG_E_USAGE);
+		assert_int_equal(cg_store_notifications(a, 0), -1);
+	} else {
+		assert_int_equal(cg_store_listen(a, &err), CG_OK);
+		assert_int_equal(cg_store_notifications(a, 50), 0);
+		/* a read, and a write rolled back: nothing */
+		assert_int_equal(cg_store_begin_read(b, &err), CG_OK);
+		cg_store_rollback(b);
+		assert_int_equal(cg_store_begin(b, &err), CG_OK);
+		assert_int_equal(cg_audit_append(b, "t", "create", "system", "x", "{}", 2, &err), CG_OK);
+		cg_store_rollback(b);
+		assert_int_equal(cg_store_notifications(a, 200), 0);
+		/* a committed write: heard */
+		assert_int_equal(cg_store_begin(b, &err), CG_OK);
+		assert_int_equal(cg_audit_append(b, "t", "create", "system", "y", "{}", 2, &err), CG_OK);
+		assert_int_equal(cg_store_commit(b, &err), CG_OK);
+		int n = 0;
+		for (int i = 0; i < 50 && n == 0; i++)
+			n = cg_store_notifications(a, 100);
+		assert_true(n >= 1);
+	}
+	cg_store_free(a);
+	cg_store_free(b);
+}
+
 static void nested_savepoints(void **state)
 {
 	struct cg_store *st = cg_test_store();
@@ -200,6 +237,7 @@ int main(void)
 		cmocka_unit_test(refuses_foreign_databases),
 		cmocka_unit_test(transactions),
 		cmocka_unit_test(nested_savepoints),
+		cmocka_unit_test(notifications),
 		cmocka_unit_test(export_covers_every_table),
 		cmocka_unit_test(hides_passwords),
 	};
