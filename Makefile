@@ -43,7 +43,8 @@ run: build
 	@./build/ciiguard --db $(DB) registers || [ $$? -eq 3 ]
 	@./build/ciiguard --db $(DB) due || [ $$? -eq 3 ]
 	@./build/ciiguard --db $(DB) audit verify
-	@echo "Sign in as admin with the password printed when $(DB) was made (reset it with"
+	@echo "The web console: http://$(LISTEN)/ ; sign in as admin with the password printed when"
+	@echo "$(DB) was made (reset it with"
 	@echo "  ./build/ciiguard --db $(DB) user passwd admin --password-stdin); an API token:"
 	@echo "  ./build/ciiguard --db $(DB) token create --user admin"
 	@./build/ciiguard --db $(DB) serve --listen $(LISTEN)
