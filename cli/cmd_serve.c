@@ -2154,6 +2154,24 @@ static void *listener(void *arg)
 	return NULL;
 }
 
+/* The writer finishes what it has queued (later writes run one by one), then stops. */
+static void stop_batch_writer(void)
+{
+	pthread_mutex_lock(&WQ.lock);
+	WQ.stop = true;
+	pthread_cond_signal(&WQ.cond);
+	pthread_mutex_unlock(&WQ.lock);
+	if (WQ.running)
+		pthread_join(WQ.thread, NULL);
+}
+
+static void stop_listener(void)
+{
+	atomic_store(&LS.stop, true);
+	if (LS.running)
+		pthread_join(LS.thread, NULL);
+}
+
 static void *batch_writer(void *arg)
 {
 	(void)arg;
@@ -2425,15 +2443,8 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 		MHD_OPTION_END);
 	if (!d) {
 		int e = errno;
-		pthread_mutex_lock(&WQ.lock);
-		WQ.stop = true;
-		pthread_cond_signal(&WQ.cond);
-		pthread_mutex_unlock(&WQ.lock);
-		if (WQ.running)
-			pthread_join(WQ.thread, NULL);
-		atomic_store(&LS.stop, true);
-		if (LS.running)
-			pthread_join(LS.thread, NULL);
+		stop_batch_writer();
+		stop_listener();
 		cg_error_set(&cli->err, CG_E_IO, "listen", N_("could not listen on %s: %s"), listen, strerror(e));
 		free(cert_pem);
 		free(key_pem);
@@ -2449,17 +2460,9 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	int sig = 0;
 	while (sigwait(&stop_set, &sig) != 0)
 		;
-	/* the writer finishes what it has queued; later writes run one by one */
-	pthread_mutex_lock(&WQ.lock);
-	WQ.stop = true;
-	pthread_cond_signal(&WQ.cond);
-	pthread_mutex_unlock(&WQ.lock);
-	if (WQ.running)
-		pthread_join(WQ.thread, NULL);
+	stop_batch_writer();
 	MHD_stop_daemon(d);
-	atomic_store(&LS.stop, true);
-	if (LS.running)
-		pthread_join(LS.thread, NULL);
+	stop_listener();
 	if (key_pem)
 		OPENSSL_cleanse(key_pem, strlen(key_pem));
 	free(cert_pem);

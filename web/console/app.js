@@ -63,20 +63,19 @@ function fmtLeft(ms) {
   return neg ? `${t('overdue_by')} ${txt}` : txt;
 }
 // A live countdown to `iso` (updated each second while the page is shown).
+function paintCountdown(el) {
+  const left = new Date(el.dataset.due) - Date.now();
+  el.textContent = fmtLeft(left);
+  el.classList.toggle('overdue', left < 0);
+}
 function countdown(iso) {
   const el = h('span', { class: 'countdown', 'data-due': iso });
-  const tick = () => { const left = new Date(iso) - Date.now(); el.textContent = fmtLeft(left); el.classList.toggle('overdue', left < 0); };
-  tick();
+  paintCountdown(el);
   return el;
 }
 // Every countdown on the page, each second: one timer for the app's lifetime, so a page that is
 // replaced while it loads leaves nothing running.
-setInterval(() => {
-  for (const el of document.querySelectorAll('[data-due]')) {
-    const left = new Date(el.dataset.due) - Date.now();
-    el.textContent = fmtLeft(left); el.classList.toggle('overdue', left < 0);
-  }
-}, 1000);
+setInterval(() => document.querySelectorAll('[data-due]').forEach(paintCountdown), 1000);
 
 // --- the API ---
 class ApiError extends Error {
