@@ -6,6 +6,7 @@
  * the field at fault. Limits: body size (413), header and URL size (MHD's memory limit: 431 or
  * 414), slow clients (timeout), connections (a global and a per-address limit).
  */
+#define _GNU_SOURCE /* pthread_setname_np: the server's own threads are named for top -H and perf */
 #include <errno.h>
 #include <stdarg.h>
 #include <pthread.h>
@@ -69,6 +70,9 @@ static struct {
 	_Atomic uint64_t hist[NROUTES][NBUCKETS + 1];
 	_Atomic uint64_t sum_us[NROUTES];
 	_Atomic uint64_t denied, unauthenticated, login_failed, throttled;
+	/* batched writes: batches, their requests; group commit: syncs of the log and checkpoints
+	 * (by the checkpointer, by the writer), and the time they took */
+	_Atomic uint64_t batches, batched, syncs, sync_us, ckpts[2], ckpt_us[2];
 } M;
 
 /* --- the server --- */
@@ -1803,6 +1807,22 @@ static enum MHD_Result metrics(struct call *x)
 	emit(&b, &bad, "# HELP ciiguard_http_unauthenticated_total Requests without a valid token (401).\n"
 		    "# TYPE ciiguard_http_unauthenticated_total counter\nciiguard_http_unauthenticated_total %llu\n",
 		    (unsigned long long)atomic_load(&M.unauthenticated));
+	emit(&b, &bad, "# HELP ciiguard_write_batches_total Batches of writes, each one transaction and one commit.\n"
+	     "# TYPE ciiguard_write_batches_total counter\nciiguard_write_batches_total %llu\n"
+	     "# HELP ciiguard_write_batched_requests_total Requests run in those batches.\n"
+	     "# TYPE ciiguard_write_batched_requests_total counter\nciiguard_write_batched_requests_total %llu\n",
+	     (unsigned long long)atomic_load(&M.batches), (unsigned long long)atomic_load(&M.batched));
+	emit(&b, &bad, "# HELP ciiguard_log_syncs_total Syncs of the SQLite write-ahead log by the group commit, and their time.\n"
+	     "# TYPE ciiguard_log_syncs_total counter\nciiguard_log_syncs_total %llu\n"
+	     "# TYPE ciiguard_log_sync_seconds_total counter\nciiguard_log_sync_seconds_total %.6f\n",
+	     (unsigned long long)atomic_load(&M.syncs), (double)atomic_load(&M.sync_us) / 1e6);
+	emit(&b, &bad, "# HELP ciiguard_checkpoints_total Checkpoints of the SQLite log into the database file, by thread, and their time.\n"
+	     "# TYPE ciiguard_checkpoints_total counter\nciiguard_checkpoints_total{by=\"checkpointer\"} %llu\n"
+	     "ciiguard_checkpoints_total{by=\"writer\"} %llu\n"
+	     "# TYPE ciiguard_checkpoint_seconds_total counter\nciiguard_checkpoint_seconds_total{by=\"checkpointer\"} %.6f\n"
+	     "ciiguard_checkpoint_seconds_total{by=\"writer\"} %.6f\n",
+	     (unsigned long long)atomic_load(&M.ckpts[0]), (unsigned long long)atomic_load(&M.ckpts[1]),
+	     (double)atomic_load(&M.ckpt_us[0]) / 1e6, (double)atomic_load(&M.ckpt_us[1]) / 1e6);
 	/* the deadlines, open and overdue */
 	const struct cg_catalog *c = catalog(x);
 	json_t *due = NULL;
@@ -2117,13 +2137,204 @@ static void batch_run(struct req *batch)
 		if (open)
 			fprintf(stderr, "{\"event\":\"batch_failed\",\"detail\":\"%s\"}\n", lost ? "transaction lost" : "commit failed");
 		for (struct req *r = batch; r; r = r->next)
-			if (r->good)
+			if (r->good) {
 				batch_fail(r->call);
+				r->good = false;
+			}
 	}
-	for (struct req *r = batch; r; r = r->next) {
+}
+
+/* Lets a batch's answers leave; `durable` false turns its successes into 503 (the disk refused). */
+static void batch_release(struct req *batch, bool durable)
+{
+	for (struct req *r = batch, *next; r; r = next) {
+		next = r->next; /* r may be freed once its connection resumes */
+		if (!durable && r->good)
+			batch_fail(r->call);
 		json_decref(r->call->body);
 		free(r->call);
 		r->call = NULL;
+		r->resumed = true;
+		MHD_resume_connection(r->conn);
+	}
+}
+
+/* A structured line on stderr for an event of the server itself; the detail is escaped. */
+static void log_event(const char *event, const char *detail)
+{
+	json_t *o = json_pack("{s:s,s:s}", "event", event, "detail", detail ? detail : "");
+	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	if (text)
+		fprintf(stderr, "%s\n", text);
+	free(text);
+	json_decref(o);
+}
+
+/* --- durable group commit (SQLite) ---
+ *
+ * The writer's commits return once the log is written (cg_store_defer_sync), and the writer goes
+ * on with the next batch while the syncer makes the log durable (fdatasync); only then do the
+ * committed batches' answers leave. The disk's wait leaves the writer's path, not the answers'.
+ * Copying the log into the database file (a checkpoint: milliseconds, every few thousand writes)
+ * runs on its own thread; the writer then copies only what that left, so that the log starts over
+ * instead of growing.
+ */
+#define CKPT_FRAMES 1000  /* a checkpoint starts when the log is this long (SQLite's own default) */
+#define CKPT_REST 100    /* left by the checkpointer: few enough for the writer to copy */
+#define CKPT_FORCE 16000  /* the checkpointer is behind (a long reader): the writer copies itself */
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct req *head, *tail; /* committed batches, not yet durable, one after another */
+	bool running, stop;
+	pthread_t thread;
+	struct cg_store *st; /* the writer's connection: only its log descriptor is used here */
+} SY = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, false, false, 0, NULL };
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool want, busy, running, stop;
+	atomic_bool done; /* a checkpoint finished: the writer copies what it left */
+	pthread_t thread;
+} CK = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false, false, false, false, 0 };
+
+static void *syncer(void *arg)
+{
+	(void)arg;
+	pthread_setname_np(pthread_self(), "cg-syncer");
+	for (;;) {
+		pthread_mutex_lock(&SY.lock);
+		while (!SY.head && !SY.stop)
+			pthread_cond_wait(&SY.cond, &SY.lock);
+		struct req *list = SY.head;
+		SY.head = SY.tail = NULL;
+		pthread_mutex_unlock(&SY.lock);
+		if (!list)
+			break; /* stopping, and nothing is left */
+		int64_t t0 = now_us();
+		bool durable = cg_store_sync(SY.st) == 0;
+		atomic_fetch_add(&M.sync_us, (uint64_t)(now_us() - t0));
+		atomic_fetch_add(&M.syncs, 1);
+		if (!durable)
+			log_event("sync_failed", strerror(errno));
+		batch_release(list, durable);
+	}
+	return NULL;
+}
+
+static void syncer_enqueue(struct req *batch)
+{
+	struct req *last = batch;
+	while (last->next)
+		last = last->next;
+	pthread_mutex_lock(&SY.lock);
+	if (SY.tail)
+		SY.tail->next = batch;
+	else
+		SY.head = batch;
+	SY.tail = last;
+	pthread_cond_signal(&SY.cond);
+	pthread_mutex_unlock(&SY.lock);
+}
+
+static void *checkpointer(void *arg)
+{
+	(void)arg;
+	pthread_setname_np(pthread_self(), "cg-checkpoint");
+	struct cg_store *st = NULL;
+	struct cg_error err;
+	cg_error_init(&err, CG_LANG_EN);
+	if (cg_store_open(S.db, 0, &st, &err) != CG_OK)
+		log_event("checkpointer_failed", err.message);
+	for (;;) {
+		pthread_mutex_lock(&CK.lock);
+		while (!CK.want && !CK.stop)
+			pthread_cond_wait(&CK.cond, &CK.lock);
+		bool stop = CK.stop;
+		CK.want = false;
+		pthread_mutex_unlock(&CK.lock);
+		if (stop)
+			break;
+		int64_t t0 = now_us();
+		if (st)
+			cg_store_checkpoint(st);
+		atomic_fetch_add(&M.ckpt_us[0], (uint64_t)(now_us() - t0));
+		atomic_fetch_add(&M.ckpts[0], 1);
+		pthread_mutex_lock(&CK.lock);
+		CK.busy = false;
+		pthread_mutex_unlock(&CK.lock);
+		atomic_store(&CK.done, true);
+	}
+	cg_store_free(st);
+	return NULL;
+}
+
+/* After each batch the writer commits: start a checkpoint, or finish one. A checkpoint copies
+ * while the writer goes on, so it leaves what was committed meanwhile; it runs again until little
+ * is left, and the writer copies that itself (the log starts over at its next batch). */
+static void writer_checkpoints(struct cg_store *st)
+{
+	static long asked_at; /* the log's length when the running checkpoint was asked for */
+	long frames = cg_store_log_frames(st);
+	bool done = atomic_exchange(&CK.done, false);
+	if (frames >= CKPT_FORCE || (done && frames - asked_at <= CKPT_REST)) {
+		int64_t t0 = now_us();
+		cg_store_checkpoint(st);
+		atomic_fetch_add(&M.ckpt_us[1], (uint64_t)(now_us() - t0));
+		atomic_fetch_add(&M.ckpts[1], 1);
+		return;
+	}
+	if (!done && frames < CKPT_FRAMES)
+		return;
+	pthread_mutex_lock(&CK.lock);
+	if (!CK.busy) {
+		CK.busy = CK.want = true;
+		asked_at = frames;
+		pthread_cond_signal(&CK.cond);
+	}
+	pthread_mutex_unlock(&CK.lock);
+}
+
+/* On the writer's thread, after the last batch: every answer leaves before the writer ends. */
+static void group_commit_stop(void)
+{
+	if (SY.running) {
+		pthread_mutex_lock(&SY.lock);
+		SY.stop = true;
+		pthread_cond_signal(&SY.cond);
+		pthread_mutex_unlock(&SY.lock);
+		pthread_join(SY.thread, NULL);
+		SY.running = false;
+	}
+	if (CK.running) {
+		pthread_mutex_lock(&CK.lock);
+		CK.stop = true;
+		pthread_cond_signal(&CK.cond);
+		pthread_mutex_unlock(&CK.lock);
+		pthread_join(CK.thread, NULL);
+		CK.running = false;
+	}
+}
+
+/* On the writer's thread, before the first batch: group commit where the store has it. */
+static void group_commit_start(void)
+{
+	struct cg_error err;
+	cg_error_init(&err, CG_LANG_EN);
+	struct tctx *t = thread_ctx(&err);
+	const char *off = getenv("CIIGUARD_NO_GROUP_COMMIT");
+	if (!t || strcmp(cg_store_backend(t->st), "sqlite") != 0 || (off && strcmp(off, "1") == 0))
+		return;
+	SY.st = t->st;
+	if (pthread_create(&SY.thread, NULL, syncer, NULL) != 0)
+		return;
+	SY.running = true;
+	CK.running = pthread_create(&CK.thread, NULL, checkpointer, NULL) == 0;
+	if (!CK.running || cg_store_defer_sync(t->st, &err) != CG_OK) {
+		log_event("group_commit_off", CK.running ? err.message : "no thread");
+		group_commit_stop();
 	}
 }
 
@@ -2175,6 +2386,8 @@ static void stop_listener(void)
 static void *batch_writer(void *arg)
 {
 	(void)arg;
+	pthread_setname_np(pthread_self(), "cg-writer");
+	group_commit_start();
 	for (;;) {
 		pthread_mutex_lock(&WQ.lock);
 		while (!WQ.head && !WQ.stop)
@@ -2190,13 +2403,18 @@ static void *batch_writer(void *arg)
 		}
 		pthread_mutex_lock(&write_lock);
 		batch_run(batch);
+		atomic_fetch_add(&M.batches, 1);
+		for (struct req *r = batch; r; r = r->next)
+			atomic_fetch_add(&M.batched, 1);
+		if (SY.running)
+			writer_checkpoints(SY.st);
 		pthread_mutex_unlock(&write_lock);
-		for (struct req *r = batch, *next; r; r = next) {
-			next = r->next; /* r may be freed once its connection resumes */
-			r->resumed = true;
-			MHD_resume_connection(r->conn);
-		}
+		if (SY.running)
+			syncer_enqueue(batch);
+		else
+			batch_release(batch, true);
 	}
+	group_commit_stop();
 	return NULL;
 }
 

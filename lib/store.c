@@ -1,4 +1,5 @@
 /* The store interface: backend dispatch, the statement cache and numbered migrations. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -393,6 +394,34 @@ cg_code cg_store_listen(struct cg_store *st, struct cg_error *err)
 int cg_store_notifications(struct cg_store *st, int timeout_ms)
 {
 	return st->ops->notifications ? st->ops->notifications(st, timeout_ms) : -1;
+}
+
+cg_code cg_store_defer_sync(struct cg_store *st, struct cg_error *err)
+{
+	if (!st->ops->defer_sync)
+		return cg_error_set(err, CG_E_USAGE, NULL, N_("%s has no group commit"), st->ops->name);
+	if (st->in_txn)
+		return cg_error_set(err, CG_E_USAGE, NULL, N_("group commit cannot start inside a transaction"));
+	return st->deferred ? CG_OK : st->ops->defer_sync(st, err);
+}
+
+int cg_store_sync(struct cg_store *st)
+{
+	if (!st->deferred) {
+		errno = EINVAL;
+		return -1;
+	}
+	return st->ops->sync(st);
+}
+
+long cg_store_checkpoint(struct cg_store *st)
+{
+	return st->ops->checkpoint ? st->ops->checkpoint(st) : -1;
+}
+
+long cg_store_log_frames(const struct cg_store *st)
+{
+	return __atomic_load_n(&st->log_frames, __ATOMIC_RELAXED);
 }
 
 cg_code cg_store_exec(struct cg_store *st, const char *sql, struct cg_error *err)

@@ -45,6 +45,10 @@ struct cg_store_ops {
 	/* Change notifications (NULL where the backend has none): see cg_store_listen. */
 	cg_code (*listen)(struct cg_store *st, struct cg_error *err);
 	int (*notifications)(struct cg_store *st, int timeout_ms);
+	/* Group commit (NULL where the backend has none): see cg_store_defer_sync. */
+	cg_code (*defer_sync)(struct cg_store *st, struct cg_error *err);
+	int (*sync)(struct cg_store *st);
+	long (*checkpoint)(struct cg_store *st);
 };
 
 #define CG_STMT_CACHE 64
@@ -66,6 +70,11 @@ struct cg_store {
 	char head_hash[CG_HASH_HEX];
 	struct cg_stmt *cache[CG_STMT_CACHE];
 	size_t ncache;
+	/* cg_store_defer_sync: the log's descriptor, and its frames after this connection's last
+	 * commit (written by the backend's commit, read by the writer's thread) */
+	bool deferred;
+	int log_fd;
+	long log_frames;
 };
 
 /* A copy of `sql` with every `from` replaced by `to` (for translate_ddl); NULL on no memory. */

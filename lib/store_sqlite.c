@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include "ciiguard/i18n.h"
@@ -99,6 +101,60 @@ static void sq_close(struct cg_store *st)
 {
 	sqlite3_close(DB(st));
 	st->impl = NULL;
+	if (st->deferred)
+		close(st->log_fd);
+	st->deferred = false;
+}
+
+/* Called by SQLite after each commit on a deferred connection; as it replaces SQLite's own hook,
+ * the commit no longer checkpoints. */
+static int sq_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	(void)db;
+	(void)name;
+	__atomic_store_n(&((struct cg_store *)arg)->log_frames, (long)frames, __ATOMIC_RELAXED);
+	return SQLITE_OK;
+}
+
+static cg_code sq_defer_sync(struct cg_store *st, struct cg_error *err)
+{
+	sqlite3 *db = DB(st);
+	const char *name = sqlite3_db_filename(db, "main");
+	const char *wal = name && *name ? sqlite3_filename_wal(name) : NULL;
+	cg_code r;
+	int fd;
+
+	/* a read opens (and if need be creates) the log: the descriptor must be the log's own file */
+	if ((r = sq_exec(st, "PRAGMA synchronous=NORMAL; BEGIN; SELECT COUNT(*) FROM sqlite_master; COMMIT",
+			 err)) != CG_OK)
+		return r;
+	if (!wal || (fd = open(wal, O_RDONLY | O_CLOEXEC)) < 0) {
+		cg_code e = cg_error_set(err, CG_E_IO, NULL, N_("cannot open the write-ahead log '%s': %s"),
+					 wal ? wal : "", strerror(errno));
+		sqlite3_exec(db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+		return e;
+	}
+	st->log_fd = fd;
+	st->log_frames = 0;
+	st->deferred = true;
+	sqlite3_wal_hook(db, sq_wal_hook, st);
+	return CG_OK;
+}
+
+/* Only the descriptor: safe while another thread uses the connection. The log is never replaced
+ * while this connection is open (SQLite deletes it only when the last connection closes). */
+static int sq_sync(struct cg_store *st)
+{
+	return fdatasync(st->log_fd);
+}
+
+static long sq_checkpoint(struct cg_store *st)
+{
+	int log = 0, done = 0;
+	int rc = sqlite3_wal_checkpoint_v2(DB(st), NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+	if (rc != SQLITE_OK || log < 0)
+		return -1;
+	return (long)log - done;
 }
 
 static cg_code sq_begin(struct cg_store *st, bool write, struct cg_error *err)
@@ -268,4 +324,7 @@ const struct cg_store_ops cg_store_sqlite_ops = {
 	.reset = sq_reset,
 	.finalize = sq_finalize,
 	.tables = sq_tables,
+	.defer_sync = sq_defer_sync,
+	.sync = sq_sync,
+	.checkpoint = sq_checkpoint,
 };

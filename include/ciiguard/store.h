@@ -96,6 +96,28 @@ cg_code cg_store_listen(struct cg_store *st, struct cg_error *err) CG_MUST_CHECK
  * failed (listen again on a new one). */
 int cg_store_notifications(struct cg_store *st, int timeout_ms);
 
+/*
+ * Group commit for a long-running writer (SQLite; CG_E_USAGE on PostgreSQL). After
+ * cg_store_defer_sync, a commit on this connection returns once the write-ahead log has been
+ * written, before it has reached the disk, and no longer copies the log into the database file
+ * itself. The caller then owes two things:
+ * - cg_store_sync makes every commit made so far durable (fdatasync of the log). It touches only
+ *   the log's descriptor, so another thread may run it while this connection goes on with the next
+ *   transaction. A commit may be acknowledged only after a cg_store_sync that began after the
+ *   commit returned. 0, or -1 with errno set.
+ * - checkpoints: cg_store_checkpoint copies the log into the database file (a passive checkpoint:
+ *   it takes no lock that writers wait for, and may run on any connection to the same database);
+ *   the log starts over at the writer's next transaction once a checkpoint on the writer's own
+ *   connection has left nothing. It returns the frames it could not copy, or -1.
+ * cg_store_log_frames is the length of the log after this connection's last commit.
+ * Other connections see a commit before it is durable: a crash in that window loses a transaction
+ * that was seen but never acknowledged.
+ */
+cg_code cg_store_defer_sync(struct cg_store *st, struct cg_error *err) CG_MUST_CHECK;
+int cg_store_sync(struct cg_store *st);
+long cg_store_checkpoint(struct cg_store *st);
+long cg_store_log_frames(const struct cg_store *st);
+
 /* Runs SQL without parameters or results (DDL in tests and tools). */
 cg_code cg_store_exec(struct cg_store *st, const char *sql, struct cg_error *err) CG_MUST_CHECK;
 

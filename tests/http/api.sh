@@ -448,6 +448,17 @@ seq 1 90 | xargs -P 30 -I{} sh -c 'if [ $(({} % 3)) -eq 0 ]; then t=nope; else t
 expect "60 201 30 422" "$(sort "$tmp/conc.codes" | uniq -c | awk '{printf "%s%s %s", (NR > 1 ? " " : ""), $1, $2}')" "concurrent writes: 60 created, 30 refused"
 cg --json incident list | jq -e --argjson n "$n_inc" 'length == $n + 60 and ([.[].id] | unique | length) == length and ([.[] | select(.title | startswith("C"))] | length) == 60' >/dev/null && ok || fail "the 60 incidents stored once each, ids distinct"
 cg audit verify >/dev/null && ok || fail "audit verify after concurrent writes"
+# the writes ran in batches, and (SQLite) each batch was answered after a sync of the log that covered it
+m=$(curl -s "$base/metrics")
+mb=$(awk '$1 == "ciiguard_write_batches_total" {print $2}' <<<"$m")
+mn=$(awk '$1 == "ciiguard_write_batched_requests_total" {print $2}' <<<"$m")
+ms=$(awk '$1 == "ciiguard_log_syncs_total" {print $2}' <<<"$m")
+(( mb >= 1 && mn >= 90 && mb <= mn )) && ok || fail "/metrics counts the batches ($mb) and their requests ($mn)"
+if [[ ${CIIGUARD_DB:-} == postgres* ]]; then
+	(( ms == 0 )) && ok || fail "PostgreSQL commits durably itself: no log syncs ($ms)"
+else
+	(( ms >= 1 && ms <= mb )) && ok || fail "one log sync covers one batch or more ($ms syncs, $mb batches)"
+fi
 
 # --- 1,000+ malformed or hostile requests ---
 before=$(cg --json audit head | jq .count)

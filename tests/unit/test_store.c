@@ -148,6 +148,70 @@ static void notifications(void **state)
 	cg_store_free(b);
 }
 
+/* Group commit: commits on a deferred connection are seen at once, counted in the log, never
+ * checkpointed by the commit itself, made durable by cg_store_sync, and copied by a checkpoint of
+ * another connection, after which the log starts over. PostgreSQL has none. */
+static void group_commit(void **state)
+{
+	const char *db = cg_test_new_db();
+	struct cg_store *w = NULL, *r = NULL;
+	struct cg_error err;
+	char id[32];
+	(void)state;
+	cg_error_init(&err, CG_LANG_EN);
+	assert_int_equal(cg_store_open(db, CG_STORE_CREATE, &w, &err), CG_OK);
+	assert_int_equal(cg_store_open(db, 0, &r, &err), CG_OK);
+	if (cg_test_pg()) {
+		assert_int_equal(cg_store_defer_sync(w, &err), CG_E_USAGE);
+		assert_int_equal(cg_store_sync(w), -1);
+		assert_int_equal(cg_store_checkpoint(w), -1);
+		assert_int_equal(cg_store_log_frames(w), 0);
+		cg_store_free(r);
+		cg_store_free(w);
+		return;
+	}
+	assert_int_equal(cg_store_sync(w), -1); /* not deferred */
+	assert_int_equal(cg_store_begin(w, &err), CG_OK);
+	assert_int_equal(cg_store_defer_sync(w, &err), CG_E_USAGE); /* not inside a transaction */
+	cg_store_rollback(w);
+	assert_int_equal(cg_store_defer_sync(w, &err), CG_OK);
+	assert_int_equal(cg_store_defer_sync(w, &err), CG_OK); /* twice is once */
+	long frames = cg_store_log_frames(w), last = frames;
+	/* 600 commits write well over SQLite's 1000-frame checkpoint mark: the log only grows */
+	for (int i = 0; i < 600; i++) {
+		snprintf(id, sizeof id, "s%d", i);
+		assert_int_equal(cg_store_begin(w, &err), CG_OK);
+		assert_int_equal(cg_audit_append(w, "t", "create", "system", id, "{}", 2, &err), CG_OK);
+		assert_int_equal(cg_store_commit(w, &err), CG_OK);
+		assert_true(cg_store_log_frames(w) > last);
+		last = cg_store_log_frames(w);
+	}
+	assert_true(last >= 1000);
+	assert_int_equal(cg_store_sync(w), 0);
+	/* another connection sees every commit */
+	int64_t count;
+	char head[CG_HASH_HEX];
+	assert_int_equal(cg_audit_head(r, &count, head, &err), CG_OK);
+	assert_int_equal(count, 600);
+	/* a checkpoint elsewhere copies the whole log; the writer's next commit starts it over */
+	assert_int_equal(cg_store_checkpoint(r), 0);
+	assert_int_equal(cg_store_begin(w, &err), CG_OK);
+	assert_int_equal(cg_audit_append(w, "t", "create", "system", "after", "{}", 2, &err), CG_OK);
+	assert_int_equal(cg_store_commit(w, &err), CG_OK);
+	assert_true(cg_store_log_frames(w) < 10);
+	assert_int_equal(cg_store_sync(w), 0);
+	assert_int_equal(cg_audit_head(r, &count, head, &err), CG_OK);
+	cg_store_free(r);
+	cg_store_free(w);
+	/* and all of it is there once every connection has closed */
+	char again[CG_HASH_HEX];
+	assert_int_equal(cg_store_open(db, 0, &r, &err), CG_OK);
+	assert_int_equal(cg_audit_head(r, &count, again, &err), CG_OK);
+	assert_int_equal(count, 601);
+	assert_string_equal(again, head);
+	cg_store_free(r);
+}
+
 static void nested_savepoints(void **state)
 {
 	struct cg_store *st = cg_test_store();
@@ -238,6 +302,7 @@ int main(void)
 		cmocka_unit_test(transactions),
 		cmocka_unit_test(nested_savepoints),
 		cmocka_unit_test(notifications),
+		cmocka_unit_test(group_commit),
 		cmocka_unit_test(export_covers_every_table),
 		cmocka_unit_test(hides_passwords),
 	};
