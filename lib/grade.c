@@ -310,6 +310,35 @@ static bool listed(json_t *reports, const char *recipient)
 	return false;
 }
 
+/* The criterion's highest tier that holds for the input (its grade in *grade), or NULL. */
+static json_t *best_tier(json_t *crit, json_t *input, json_t **value, int *grade)
+{
+	json_t *tier, *best = NULL;
+	size_t k;
+
+	*value = json_object_get(input, json_string_value(json_object_get(crit, "input")));
+	*grade = -1;
+	json_array_foreach(json_object_get(crit, "tiers"), k, tier) {
+		int g = cg_grade_index(json_string_value(json_object_get(tier, "grade")));
+		if (g > *grade && tier_holds(tier, *value, input)) {
+			*grade = g;
+			best = tier;
+		}
+	}
+	return best;
+}
+
+int cg_grade_level(const struct cg_catalog *c, json_t *input)
+{
+	int grade = CG_GRADE_GENERAL, g;
+	json_t *value;
+
+	for (size_t i = 0; i < cg_catalog_count(c, "incident_criteria"); i++)
+		if (best_tier(cg_catalog_item(c, "incident_criteria", i), input, &value, &g) && g > grade)
+			grade = g;
+	return grade;
+}
+
 cg_code cg_grade(const struct cg_catalog *c, json_t *input, enum cg_lang lang, json_t **result,
 		 struct cg_error *err)
 {
@@ -329,17 +358,9 @@ cg_code cg_grade(const struct cg_catalog *c, json_t *input, enum cg_lang lang, j
 		return cg_error_set(err, CG_E_INVALID, "discovered_at", N_("%s: is required"), "discovered_at");
 	}
 	for (size_t i = 0; i < cg_catalog_count(c, "incident_criteria"); i++) {
-		json_t *crit = cg_catalog_item(c, "incident_criteria", i), *tier, *best = NULL;
-		json_t *value = json_object_get(input, json_string_value(json_object_get(crit, "input")));
-		int best_grade = -1;
-		size_t k;
-		json_array_foreach(json_object_get(crit, "tiers"), k, tier) {
-			int g = cg_grade_index(json_string_value(json_object_get(tier, "grade")));
-			if (g > best_grade && tier_holds(tier, value, input)) {
-				best_grade = g;
-				best = tier;
-			}
-		}
+		json_t *crit = cg_catalog_item(c, "incident_criteria", i), *value;
+		int best_grade;
+		json_t *best = best_tier(crit, input, &value, &best_grade);
 		if (!best)
 			continue;
 		const char *conf = json_string_value(json_object_get(best, "confidence"));

@@ -475,11 +475,11 @@ cg_code cg_incident_grade(struct cg_store *st, const struct cg_catalog *c, const
 static cg_code regrade(struct cg_store *st, const struct cg_catalog *c, json_t *doc, const char *now,
 		       struct cg_error *err)
 {
-	json_t *res = NULL, *hist = json_object_get(doc, "grade_history");
-	cg_code r = grade_doc(st, c, doc, CG_LANG_EN, &res, err);
+	json_t *in = NULL, *hist = json_object_get(doc, "grade_history");
+	cg_code r = grade_input(st, doc, &in, err);
 
 	if (r == CG_OK) {
-		const char *g = json_string_value(json_object_get(res, "grade"));
+		const char *g = cg_grade_names[cg_grade_level(c, in)];
 		json_t *last = json_array_get(hist, json_array_size(hist) - 1);
 		if (!json_is_array(hist)) {
 			hist = json_array();
@@ -490,7 +490,7 @@ static cg_code regrade(struct cg_store *st, const struct cg_catalog *c, json_t *
 			json_array_append_new(hist, json_pack("{s:s,s:s}", "at", now, "grade", g));
 		json_object_set_new(doc, "grade", json_string(g));
 	}
-	json_decref(res);
+	json_decref(in);
 	return r;
 }
 

@@ -60,6 +60,10 @@ cg_code cg_grade_input_check(json_t *in, json_t **out, struct cg_error *err) CG_
 cg_code cg_grade(const struct cg_catalog *c, json_t *input, enum cg_lang lang, json_t **result,
 		 struct cg_error *err) CG_MUST_CHECK;
 
+/* The grade alone of checked input, an index of cg_grade_names: cg_grade's "grade" without the
+ * criteria, reports and texts (what an incident's record keeps). */
+int cg_grade_level(const struct cg_catalog *c, json_t *input);
+
 /* Grades input given as JSON text (`incident grade --input`); stores nothing. */
 cg_code cg_grade_text(const struct cg_catalog *c, const char *json, size_t len, enum cg_lang lang,
 		      json_t **result, struct cg_error *err) CG_MUST_CHECK;

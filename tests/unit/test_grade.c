@@ -107,6 +107,14 @@ static void grading_table(void **state)
 		const char *g = json_string_value(json_object_get(res, "grade"));
 		if (strcmp(g, table[i].grade) != 0)
 			fail_msg("%s: expected %s, got %s", table[i].input, table[i].grade, g);
+		/* the grade alone (what an incident's record keeps) is the same */
+		json_t *in = NULL, *raw = json_loads(table[i].input, 0, NULL);
+		struct cg_error err;
+		cg_error_init(&err, CG_LANG_EN);
+		assert_int_equal(cg_grade_input_check(raw, &in, &err), CG_OK);
+		assert_string_equal(cg_grade_names[cg_grade_level(cat, in)], g);
+		json_decref(in);
+		json_decref(raw);
 		/* Only relatively major and above must be reported. */
 		assert_int_equal(json_is_true(json_object_get(res, "must_report")), strcmp(g, "general") != 0);
 		/* A graded criterion is listed with its grade, source and confidence. */
