@@ -160,6 +160,8 @@ struct req {
 	 * `stash` until the batch has committed, the connection suspended meanwhile. */
 	bool deferred, resumed;
 	struct MHD_Response *stash;
+	json_t *stash_doc;               /* or a JSON answer, serialised by the connection's thread */
+	char stash_etag[CG_HASH_HEX + 4];
 	struct MHD_Connection *conn;
 	enum cg_lang lang;
 	bool good;
@@ -208,14 +210,14 @@ static enum MHD_Result respond(struct call *x, unsigned status, const char *type
 	return respond_ex(x, status, type, text, len, etag, NULL, NULL);
 }
 
-static enum MHD_Result respond_ex(struct call *x, unsigned status, const char *type, char *text, size_t len,
-				  const char *etag, const char *cookie, const char *retry_after)
+/* A response of text (taken, freed by MHD) with the headers every answer has; NULL on no memory. */
+static struct MHD_Response *make_response(const char *type, char *text, size_t len, const char *etag,
+					  const char *cookie, const char *retry_after)
 {
 	struct MHD_Response *res = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-	enum MHD_Result ok;
 	if (!res) {
 		free(text);
-		return MHD_NO;
+		return NULL;
 	}
 	MHD_add_response_header(res, "Content-Type", type);
 	MHD_add_response_header(res, "Cache-Control", "no-store");
@@ -226,6 +228,34 @@ static enum MHD_Result respond_ex(struct call *x, unsigned status, const char *t
 		MHD_add_response_header(res, MHD_HTTP_HEADER_SET_COOKIE, cookie);
 	if (retry_after)
 		MHD_add_response_header(res, MHD_HTTP_HEADER_RETRY_AFTER, retry_after);
+	return res;
+}
+
+/* doc as compact JSON and a newline (malloc'd); NULL on no memory. */
+static char *json_text(json_t *doc, size_t *len)
+{
+	char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	if (!text)
+		return NULL;
+	size_t n = strlen(text);
+	char *t = realloc(text, n + 2);
+	if (!t) {
+		free(text);
+		return NULL;
+	}
+	t[n] = '\n';
+	t[n + 1] = '\0';
+	*len = n + 1;
+	return t;
+}
+
+static enum MHD_Result respond_ex(struct call *x, unsigned status, const char *type, char *text, size_t len,
+				  const char *etag, const char *cookie, const char *retry_after)
+{
+	struct MHD_Response *res = make_response(type, text, len, etag, cookie, retry_after);
+	enum MHD_Result ok;
+	if (!res)
+		return MHD_NO;
 	x->r->status = status;
 	/* a change answered outside a batch committed before its answer: caches drop what they read
 	 * before it (a batch moves the generation itself once it commits) */
@@ -235,6 +265,8 @@ static enum MHD_Result respond_ex(struct call *x, unsigned status, const char *t
 		/* queued by the connection's own thread once the batch has committed */
 		if (x->r->stash)
 			MHD_destroy_response(x->r->stash);
+		json_decref(x->r->stash_doc);
+		x->r->stash_doc = NULL;
 		x->r->stash = res;
 		return MHD_YES;
 	}
@@ -243,22 +275,24 @@ static enum MHD_Result respond_ex(struct call *x, unsigned status, const char *t
 	return ok;
 }
 
-/* Sends doc (stolen) as JSON. */
+/* Sends doc (stolen) as JSON. A batched write's is kept as it is, and serialised by the
+ * connection's thread when the batch is durable: that work leaves the writer's path. */
 static enum MHD_Result send_json(struct call *x, unsigned status, json_t *doc, const char *etag)
 {
-	char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-	json_decref(doc);
-	if (!text)
-		return MHD_NO;
-	size_t n = strlen(text);
-	char *t = realloc(text, n + 2);
-	if (!t) {
-		free(text);
-		return MHD_NO;
+	if (x->r->deferred && doc) {
+		if (x->r->stash)
+			MHD_destroy_response(x->r->stash);
+		x->r->stash = NULL;
+		json_decref(x->r->stash_doc);
+		x->r->stash_doc = doc;
+		snprintf(x->r->stash_etag, sizeof x->r->stash_etag, "%s", etag ? etag : "");
+		x->r->status = status;
+		return MHD_YES;
 	}
-	t[n] = '\n';
-	t[n + 1] = '\0';
-	return respond(x, status, "application/json", t, n + 1, etag);
+	size_t n;
+	char *t = json_text(doc, &n);
+	json_decref(doc);
+	return t ? respond(x, status, "application/json", t, n, etag) : MHD_NO;
 }
 
 static const char *status_title(unsigned status)
@@ -2081,6 +2115,16 @@ static bool batch_enqueue(struct MHD_Connection *c, struct req *r, struct call *
 	return true;
 }
 
+/* Frees a batched write's call (on the connection's thread, whose allocator arena made it). */
+static void drop_call(struct req *r)
+{
+	if (r->call) {
+		json_decref(r->call->body);
+		free(r->call);
+		r->call = NULL;
+	}
+}
+
 static void batch_fail(struct call *x)
 {
 	problem(x, 503, "unavailable", NULL, cg_tr(x->lang, N_("the server could not complete the request")));
@@ -2106,7 +2150,8 @@ static void batch_run(struct req *batch)
 			continue;
 		}
 		enum MHD_Result ok = xp->run(xp);
-		bool good = ok == MHD_YES && r->stash && r->status < 400;
+		bool answered = r->stash || r->stash_doc;
+		bool good = ok == MHD_YES && answered && r->status < 400;
 		/* back to the batch's own level: keep the request's changes (release its savepoints) or
 		 * undo them (a release that fails has undone its own savepoint already) */
 		while (cg_store_depth(t->st) > 1) {
@@ -2119,7 +2164,7 @@ static void batch_run(struct req *batch)
 		if (cg_store_depth(t->st) != 1)
 			lost = true; /* the transaction itself is gone: nothing of this batch stays */
 		/* no answer, or a success whose changes could not be kept */
-		if (!r->stash || (!good && r->status < 400))
+		if (!answered || (!good && r->status < 400))
 			batch_fail(xp);
 		r->good = good;
 	}
@@ -2151,10 +2196,7 @@ static void batch_release(struct req *batch, bool durable)
 		next = r->next; /* r may be freed once its connection resumes */
 		if (!durable && r->good)
 			batch_fail(r->call);
-		json_decref(r->call->body);
-		free(r->call);
-		r->call = NULL;
-		r->resumed = true;
+		r->resumed = true; /* the connection's thread frees r->call, which it allocated */
 		MHD_resume_connection(r->conn);
 	}
 }
@@ -2460,6 +2502,16 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			return MHD_YES;
 	}
 	if (r->done) {
+		drop_call(r);
+		if (r->resumed && r->stash_doc) { /* its JSON answer, serialised here */
+			size_t n;
+			char *t = json_text(r->stash_doc, &n);
+			json_decref(r->stash_doc);
+			r->stash_doc = NULL;
+			if (!t || !(r->stash = make_response("application/json", t, n, r->stash_etag[0] ? r->stash_etag : NULL,
+							      NULL, NULL)))
+				return MHD_NO;
+		}
 		if (r->resumed && r->stash) { /* a batched write whose batch has committed */
 			enum MHD_Result q = MHD_queue_response(c, r->status, r->stash);
 			MHD_destroy_response(r->stash);
@@ -2546,6 +2598,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 			why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
 	if (r->stash)
 		MHD_destroy_response(r->stash);
+	json_decref(r->stash_doc);
+	drop_call(r);
 	free(r->body);
 	free(r);
 	*con_cls = NULL;
