@@ -1890,7 +1890,25 @@ struct cg_catalog {
 	json_t *items[NKINDS]; /* per kind, the items of all libraries in order */
 	char *version;
 	struct cg_warnings warnings;
+	/* cg_catalog_derived */
+	void *derived;
+	void *(*derived_build)(const struct cg_catalog *c);
+	void (*derived_release)(void *);
 };
+
+void *cg_catalog_derived(const struct cg_catalog *c, void *(*build)(const struct cg_catalog *c),
+			 void (*release)(void *))
+{
+	struct cg_catalog *m = (struct cg_catalog *)c; /* the cache is not the catalog's content */
+	if (m->derived && m->derived_build == build)
+		return m->derived;
+	if (m->derived && m->derived_release)
+		m->derived_release(m->derived);
+	m->derived = build(c);
+	m->derived_build = build;
+	m->derived_release = release;
+	return m->derived;
+}
 
 void cg_catalog_free(struct cg_catalog *c)
 {
@@ -1903,6 +1921,8 @@ void cg_catalog_free(struct cg_catalog *c)
 	free(c->libs);
 	for (size_t k = 0; k < NKINDS; k++)
 		json_decref(c->items[k]);
+	if (c->derived && c->derived_release)
+		c->derived_release(c->derived);
 	free(c->version);
 	cg_warnings_release(&c->warnings);
 	free(c);

@@ -328,14 +328,101 @@ static json_t *best_tier(json_t *crit, json_t *input, json_t **value, int *grade
 	return best;
 }
 
+/* The criteria compiled for cg_grade_level: every lookup in the catalog's JSON done once. A
+ * tier with `when` keeps it as JSON (few do); its pointers are the catalog's, freed with it. */
+struct ctier {
+	int grade;
+	bool has_least;
+	double least;
+	json_t *in, *when;
+};
+struct ccrit {
+	const char *input;
+	size_t n;
+	struct ctier *tiers;
+};
+struct compiled {
+	size_t n;
+	struct ccrit *crit;
+};
+
+static void compiled_free(void *p)
+{
+	struct compiled *k = p;
+	if (!k)
+		return;
+	for (size_t i = 0; i < k->n; i++)
+		free(k->crit[i].tiers);
+	free(k->crit);
+	free(k);
+}
+
+static void *compile(const struct cg_catalog *c)
+{
+	size_t n = cg_catalog_count(c, "incident_criteria");
+	struct compiled *k = calloc(1, sizeof *k);
+	if (!k || !(k->crit = calloc(n ? n : 1, sizeof *k->crit))) {
+		free(k);
+		return NULL;
+	}
+	k->n = n;
+	for (size_t i = 0; i < n; i++) {
+		json_t *crit = cg_catalog_item(c, "incident_criteria", i), *tiers = json_object_get(crit, "tiers"), *tier;
+		struct ccrit *cc = &k->crit[i];
+		size_t t;
+		cc->input = json_string_value(json_object_get(crit, "input"));
+		if (!(cc->tiers = calloc(json_array_size(tiers) + 1, sizeof *cc->tiers))) {
+			compiled_free(k);
+			return NULL;
+		}
+		json_array_foreach(tiers, t, tier) {
+			struct ctier *ct = &cc->tiers[cc->n++];
+			json_t *least = json_object_get(tier, "at_least");
+			ct->grade = cg_grade_index(json_string_value(json_object_get(tier, "grade")));
+			ct->has_least = least != NULL;
+			ct->least = json_number_value(least);
+			ct->in = json_object_get(tier, "in");
+			ct->when = json_object_get(tier, "when");
+		}
+	}
+	return k;
+}
+
+/* tier_holds on the compiled tier */
+static bool ctier_holds(const struct ctier *t, json_t *value, json_t *input)
+{
+	if (t->when && !when_holds(t->when, input))
+		return false;
+	if (t->has_least)
+		return json_is_number(value) && json_number_value(value) >= t->least;
+	if (t->in && json_is_string(value)) {
+		size_t i;
+		json_t *each;
+		json_array_foreach(t->in, i, each)
+			if (json_is_string(each) && strcmp(json_string_value(each), json_string_value(value)) == 0)
+				return true;
+	}
+	return false;
+}
+
 int cg_grade_level(const struct cg_catalog *c, json_t *input)
 {
+	const struct compiled *k = cg_catalog_derived(c, compile, compiled_free);
 	int grade = CG_GRADE_GENERAL, g;
 	json_t *value;
 
-	for (size_t i = 0; i < cg_catalog_count(c, "incident_criteria"); i++)
-		if (best_tier(cg_catalog_item(c, "incident_criteria", i), input, &value, &g) && g > grade)
-			grade = g;
+	if (!k) { /* no memory for the compiled form: the catalog as it is */
+		for (size_t i = 0; i < cg_catalog_count(c, "incident_criteria"); i++)
+			if (best_tier(cg_catalog_item(c, "incident_criteria", i), input, &value, &g) && g > grade)
+				grade = g;
+		return grade;
+	}
+	for (size_t i = 0; i < k->n; i++) {
+		value = k->crit[i].input ? json_object_get(input, k->crit[i].input) : NULL;
+		for (size_t t = 0; t < k->crit[i].n; t++)
+			if (k->crit[i].tiers[t].grade > grade && ctier_holds(&k->crit[i].tiers[t], value, input))
+				grade = k->crit[i].tiers[t].grade;
+	}
 	return grade;
 }
 

@@ -81,6 +81,14 @@ json_t *cg_catalog_list(const struct cg_catalog *c, enum cg_lang lang);
  */
 size_t cg_catalog_count(const struct cg_catalog *c, const char *kind);
 json_t *cg_catalog_item(const struct cg_catalog *c, const char *kind, size_t i);
+/*
+ * What a module computes once from a catalog and keeps with it (a faster form of some items):
+ * the first call runs build(c), later calls return its result, and release() frees it with the
+ * catalog. One such value per catalog, for one `build`. A catalog belongs to one thread, so this
+ * takes no lock. NULL when build returned NULL (it runs again next time).
+ */
+void *cg_catalog_derived(const struct cg_catalog *c, void *(*build)(const struct cg_catalog *c),
+			 void (*release)(void *));
 /* The item of that kind whose "id" or "urn" is `key`, or NULL. Borrowed. */
 json_t *cg_catalog_find(const struct cg_catalog *c, const char *kind, const char *key);
 
