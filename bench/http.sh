@@ -19,11 +19,12 @@
 # Timed (wrk -tWRK_THREADS -cCONNS -dDURATION --timeout WRK_TIMEOUT --latency, client and servers on
 # the same machine; the timeout is raised from wrk's 2 s, which would drop slower responses from the
 # latency distribution and count them as socket errors):
-# ROUNDS times, alternating, nginx GET of the static file then ciiguard GET of the system (with
-# 'Authorization: Bearer TOKEN'); then one ciiguard POST /api/v1/incidents (a wrk Lua script that
-# also counts the status codes; every 201 is a new audited incident). After the POST: the number
-# of incidents created (`--json incident list | jq length`, before and after), the server's own
-# count (/metrics), and `audit verify`. Ratio = ciiguard's requests/s over nginx's in the run just
+# ROUNDS times, alternating, nginx GET of the static file, ciiguard GET of the system (with
+# 'Authorization: Bearer TOKEN'), then ciiguard POST /api/v1/incidents (a wrk Lua script that
+# also counts the status codes and prints p99.9 and the maximum; every 201 is a new audited
+# incident). After the rounds: the number of incidents created (`--json incident list | jq
+# length`, before and after), the server's own count (/metrics), how the writes were committed
+# (/metrics: batches, log syncs and checkpoints), and `audit verify`. Ratio = ciiguard's requests/s over nginx's in the run just
 # before it. Memory: VmRSS of the server just after start, and idle after the first requests; the
 # peak (VmHWM, reset through /proc/PID/clear_refs before each run where the kernel allows) of each
 # run. CPU: the server's user + system time per request (from /proc/PID/stat; nginx: its workers),
@@ -307,6 +308,7 @@ function done(summary, latency, requests)
 	table.sort(keys)
 	for _, k in ipairs(keys) do table.insert(out, k .. ": " .. total[k]) end
 	io.write("status codes: " .. table.concat(out, ", ") .. "\n")
+	io.write(string.format("latency p99.9: %.2f ms, max: %.2f ms\n", latency:percentile(99.9) / 1000, latency.max / 1000))
 end
 EOF
 
@@ -366,26 +368,38 @@ measure() {
 		"nginx (master + $THREADS workers) VmRSS $(mb "$(sum_kb VmRSS $(ng_pids))") MB"
 	printf '%s|idle|%s|%s\n' "$backend" "$(mb "$rss_start")" "$(mb "$rss_idle")" >>"$tmp/idle"
 
+	inc0=$("$CG" --db "$db" --json incident list | jq length)
+	m0=$(metric 'ciiguard_http_requests_total{route="incidents_create",code="2xx"}')
+	local codes=
 	for ((r = 1; r <= ROUNDS; r++)); do
 		wrk_run "$backend" "GET $r" nginx "$ng_url"
 		ref_rps=$last_rps
 		ref_total_us=$last_total_us
 		wrk_run "$backend" "GET $r" ciiguard "$cg_base/api/v1/systems/ems-scada" -H "Authorization: Bearer $token"
+		wrk_run "$backend" "POST $r" ciiguard "$cg_base/api/v1/incidents" -s "$tmp/post.lua"
+		grep '^status codes' "$tmp/wrk.txt" >/dev/null || echo "(no status codes from the Lua script)"
+		codes="$codes${codes:+; }$(sed -n 's/^status codes: //p' "$tmp/wrk.txt")"
 	done
-
-	inc0=$("$CG" --db "$db" --json incident list | jq length)
-	m0=$(metric 'ciiguard_http_requests_total{route="incidents_create",code="2xx"}')
-	wrk_run "$backend" "POST" ciiguard "$cg_base/api/v1/incidents" -s "$tmp/post.lua"
-	grep '^status codes' "$tmp/wrk.txt" >/dev/null || echo "(no status codes from the Lua script)"
 	inc1=$("$CG" --db "$db" --json incident list | jq length)
 	m1=$(metric 'ciiguard_http_requests_total{route="incidents_create",code="2xx"}')
+	# how the writes were committed (docs/internals/api.md: batched writes, group commit)
+	local nb nr ns st ck0 ck1 cs0 cs1
+	nb=$(metric ciiguard_write_batches_total) nr=$(metric ciiguard_write_batched_requests_total)
+	ns=$(metric ciiguard_log_syncs_total) st=$(metric ciiguard_log_sync_seconds_total)
+	ck0=$(metric 'ciiguard_checkpoints_total{by="checkpointer"}') ck1=$(metric 'ciiguard_checkpoints_total{by="writer"}')
+	cs0=$(metric 'ciiguard_checkpoint_seconds_total{by="checkpointer"}') cs1=$(metric 'ciiguard_checkpoint_seconds_total{by="writer"}')
+	echo "writes: $nb batches of $(awk -v b="${nb:-0}" -v r="${nr:-0}" 'BEGIN { printf "%.1f", b ? r / b : 0 }') requests" \
+		"on average; $ns log syncs, $(awk -v n="${ns:-0}" -v t="${st:-0}" 'BEGIN { printf "%.2f", n ? t * 1000 / n : 0 }') ms" \
+		"each; checkpoints: $ck0 by the checkpointer ($(awk -v n="${ck0:-0}" -v t="${cs0:-0}" 'BEGIN { printf "%.1f", n ? t * 1000 / n : 0 }') ms each)," \
+		"$ck1 by the writer ($(awk -v n="${ck1:-0}" -v t="${cs1:-0}" 'BEGIN { printf "%.1f", n ? t * 1000 / n : 0 }') ms each)"
+	printf '%s|writes|%s|%s|%s|%s|%s|%s|%s|%s\n' "$backend" "$nb" "$nr" "$ns" "$st" "$ck0" "$cs0" "$ck1" "$cs1" >>"$tmp/idle"
 	echo "incidents: $inc0 before, $inc1 after: $((inc1 - inc0)) created (wrk counts the responses it read before" \
 		"it stopped; the server finishes the requests still in flight); server /metrics incidents_create 2xx:" \
 		"$((${m1:-0} - ${m0:-0})); other classes: $(curl -s "$cg_base/metrics" |
 			grep 'route="incidents_create",code="[345]xx"' | tr '\n' ' ' | grep . || echo none)"
 	show ciiguard --db "$db" audit verify
 	if "$CG" --db "$db" audit verify; then verify=ok; else verify="FAILED (exit $?)"; fi
-	printf '%s|post|%s|%s|%s\n' "$backend" "$((inc1 - inc0))" "$verify" "$(sed -n 's/^status codes: //p' "$tmp/wrk.txt")" >>"$tmp/idle"
+	printf '%s|post|%s|%s|%s\n' "$backend" "$((inc1 - inc0))" "$verify" "$codes" >>"$tmp/idle"
 
 	if [ "$PROFILE" = 1 ] && [ "$backend" = sqlite ]; then
 		profile get "$cg_base/api/v1/systems/ems-scada" -H "Authorization: Bearer $token"
@@ -426,14 +440,16 @@ echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 awk -F'|' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 }' "$tmp/table"
 echo
 awk -F'|' '$2 == "idle" { printf "%s: ciiguard RSS %s MB after start, %s MB idle after the first request\n", $1, $3, $4 }
-	$2 == "post" { printf "%s: POST created %s incidents; status codes: %s; audit verify: %s\n", $1, $3, $5, $4 }' "$tmp/idle"
+	$2 == "post" { printf "%s: POST created %s incidents; status codes: %s; audit verify: %s\n", $1, $3, $5, $4 }
+	$2 == "writes" { printf "%s: %s batches of %.1f writes on average; %s log syncs (%.2f ms each); checkpoints: %s by the checkpointer (%.1f ms each), %s by the writer (%.1f ms each)\n",
+		$1, $3, $3 ? $4 / $3 : 0, $5, $5 ? $6 * 1000 / $5 : 0, $7, $7 ? $8 * 1000 / $7 : 0, $9, $9 ? $10 * 1000 / $9 : 0 }' "$tmp/idle"
 echo
 echo "Targets (per run):"
 awk -F'|' -v conns="$CONNS" '
 	function yn(c) { return c ? "met" : "NOT met" }
 	$3 == "ciiguard" && $2 ~ /^GET/ { printf "  %s %s: requests/s >= 50%% of nginx: %s (%s); p99 <= 10 ms: %s (%s ms); peak RSS <= 64 MB: %s (%s MB)\n",
 		$1, $2, yn($5 >= 0.5), $5, yn($7 <= 10), $7, yn($13 <= 64), $13 }
-	$3 == "ciiguard" && $2 == "POST" { printf "  %s POST: p99 <= 10 ms: %s (%s ms); peak RSS <= 64 MB: %s (%s MB); %s requests/s\n",
-		$1, yn($7 <= 10), $7, yn($13 <= 64), $13, $4 }
+	$3 == "ciiguard" && $2 ~ /^POST/ { printf "  %s POST: p99 <= 10 ms: %s (%s ms); peak RSS <= 64 MB: %s (%s MB); %s requests/s\n",
+		$1 " " substr($2, 6), yn($7 <= 10), $7, yn($13 <= 64), $13, $4 }
 	$3 == "nginx" { printf "  (%s nginx %s: p99 %s ms, for comparison)\n", $1, $2, $7 }' "$tmp/table"
 awk -F'|' '$2 == "idle" { printf "  %s idle RSS <= 16 MB: %s (%s MB)\n", $1, ($4 <= 16 ? "met" : "NOT met"), $4 }' "$tmp/idle"

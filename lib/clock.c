@@ -112,6 +112,13 @@ bool cg_rfc3339_parse(const char *s, int64_t *ms)
 	return true;
 }
 
+/* two decimal digits of v (0-99) */
+static void put2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
 void cg_rfc3339_format(int64_t ms, char out[CG_TIME_MAX])
 {
 	int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
@@ -121,8 +128,30 @@ void cg_rfc3339_format(int64_t ms, char out[CG_TIME_MAX])
 	int y, m, d;
 
 	civil_from_days(days, &y, &m, &d);
-	snprintf(out, CG_TIME_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d,
-		 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), (int)msec);
+	if (y < 0 || y > 9999) {
+		snprintf(out, CG_TIME_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d,
+			 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), (int)msec);
+		return;
+	}
+	/* the common case by hand: every write stamps a few of these */
+	put2(out, y / 100);
+	put2(out + 2, y % 100);
+	out[4] = '-';
+	put2(out + 5, m);
+	out[7] = '-';
+	put2(out + 8, d);
+	out[10] = 'T';
+	put2(out + 11, (int)(rem / 3600));
+	out[13] = ':';
+	put2(out + 14, (int)(rem / 60 % 60));
+	out[16] = ':';
+	put2(out + 17, (int)(rem % 60));
+	out[19] = '.';
+	out[20] = (char)('0' + msec / 100);
+	out[21] = (char)('0' + msec / 10 % 10);
+	out[22] = (char)('0' + msec % 10);
+	out[23] = 'Z';
+	out[24] = '\0';
 }
 
 cg_code cg_now(char out[CG_TIME_MAX], struct cg_error *err)

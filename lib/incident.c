@@ -171,6 +171,10 @@ static cg_code check_field(struct cg_store *st, const char *key, json_t *v, json
 		*out = json_incref(v);
 		return CG_OK;
 	case F_ENUM: {
+		if (json_is_string(v) && listed_in(f->values, json_string_value(v))) {
+			*out = json_incref(v);
+			return CG_OK;
+		}
 		size_t used = 0;
 		list[0] = '\0';
 		for (size_t i = 0; f->values[i]; i++) {
@@ -178,10 +182,7 @@ static cg_code check_field(struct cg_store *st, const char *key, json_t *v, json
 			if (w > 0 && (size_t)w < sizeof list - used)
 				used += (size_t)w;
 		}
-		if (!json_is_string(v) || !listed_in(f->values, json_string_value(v)))
-			return cg_error_set(err, CG_E_INVALID, key, N_("%s: expected one of %s"), key, list);
-		*out = json_incref(v);
-		return CG_OK;
+		return cg_error_set(err, CG_E_INVALID, key, N_("%s: expected one of %s"), key, list);
 	}
 	case F_TIME: {
 		char t[CG_TIME_MAX];

@@ -1,5 +1,8 @@
 /* Unit tests for RFC 3339 and date handling and the fixed clock. */
 #include <stdlib.h>
+#include <time.h>
+#include <stdio.h>
+#include <stdint.h>
 #include "testutil.h"
 
 static void parses_rfc3339(void **state)
@@ -31,6 +34,26 @@ static void formats_rfc3339(void **state)
 	assert_string_equal(out, "1970-01-01T00:00:00.000Z");
 	cg_rfc3339_format(951782400000LL, out); /* a leap day in a century year */
 	assert_string_equal(out, "2000-02-29T00:00:00.000Z");
+	cg_rfc3339_format(253402300799999LL, out); /* the last millisecond of 9999 */
+	assert_string_equal(out, "9999-12-31T23:59:59.999Z");
+	cg_rfc3339_format(253402300800000LL, out); /* five digits: past what is written by hand */
+	assert_string_equal(out, "10000-01-01T00:00:00.000Z");
+	cg_rfc3339_format(-1, out);
+	assert_string_equal(out, "1969-12-31T23:59:59.999Z");
+	/* the same as gmtime's fields over years 1-9999 */
+	srand(745);
+	for (int i = 0; i < 20000; i++) {
+		int64_t ms = -62135596800000LL + (int64_t)(((uint64_t)rand() << 31 ^ (uint64_t)rand()) % 315537897600000ULL);
+		int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+		time_t t = (time_t)secs;
+		struct tm tm;
+		char want[64];
+		assert_non_null(gmtime_r(&t, &tm));
+		snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms - secs * 1000));
+		cg_rfc3339_format(ms, out);
+		assert_string_equal(out, want);
+	}
 }
 
 static void dates(void **state)
