@@ -381,13 +381,17 @@ measure() {
 		codes="$codes${codes:+; }$(sed -n 's/^status codes: //p' "$tmp/wrk.txt")"
 	done
 	inc1=$("$CG" --db "$db" --json incident list | jq length)
-	m1=$(metric 'ciiguard_http_requests_total{route="incidents_create",code="2xx"}')
+	# /metrics once (it also counts every open deadline, which takes seconds with this many incidents)
+	local mtext
+	mtext=$(curl -s "$cg_base/metrics")
+	mval() { awk -v k="$1" 'index($0, k " ") == 1 { print $2 }' <<<"$mtext"; }
+	m1=$(mval 'ciiguard_http_requests_total{route="incidents_create",code="2xx"}')
 	# how the writes were committed (docs/internals/api.md: batched writes, group commit)
 	local nb nr ns st ck0 ck1 cs0 cs1
-	nb=$(metric ciiguard_write_batches_total) nr=$(metric ciiguard_write_batched_requests_total)
-	ns=$(metric ciiguard_log_syncs_total) st=$(metric ciiguard_log_sync_seconds_total)
-	ck0=$(metric 'ciiguard_checkpoints_total{by="checkpointer"}') ck1=$(metric 'ciiguard_checkpoints_total{by="writer"}')
-	cs0=$(metric 'ciiguard_checkpoint_seconds_total{by="checkpointer"}') cs1=$(metric 'ciiguard_checkpoint_seconds_total{by="writer"}')
+	nb=$(mval ciiguard_write_batches_total) nr=$(mval ciiguard_write_batched_requests_total)
+	ns=$(mval ciiguard_log_syncs_total) st=$(mval ciiguard_log_sync_seconds_total)
+	ck0=$(mval 'ciiguard_checkpoints_total{by="checkpointer"}') ck1=$(mval 'ciiguard_checkpoints_total{by="writer"}')
+	cs0=$(mval 'ciiguard_checkpoint_seconds_total{by="checkpointer"}') cs1=$(mval 'ciiguard_checkpoint_seconds_total{by="writer"}')
 	echo "writes: $nb batches of $(awk -v b="${nb:-0}" -v r="${nr:-0}" 'BEGIN { printf "%.1f", b ? r / b : 0 }') requests" \
 		"on average; $ns log syncs, $(awk -v n="${ns:-0}" -v t="${st:-0}" 'BEGIN { printf "%.2f", n ? t * 1000 / n : 0 }') ms" \
 		"each; checkpoints: $ck0 by the checkpointer ($(awk -v n="${ck0:-0}" -v t="${cs0:-0}" 'BEGIN { printf "%.1f", n ? t * 1000 / n : 0 }') ms each)," \
@@ -395,8 +399,8 @@ measure() {
 	printf '%s|writes|%s|%s|%s|%s|%s|%s|%s|%s\n' "$backend" "$nb" "$nr" "$ns" "$st" "$ck0" "$cs0" "$ck1" "$cs1" >>"$tmp/idle"
 	echo "incidents: $inc0 before, $inc1 after: $((inc1 - inc0)) created (wrk counts the responses it read before" \
 		"it stopped; the server finishes the requests still in flight); server /metrics incidents_create 2xx:" \
-		"$((${m1:-0} - ${m0:-0})); other classes: $(curl -s "$cg_base/metrics" |
-			grep 'route="incidents_create",code="[345]xx"' | tr '\n' ' ' | grep . || echo none)"
+		"$((${m1:-0} - ${m0:-0})); other classes: $(grep 'route="incidents_create",code="[345]xx"' <<<"$mtext" |
+			tr '\n' ' ' | grep . || echo none)"
 	show ciiguard --db "$db" audit verify
 	if "$CG" --db "$db" audit verify; then verify=ok; else verify="FAILED (exit $?)"; fi
 	printf '%s|post|%s|%s|%s\n' "$backend" "$((inc1 - inc0))" "$verify" "$codes" >>"$tmp/idle"

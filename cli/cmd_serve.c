@@ -72,7 +72,7 @@ static struct {
 	_Atomic uint64_t denied, unauthenticated, login_failed, throttled;
 	/* batched writes: batches, their requests; group commit: syncs of the log and checkpoints
 	 * (by the checkpointer, by the writer), and the time they took */
-	_Atomic uint64_t batches, batched, syncs, sync_us, ckpts[2], ckpt_us[2];
+	_Atomic uint64_t batches, batched, writer_us, syncs, sync_us, ckpts[2], ckpt_us[2];
 } M;
 
 /* --- the server --- */
@@ -1788,10 +1788,10 @@ static void emit(struct cg_buf *b, bool *bad, const char *fmt, ...)
 	char line[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	int n = vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	if (cg_buf_adds(b, line) != CG_OK)
-		*bad = true;
+	if (n < 0 || (size_t)n >= sizeof line || cg_buf_adds(b, line) != CG_OK)
+		*bad = true; /* a cut line would be a wrong metric: no answer rather than that */
 }
 
 static enum MHD_Result metrics(struct call *x)
@@ -1842,20 +1842,27 @@ static enum MHD_Result metrics(struct call *x)
 		    "# TYPE ciiguard_http_unauthenticated_total counter\nciiguard_http_unauthenticated_total %llu\n",
 		    (unsigned long long)atomic_load(&M.unauthenticated));
 	emit(&b, &bad, "# HELP ciiguard_write_batches_total Batches of writes, each one transaction and one commit.\n"
-	     "# TYPE ciiguard_write_batches_total counter\nciiguard_write_batches_total %llu\n"
-	     "# HELP ciiguard_write_batched_requests_total Requests run in those batches.\n"
+	     "# TYPE ciiguard_write_batches_total counter\nciiguard_write_batches_total %llu\n",
+	     (unsigned long long)atomic_load(&M.batches));
+	emit(&b, &bad, "# HELP ciiguard_write_batched_requests_total Requests run in those batches.\n"
 	     "# TYPE ciiguard_write_batched_requests_total counter\nciiguard_write_batched_requests_total %llu\n",
-	     (unsigned long long)atomic_load(&M.batches), (unsigned long long)atomic_load(&M.batched));
-	emit(&b, &bad, "# HELP ciiguard_log_syncs_total Syncs of the SQLite write-ahead log by the group commit, and their time.\n"
-	     "# TYPE ciiguard_log_syncs_total counter\nciiguard_log_syncs_total %llu\n"
+	     (unsigned long long)atomic_load(&M.batched));
+	emit(&b, &bad, "# HELP ciiguard_writer_busy_seconds_total Time the writer thread spent on batches: its load.\n"
+	     "# TYPE ciiguard_writer_busy_seconds_total counter\nciiguard_writer_busy_seconds_total %.6f\n",
+	     (double)atomic_load(&M.writer_us) / 1e6);
+	emit(&b, &bad, "# HELP ciiguard_log_syncs_total Syncs of the SQLite write-ahead log by the group commit.\n"
+	     "# TYPE ciiguard_log_syncs_total counter\nciiguard_log_syncs_total %llu\n",
+	     (unsigned long long)atomic_load(&M.syncs));
+	emit(&b, &bad, "# HELP ciiguard_log_sync_seconds_total Time those syncs took.\n"
 	     "# TYPE ciiguard_log_sync_seconds_total counter\nciiguard_log_sync_seconds_total %.6f\n",
-	     (unsigned long long)atomic_load(&M.syncs), (double)atomic_load(&M.sync_us) / 1e6);
-	emit(&b, &bad, "# HELP ciiguard_checkpoints_total Checkpoints of the SQLite log into the database file, by thread, and their time.\n"
+	     (double)atomic_load(&M.sync_us) / 1e6);
+	emit(&b, &bad, "# HELP ciiguard_checkpoints_total Checkpoints of the SQLite log into the database file, by thread.\n"
 	     "# TYPE ciiguard_checkpoints_total counter\nciiguard_checkpoints_total{by=\"checkpointer\"} %llu\n"
-	     "ciiguard_checkpoints_total{by=\"writer\"} %llu\n"
+	     "ciiguard_checkpoints_total{by=\"writer\"} %llu\n",
+	     (unsigned long long)atomic_load(&M.ckpts[0]), (unsigned long long)atomic_load(&M.ckpts[1]));
+	emit(&b, &bad, "# HELP ciiguard_checkpoint_seconds_total Time those checkpoints took.\n"
 	     "# TYPE ciiguard_checkpoint_seconds_total counter\nciiguard_checkpoint_seconds_total{by=\"checkpointer\"} %.6f\n"
 	     "ciiguard_checkpoint_seconds_total{by=\"writer\"} %.6f\n",
-	     (unsigned long long)atomic_load(&M.ckpts[0]), (unsigned long long)atomic_load(&M.ckpts[1]),
 	     (double)atomic_load(&M.ckpt_us[0]) / 1e6, (double)atomic_load(&M.ckpt_us[1]) / 1e6);
 	/* the deadlines, open and overdue */
 	const struct cg_catalog *c = catalog(x);
@@ -2443,6 +2450,7 @@ static void *batch_writer(void *arg)
 				break;
 			continue;
 		}
+		int64_t t0 = now_us();
 		pthread_mutex_lock(&write_lock);
 		batch_run(batch);
 		atomic_fetch_add(&M.batches, 1);
@@ -2451,6 +2459,7 @@ static void *batch_writer(void *arg)
 		if (SY.running)
 			writer_checkpoints(SY.st);
 		pthread_mutex_unlock(&write_lock);
+		atomic_fetch_add(&M.writer_us, (uint64_t)(now_us() - t0));
 		if (SY.running)
 			syncer_enqueue(batch);
 		else
