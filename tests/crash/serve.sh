@@ -40,10 +40,17 @@ client() {
 			-H "Authorization: Bearer $token" -H 'Content-Type: application/json' --data-binary \
 			"{\"title\": \"crash $n-$k\", \"type\": \"intrusion\", \"discovered_at\": \"2026-11-27T10:00:00+08:00\", \"systems\": [\"ems-scada\"]}" \
 			"$url/api/v1/incidents?n=[1-200]" >"$tmp/c$n/codes" 2>/dev/null && rc=0 || rc=$?
+		local answered=()
 		while read -r code file; do
-			[[ $code == 201 ]] || { [[ $code == 000 ]] || echo "client $n: $code" >>"$tmp/odd"; continue; }
-			jq -er .id "$file" >>"$tmp/acked.$n" || echo "client $n: 201 without an id" >>"$tmp/odd"
+			if [[ $code == 201 ]]; then
+				answered+=("$file")
+			elif [[ $code != 000 ]]; then
+				echo "client $n: $code" >>"$tmp/odd"
+			fi
 		done <"$tmp/c$n/codes"
+		if ((${#answered[@]})); then
+			jq -er .id "${answered[@]}" >>"$tmp/acked.$n" || echo "client $n: a 201 without an id" >>"$tmp/odd"
+		fi
 		rm -f "$tmp/c$n"/*
 		((rc == 0)) || return 0
 	done
