@@ -1794,6 +1794,16 @@ static void emit(struct cg_buf *b, bool *bad, const char *fmt, ...)
 		*bad = true; /* a cut line would be a wrong metric: no answer rather than that */
 }
 
+/* A counter without labels: its HELP and TYPE lines and its value (a count, or seconds). */
+static void emit_counter(struct cg_buf *b, bool *bad, const char *name, const char *what, double v, bool seconds)
+{
+	emit(b, bad, "# HELP %s %s\n# TYPE %s counter\n", name, what, name);
+	if (seconds)
+		emit(b, bad, "%s %.6f\n", name, v);
+	else
+		emit(b, bad, "%s %.0f\n", name, v);
+}
+
 static enum MHD_Result metrics(struct call *x)
 {
 	struct cg_buf b;
@@ -1841,21 +1851,16 @@ static enum MHD_Result metrics(struct call *x)
 	emit(&b, &bad, "# HELP ciiguard_http_unauthenticated_total Requests without a valid token (401).\n"
 		    "# TYPE ciiguard_http_unauthenticated_total counter\nciiguard_http_unauthenticated_total %llu\n",
 		    (unsigned long long)atomic_load(&M.unauthenticated));
-	emit(&b, &bad, "# HELP ciiguard_write_batches_total Batches of writes, each one transaction and one commit.\n"
-	     "# TYPE ciiguard_write_batches_total counter\nciiguard_write_batches_total %llu\n",
-	     (unsigned long long)atomic_load(&M.batches));
-	emit(&b, &bad, "# HELP ciiguard_write_batched_requests_total Requests run in those batches.\n"
-	     "# TYPE ciiguard_write_batched_requests_total counter\nciiguard_write_batched_requests_total %llu\n",
-	     (unsigned long long)atomic_load(&M.batched));
-	emit(&b, &bad, "# HELP ciiguard_writer_busy_seconds_total Time the writer thread spent on batches: its load.\n"
-	     "# TYPE ciiguard_writer_busy_seconds_total counter\nciiguard_writer_busy_seconds_total %.6f\n",
-	     (double)atomic_load(&M.writer_us) / 1e6);
-	emit(&b, &bad, "# HELP ciiguard_log_syncs_total Syncs of the SQLite write-ahead log by the group commit.\n"
-	     "# TYPE ciiguard_log_syncs_total counter\nciiguard_log_syncs_total %llu\n",
-	     (unsigned long long)atomic_load(&M.syncs));
-	emit(&b, &bad, "# HELP ciiguard_log_sync_seconds_total Time those syncs took.\n"
-	     "# TYPE ciiguard_log_sync_seconds_total counter\nciiguard_log_sync_seconds_total %.6f\n",
-	     (double)atomic_load(&M.sync_us) / 1e6);
+	emit_counter(&b, &bad, "ciiguard_write_batches_total", "Batches of writes, each one transaction and one commit.",
+		     (double)atomic_load(&M.batches), false);
+	emit_counter(&b, &bad, "ciiguard_write_batched_requests_total", "Requests run in those batches.",
+		     (double)atomic_load(&M.batched), false);
+	emit_counter(&b, &bad, "ciiguard_writer_busy_seconds_total", "Time the writer thread spent on batches: its load.",
+		     (double)atomic_load(&M.writer_us) / 1e6, true);
+	emit_counter(&b, &bad, "ciiguard_log_syncs_total", "Syncs of the SQLite write-ahead log by the group commit.",
+		     (double)atomic_load(&M.syncs), false);
+	emit_counter(&b, &bad, "ciiguard_log_sync_seconds_total", "Time those syncs took.",
+		     (double)atomic_load(&M.sync_us) / 1e6, true);
 	emit(&b, &bad, "# HELP ciiguard_checkpoints_total Checkpoints of the SQLite log into the database file, by thread.\n"
 	     "# TYPE ciiguard_checkpoints_total counter\nciiguard_checkpoints_total{by=\"checkpointer\"} %llu\n"
 	     "ciiguard_checkpoints_total{by=\"writer\"} %llu\n",

@@ -71,8 +71,14 @@ for round in 1 2 3 4 5 6; do
 		client "$round.$n" "$base" &
 		clients+=($!)
 	done
-	# a random moment between 0.4 and 2 s into the load
-	sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", 0.4 + (r % 161) / 100 }')"
+	# a random moment up to 1.5 s after the server has run 300 writes of this round (however fast
+	# this machine, or a sanitizer build, is)
+	for _ in $(seq 600); do
+		done_=$(curl -s "$base/metrics" | awk '$1 == "ciiguard_write_batched_requests_total" { print $2 }')
+		((${done_:-0} >= 300)) && break
+		sleep 0.05
+	done
+	sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", (r % 151) / 100 }')"
 	kill -9 "$pid"
 	wait "$pid" 2>/dev/null || true
 	pid=
@@ -91,7 +97,7 @@ for round in 1 2 3 4 5 6; do
 	echo "round $round: $(wc -l <"$tmp/acked.sorted") incidents answered so far, $(wc -l <"$tmp/stored") stored"
 done
 acked=$(sort -u "$tmp/acked" | wc -l)
-[[ $acked -ge 2000 ]] || fail "only $acked writes were answered: the kills came too early to test anything"
+[[ $acked -ge 1500 ]] || fail "only $acked writes were answered: the kills came too early to test anything"
 [[ ! -s $tmp/odd ]] || { fail "unexpected answers:"; head "$tmp/odd" >&2; }
 if ((fails)); then
 	echo "crash/serve: $fails failures" >&2
