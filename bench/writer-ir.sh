@@ -41,6 +41,6 @@ wait "$pid" 2>/dev/null || true
 pid=
 total=$(callgrind_annotate "$t/cg.out" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
 writer=$(callgrind_annotate --inclusive=yes "$t/cg.out" 2>/dev/null |
-	awk '/cmd_serve.c:batch_writer / { gsub(",", "", $1); print $1; exit }')
+	awk '/cmd_serve.c:batch_writer / && !seen { gsub(",", "", $1); print $1; seen = 1 }')
 echo "binary: $CG ($("$CG" --version | head -1))"
 echo "requests: $n; instructions: $total in all ($((total / n)) per request), $writer on the writer thread ($((writer / n)) per request)"
