@@ -1871,15 +1871,11 @@ static enum MHD_Result metrics(struct call *x)
 	     (double)atomic_load(&M.ckpt_us[0]) / 1e6, (double)atomic_load(&M.ckpt_us[1]) / 1e6);
 	/* the deadlines, open and overdue */
 	const struct cg_catalog *c = catalog(x);
-	json_t *due = NULL;
-	if (c && cg_due(x->t->st, c, -1, CG_LANG_EN, &due, &x->err) == CG_OK) {
-		uint64_t open = json_array_size(json_object_get(due, "deadlines"));
-		uint64_t over = (uint64_t)json_integer_value(json_object_get(due, "overdue"));
+	int64_t open = 0, over = 0;
+	if (c && cg_due_counts(x->t->st, c, &open, &over, &x->err) == CG_OK)
 		emit(&b, &bad, "# HELP ciiguard_deadlines Open deadlines (ciiguard due), and of them overdue.\n"
-			    "# TYPE ciiguard_deadlines gauge\nciiguard_deadlines{state=\"open\"} %llu\n"
-			    "ciiguard_deadlines{state=\"overdue\"} %llu\n", (unsigned long long)open, (unsigned long long)over);
-	}
-	json_decref(due);
+			    "# TYPE ciiguard_deadlines gauge\nciiguard_deadlines{state=\"open\"} %lld\n"
+			    "ciiguard_deadlines{state=\"overdue\"} %lld\n", (long long)open, (long long)over);
 	if (bad) {
 		cg_buf_release(&b);
 		return MHD_NO;

@@ -989,30 +989,18 @@ static int due_cmp(const void *a, const void *b)
 	return strcmp(json_string_value(json_object_get(x, "ref")), json_string_value(json_object_get(y, "ref")));
 }
 
-cg_code cg_due(struct cg_store *st, const struct cg_catalog *c, int64_t within_ms, enum cg_lang lang,
-	       json_t **out, struct cg_error *err)
+/* Appends to `all` the deadlines of the obligation register (open obligations with a due date,
+ * and the clocks others owe) and of the registers. */
+static cg_code other_deadlines(struct cg_store *st, const struct cg_catalog *c, enum cg_lang lang, json_t *all,
+			       struct cg_error *err)
 {
-	json_t *reg = NULL, *all = json_array(), *kept = json_array(), *item;
-	char now[CG_TIME_MAX];
-	int64_t nowms;
-	size_t i, overdue = 0;
+	json_t *reg = NULL, *item;
+	size_t i;
 	cg_code r;
 
-	*out = NULL;
-	if (!all || !kept) {
-		json_decref(all);
-		json_decref(kept);
-		return nomem(err);
-	}
-	if ((r = cg_now(now, err)) != CG_OK)
-		goto out;
-	cg_rfc3339_parse(now, &nowms);
-	/* Incidents: every one, open or closed, whose deadlines are not all met. */
-	if ((r = incident_deadlines_all(st, c, all, NULL, err)) != CG_OK)
-		goto out;
 	/* The obligation register: open obligations with a due date; the clocks others owe. */
 	if ((r = cg_obligations(st, c, NULL, lang, &reg, err)) != CG_OK)
-		goto out;
+		return r;
 	json_array_foreach(json_object_get(reg, "obligations"), i, item) {
 		const char *due = json_string_value(json_object_get(item, "due"));
 		const char *status = json_string_value(json_object_get(item, "status"));
@@ -1041,8 +1029,10 @@ cg_code cg_due(struct cg_store *st, const struct cg_catalog *c, int64_t within_m
 	}
 	/* The registers: their deadlines, and the clocks others owe (review office). */
 	json_t *found = NULL, *f;
-	if ((r = cg_register_findings(st, c, lang, &found, err)) != CG_OK)
-		goto out;
+	if ((r = cg_register_findings(st, c, lang, &found, err)) != CG_OK) {
+		json_decref(reg);
+		return r;
+	}
 	json_array_foreach(json_object_get(found, "findings"), i, f) {
 		const char *due = json_string_value(json_object_get(f, "due"));
 		char at[40], ref[300];
@@ -1059,6 +1049,74 @@ cg_code cg_due(struct cg_store *st, const struct cg_catalog *c, int64_t within_m
 			"basis", json_string_value(json_object_get(f, "source"))));
 	}
 	json_decref(found);
+	json_decref(reg);
+	return CG_OK;
+}
+
+cg_code cg_due_counts(struct cg_store *st, const struct cg_catalog *c, int64_t *open, int64_t *overdue,
+		      struct cg_error *err)
+{
+	json_t *other = json_array(), *item, *d;
+	struct cg_stmt *q;
+	enum cg_step s = CG_STEP_DONE;
+	size_t i;
+	cg_code r;
+
+	*open = *overdue = 0;
+	if (!other)
+		return nomem(err);
+	/* the incidents one at a time, never all of them in memory */
+	if ((r = cg_store_prepare(st, SELECT_COLS, &q, err)) != CG_OK) {
+		json_decref(other);
+		return r;
+	}
+	while (r == CG_OK && (s = cg_stmt_step(q, err)) == CG_STEP_ROW) {
+		json_t *doc = row_doc(q);
+		d = NULL;
+		r = doc ? cg_incident_deadlines(st, c, doc, &d, err) : nomem(err);
+		json_decref(doc);
+		json_array_foreach(d, i, item)
+			if (!json_is_true(json_object_get(item, "met"))) {
+				(*open)++;
+				*overdue += json_is_true(json_object_get(item, "overdue"));
+			}
+		json_decref(d);
+	}
+	cg_stmt_done(q);
+	if (r == CG_OK && s == CG_STEP_ERROR)
+		r = err && err->code ? err->code : CG_E_STORE;
+	if (r == CG_OK && (r = other_deadlines(st, c, CG_LANG_EN, other, err)) == CG_OK)
+		json_array_foreach(other, i, item) {
+			(*open)++;
+			*overdue += json_is_true(json_object_get(item, "overdue"));
+		}
+	json_decref(other);
+	return r;
+}
+
+cg_code cg_due(struct cg_store *st, const struct cg_catalog *c, int64_t within_ms, enum cg_lang lang,
+	       json_t **out, struct cg_error *err)
+{
+	json_t *all = json_array(), *kept = json_array();
+	char now[CG_TIME_MAX];
+	int64_t nowms;
+	size_t i, overdue = 0;
+	cg_code r;
+
+	*out = NULL;
+	if (!all || !kept) {
+		json_decref(all);
+		json_decref(kept);
+		return nomem(err);
+	}
+	if ((r = cg_now(now, err)) != CG_OK)
+		goto out;
+	cg_rfc3339_parse(now, &nowms);
+	/* Incidents: every one, open or closed, whose deadlines are not all met. */
+	if ((r = incident_deadlines_all(st, c, all, NULL, err)) != CG_OK)
+		goto out;
+	if ((r = other_deadlines(st, c, lang, all, err)) != CG_OK)
+		goto out;
 	/* Soonest first; keep what is overdue, "promptly" or due within the window. */
 	size_t n = json_array_size(all);
 	json_t **v = calloc(n + 1, sizeof *v);
@@ -1085,7 +1143,6 @@ cg_code cg_due(struct cg_store *st, const struct cg_catalog *c, int64_t within_m
 	if (!*out)
 		r = nomem(err);
 out:
-	json_decref(reg);
 	json_decref(all);
 	json_decref(kept);
 	return r;

@@ -139,6 +139,10 @@ cg_code cg_incident_deadlines(struct cg_store *st, const struct cg_catalog *c, j
  */
 cg_code cg_due(struct cg_store *st, const struct cg_catalog *c, int64_t within_ms, enum cg_lang lang,
 	       json_t **out, struct cg_error *err) CG_MUST_CHECK;
+/* How many deadlines cg_due lists with no window ("open") and how many of them are overdue,
+ * reading the incidents one at a time: for /metrics, whatever the number of incidents. */
+cg_code cg_due_counts(struct cg_store *st, const struct cg_catalog *c, int64_t *open, int64_t *overdue,
+		      struct cg_error *err) CG_MUST_CHECK;
 
 /*
  * The report of `kind` ("initial", "supplement", "final") of incident `id`, filled in with what

@@ -148,7 +148,10 @@ jq -e --argjson n "$cli_due" '(.deadlines | length) == $n and $n >= 2 and .open 
 expect 200 "$(req auditor GET '/api/v1/due?within=1m')" "due within a minute"
 jq -e --argjson n "$cli_due" '(.deadlines | length) < $n' "$tmp/body" >/dev/null && ok || fail "?within keeps fewer"
 expect 422 "$(req auditor GET '/api/v1/due?within=soon')" "a bad duration"
-curl -s "$base/metrics" | grep -q "^ciiguard_deadlines{state=\"open\"} $cli_due\$" && ok || fail "/metrics counts the open deadlines"
+cli_over=$({ cg --json due || true; } | jq '.overdue')
+m=$(curl -s "$base/metrics")
+grep -q "^ciiguard_deadlines{state=\"open\"} $cli_due\$" <<<"$m" && ok || fail "/metrics counts the open deadlines ($cli_due)"
+grep -q "^ciiguard_deadlines{state=\"overdue\"} $cli_over\$" <<<"$m" && ok || fail "/metrics counts the overdue deadlines ($cli_over)"
 
 # --- a system read twice, then changed by another process (the command line): the server shows
 # the change (on PostgreSQL it caches what it read and drops it when the database notifies) ---
@@ -448,6 +451,16 @@ seq 1 90 | xargs -P 30 -I{} sh -c 'if [ $(({} % 3)) -eq 0 ]; then t=nope; else t
 expect "60 201 30 422" "$(sort "$tmp/conc.codes" | uniq -c | awk '{printf "%s%s %s", (NR > 1 ? " " : ""), $1, $2}')" "concurrent writes: 60 created, 30 refused"
 cg --json incident list | jq -e --argjson n "$n_inc" 'length == $n + 60 and ([.[].id] | unique | length) == length and ([.[] | select(.title | startswith("C"))] | length) == 60' >/dev/null && ok || fail "the 60 incidents stored once each, ids distinct"
 cg audit verify >/dev/null && ok || fail "audit verify after concurrent writes"
+# /metrics counts the deadlines one incident at a time: the same as `ciiguard due`, with a major
+# incident discovered the day before whose reports are overdue
+command curl -s -o /dev/null -H "Authorization: Bearer ${tok[security_officer]}" -H "Content-Type: application/json" \
+	--data-binary '{"title": "Overdue", "type": "data_leak", "discovered_at": "2026-11-01T10:00:00+08:00", "pi_subjects_leaked": 20000000}' \
+	"$base/api/v1/incidents"
+due_json=$(cg --json due || true) # exit 3: something is overdue
+m=$(curl -s "$base/metrics")
+grep -q "^ciiguard_deadlines{state=\"open\"} $(jq '.deadlines | length' <<<"$due_json")\$" <<<"$m" &&
+	grep -q "^ciiguard_deadlines{state=\"overdue\"} $(jq .overdue <<<"$due_json")\$" <<<"$m" &&
+	jq -e '.overdue >= 1' <<<"$due_json" >/dev/null && ok || fail "/metrics deadlines after the concurrent writes: $(grep deadlines <<<"$m" | tr '\n' ' ') vs due $(jq -c '{n: (.deadlines | length), overdue}' <<<"$due_json")"
 # the writes ran in batches, and (SQLite) each batch was answered after a sync of the log that covered it
 m=$(curl -s "$base/metrics")
 mb=$(awk '$1 == "ciiguard_write_batches_total" {print $2}' <<<"$m")
