@@ -2101,6 +2101,16 @@ static struct {
 	pthread_t thread;
 } WQ = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, false, false, 0 };
 
+/* Appends the requests first..last to a queue (under its lock). */
+static void queue_append(struct req **head, struct req **tail, struct req *first, struct req *last)
+{
+	if (*tail)
+		(*tail)->next = first;
+	else
+		*head = first;
+	*tail = last;
+}
+
 static bool batch_enqueue(struct MHD_Connection *c, struct req *r, struct call *x)
 {
 	pthread_mutex_lock(&WQ.lock);
@@ -2113,11 +2123,7 @@ static bool batch_enqueue(struct MHD_Connection *c, struct req *r, struct call *
 	r->lang = x->lang;
 	r->next = NULL;
 	MHD_suspend_connection(c);
-	if (WQ.tail)
-		WQ.tail->next = r;
-	else
-		WQ.head = r;
-	WQ.tail = r;
+	queue_append(&WQ.head, &WQ.tail, r, r);
 	pthread_cond_signal(&WQ.cond);
 	pthread_mutex_unlock(&WQ.lock);
 	return true;
@@ -2280,11 +2286,7 @@ static void syncer_enqueue(struct req *batch)
 	while (last->next)
 		last = last->next;
 	pthread_mutex_lock(&SY.lock);
-	if (SY.tail)
-		SY.tail->next = batch;
-	else
-		SY.head = batch;
-	SY.tail = last;
+	queue_append(&SY.head, &SY.tail, batch, last);
 	pthread_cond_signal(&SY.cond);
 	pthread_mutex_unlock(&SY.lock);
 }
