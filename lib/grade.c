@@ -268,25 +268,43 @@ static json_t *fill_text(const char *tmpl, json_t *input, json_t *value, json_t 
 	return res;
 }
 
-/* Does `tier` hold for `value` (and the rest of the input)? */
-static bool tier_holds(json_t *tier, json_t *value, json_t *input)
+/* A tier of the catalog read once: its grade, `at_least`, `in` and `when` (these two as the
+ * catalog's JSON, which stays the catalog's). */
+struct ctier {
+	int grade;
+	bool has_least;
+	double least;
+	json_t *in, *when;
+};
+static struct ctier tier_of(json_t *tier)
 {
-	json_t *least = json_object_get(tier, "at_least"), *in = json_object_get(tier, "in");
-	json_t *when = json_object_get(tier, "when");
+	json_t *least = json_object_get(tier, "at_least");
+	struct ctier t = { cg_grade_index(json_string_value(json_object_get(tier, "grade"))), least != NULL,
+			   json_number_value(least), json_object_get(tier, "in"), json_object_get(tier, "when") };
+	return t;
+}
 
-	if (when && !when_holds(when, input))
+/* Does the tier hold for `value` (and the rest of the input)? */
+static bool ctier_holds(const struct ctier *t, json_t *value, json_t *input)
+{
+	if (t->when && !when_holds(t->when, input))
 		return false;
-	if (least)
-		return json_is_number(value) && json_number_value(value) >= json_number_value(least);
-	if (in) {
+	if (t->has_least)
+		return json_is_number(value) && json_number_value(value) >= t->least;
+	if (t->in && json_is_string(value)) {
 		size_t i;
 		json_t *each;
-		json_array_foreach(in, i, each)
-			if (json_is_string(value) && json_is_string(each) &&
-			    strcmp(json_string_value(each), json_string_value(value)) == 0)
+		json_array_foreach(t->in, i, each)
+			if (json_is_string(each) && strcmp(json_string_value(each), json_string_value(value)) == 0)
 				return true;
 	}
 	return false;
+}
+
+static bool tier_holds(json_t *tier, json_t *value, json_t *input)
+{
+	struct ctier t = tier_of(tier);
+	return ctier_holds(&t, value, input);
 }
 
 static json_t *add_report(const char *recipient, int64_t discovered, int64_t minutes,
@@ -330,12 +348,6 @@ static json_t *best_tier(json_t *crit, json_t *input, json_t **value, int *grade
 
 /* The criteria compiled for cg_grade_level: every lookup in the catalog's JSON done once. A
  * tier with `when` keeps it as JSON (few do); its pointers are the catalog's, freed with it. */
-struct ctier {
-	int grade;
-	bool has_least;
-	double least;
-	json_t *in, *when;
-};
 struct ccrit {
 	const char *input;
 	size_t n;
@@ -375,35 +387,12 @@ static void *compile(const struct cg_catalog *c)
 			compiled_free(k);
 			return NULL;
 		}
-		json_array_foreach(tiers, t, tier) {
-			struct ctier *ct = &cc->tiers[cc->n++];
-			json_t *least = json_object_get(tier, "at_least");
-			ct->grade = cg_grade_index(json_string_value(json_object_get(tier, "grade")));
-			ct->has_least = least != NULL;
-			ct->least = json_number_value(least);
-			ct->in = json_object_get(tier, "in");
-			ct->when = json_object_get(tier, "when");
-		}
+		json_array_foreach(tiers, t, tier)
+			cc->tiers[cc->n++] = tier_of(tier);
 	}
 	return k;
 }
 
-/* tier_holds on the compiled tier */
-static bool ctier_holds(const struct ctier *t, json_t *value, json_t *input)
-{
-	if (t->when && !when_holds(t->when, input))
-		return false;
-	if (t->has_least)
-		return json_is_number(value) && json_number_value(value) >= t->least;
-	if (t->in && json_is_string(value)) {
-		size_t i;
-		json_t *each;
-		json_array_foreach(t->in, i, each)
-			if (json_is_string(each) && strcmp(json_string_value(each), json_string_value(value)) == 0)
-				return true;
-	}
-	return false;
-}
 
 int cg_grade_level(const struct cg_catalog *c, json_t *input)
 {
