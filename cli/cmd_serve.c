@@ -1157,24 +1157,31 @@ static int64_t throttle_blocked(const char *key)
 static void throttle_note(const char *key, bool failed)
 {
 	int64_t now = now_ms();
-	int at = -1, oldest = 0;
+	int at = -1, victim = -1;
 	pthread_mutex_lock(&throttle_lock);
+	/* a new key takes a free slot, else the one whose window began longest ago (the clock is
+	 * monotonic and may read less than a window just after boot: 0 is a time, not "free") */
 	for (int i = 0; i < THROTTLE_SLOTS; i++) {
+		if (!throttle[i].key[0]) {
+			if (victim < 0 || throttle[victim].key[0])
+				victim = i;
+			continue;
+		}
 		if (strcmp(throttle[i].key, key) == 0)
 			at = i;
-		if (throttle[i].first < throttle[oldest].first)
-			oldest = i;
+		if (victim < 0 || (throttle[victim].key[0] && throttle[i].first < throttle[victim].first))
+			victim = i;
 	}
 	if (!failed) {
 		if (at >= 0)
 			memset(&throttle[at], 0, sizeof throttle[at]);
 	} else {
 		if (at < 0) {
-			at = oldest;
+			at = victim;
 			memset(&throttle[at], 0, sizeof throttle[at]);
 			snprintf(throttle[at].key, sizeof throttle[at].key, "%s", key);
-		}
-		if (now - throttle[at].first > THROTTLE_WINDOW_MS) {
+			throttle[at].first = now;
+		} else if (now - throttle[at].first > THROTTLE_WINDOW_MS) {
 			throttle[at].first = now;
 			throttle[at].fails = 0;
 		}
