@@ -5,7 +5,7 @@
 #                 password, once), show the organisation, then serve the API and the console on LISTEN
 #   make check    install, build with warnings as errors, run the whole suite on SQLite and
 #                 again on a throwaway PostgreSQL cluster, then the unit and CLI suites under
-#                 ASan+UBSan, then the fuzzers for a bounded time
+#                 ASan+UBSan, then the fuzzers for a bounded time (side by side, one per core)
 #   make install  PREFIX=/usr/local DESTDIR=
 
 PREFIX ?= /usr/local
@@ -69,7 +69,7 @@ check-fuzz:
 	@CC=clang $(CMAKE) -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCIIGUARD_FUZZ=ON \
 		-DCIIGUARD_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
 	@$(CMAKE) --build build-fuzz -j $(JOBS)
-	@cd build-fuzz && $(CTEST) --output-on-failure -L fuzz
+	@cd build-fuzz && $(CTEST) --output-on-failure -j $(JOBS) -L fuzz
 
 install: build
 	@DESTDIR=$(DESTDIR) $(CMAKE) --install build --prefix $(PREFIX)
