@@ -2466,13 +2466,15 @@ static void *batch_writer(void *arg)
 		atomic_fetch_add(&M.batches, 1);
 		for (struct req *r = batch; r; r = r->next)
 			atomic_fetch_add(&M.batched, 1);
-		if (SY.running)
+		/* the batch's sync does not wait for the writer's checkpoint: a checkpoint restarts the
+		 * log only at the next commit, after it has made the database file durable */
+		if (SY.running) {
+			syncer_enqueue(batch);
 			writer_checkpoints(SY.st);
+		}
 		pthread_mutex_unlock(&write_lock);
 		atomic_fetch_add(&M.writer_us, (uint64_t)(now_us() - t0));
-		if (SY.running)
-			syncer_enqueue(batch);
-		else
+		if (!SY.running)
 			batch_release(batch, true);
 	}
 	group_commit_stop();
