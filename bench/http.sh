@@ -29,6 +29,8 @@
 # peak (VmHWM, reset through /proc/PID/clear_refs before each run where the kernel allows) of each
 # run. CPU: the server's user + system time per request (from /proc/PID/stat; nginx: its workers),
 # which depends less on other work on the machine than requests/s does.
+# On PostgreSQL, a reference for the POST after ciiguard's runs: pgbench, in the same cluster, with
+# CONNS clients writing the smallest audited write (pg_reference below).
 # With PROFILE=1 (the default when perf is installed), one more, untimed, GET run and POST run on
 # SQLite under `perf record -e cpu-clock -g -p PID` (cpu-clock: works without hardware counters)
 # print the top functions by self time and the time by library.
@@ -420,10 +422,54 @@ start_nginx
 if want sqlite; then
 	measure sqlite "$tmp/bench.db"
 fi
+# pg_reference: PostgreSQL's own client (pgbench) writing the smallest audited write, in the same
+# cluster, right after ciiguard's runs: per transaction, a 1 KB row into a table keyed like the
+# incidents (with the two indexes they have) and a 1 KB row into an audit table, committed, by
+# CONNS clients at once (-j WRK_THREADS, prepared statements, -T DURATION); the latency of every
+# transaction is logged (-l) and its percentiles taken here. What ciiguard's POST cannot beat on
+# this machine and cluster: ciiguard does this and more (the id, the grade, the hash chain) per
+# write, from one connection.
+pg_reference() {
+	local db=cg_ref d=$pgdir/ref
+	pg_psql postgres -c "CREATE DATABASE $db" >/dev/null
+	pg_psql "$db" -c "CREATE TABLE inc (id text PRIMARY KEY, status text NOT NULL, discovered_at text NOT NULL,
+		doc text NOT NULL, created_at text NOT NULL);
+		CREATE INDEX ON inc (status); CREATE INDEX ON inc (discovered_at);
+		CREATE TABLE audit (seq bigserial PRIMARY KEY, at text NOT NULL, actor text NOT NULL, action text NOT NULL,
+		entity text NOT NULL, key text NOT NULL, hash text NOT NULL, prev text NOT NULL, state text NOT NULL)" >/dev/null
+	pg_as mkdir "$d"
+	pg_as tee "$d/write.sql" >/dev/null <<-'EOF'
+		BEGIN;
+		INSERT INTO inc VALUES ('INC-' || :client_id || '-' || random(), 'open', '2026-11-27T02:00:00Z', repeat('x', 1000), now()::text);
+		INSERT INTO audit (at, actor, action, entity, key, hash, prev, state)
+		  VALUES (now()::text, 'admin', 'create', 'incident', 'INC', md5(random()::text), md5(random()::text), repeat('x', 1000));
+		COMMIT;
+	EOF
+	echo
+	echo "=== postgresql: POST reference (pgbench) at $(date -u +%H:%M:%S) UTC, load $(cut -d' ' -f1-3 /proc/loadavg)"
+	sed 's/^/    /' "$d/write.sql"
+	show pgbench -n -M prepared -c "$CONNS" -j "$WRK_THREADS" -T "$DURATION" -l -f write.sql "$db"
+	pg_checkpoint
+	local l0 l1 out=$tmp/pgbench.txt tps p50 p99 p999
+	l0=$(cut -d' ' -f1 /proc/loadavg)
+	(cd "$d" && pg_as "$PG_BIN/pgbench" -h "$pg_sock" -U cg -n -M prepared -c "$CONNS" -j "$WRK_THREADS" \
+		-T "$DURATION" -l -f write.sql "$db") >"$out" 2>&1 || { cat "$out" >&2; exit 1; }
+	l1=$(cut -d' ' -f1 /proc/loadavg)
+	grep -E 'transactions actually processed|failed|latency average|^tps' "$out"
+	tps=$(awk '/^tps/ { printf "%.0f", $3 }' "$out")
+	# each log line: client, transaction, latency (us), script, epoch, us
+	read -r p50 p99 p999 < <(cat "$d"/pgbench_log.* | awk '{ print $3 }' | sort -n |
+		awk '{ a[NR] = $1 } END { printf "%.2f %.2f %.2f\n", a[int(NR * .5)] / 1000, a[int(NR * .99)] / 1000, a[int(NR * .999)] / 1000 }')
+	echo "latency (from the per-transaction log): p50 $p50 ms, p99 $p99 ms, p99.9 $p999 ms"
+	printf '%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' postgresql "POST reference" pgbench "$tps" - "$p50" "$p99" \
+		- - - - - - "$l0 -> $l1" >>"$tmp/table"
+}
+
 if want postgresql; then
 	echo
 	pg_start
 	measure postgresql "$(pg_createdb cg_http)"
+	pg_reference
 	pg_stop
 fi
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -455,5 +501,6 @@ awk -F'|' -v conns="$CONNS" '
 		$1, $2, yn($5 >= 0.5), $5, yn($7 <= 10), $7, yn($13 <= 64), $13 }
 	$3 == "ciiguard" && $2 ~ /^POST/ { printf "  %s %s: p99 <= 10 ms: %s (%s ms); peak RSS <= 64 MB: %s (%s MB); %s requests/s\n",
 		$1, $2, yn($7 <= 10), $7, yn($13 <= 64), $13, $4 }
-	$3 == "nginx" { printf "  (%s nginx %s: p99 %s ms, for comparison)\n", $1, $2, $7 }' "$tmp/table"
+	$3 == "nginx" { printf "  (%s nginx %s: p99 %s ms, for comparison)\n", $1, $2, $7 }
+	$3 == "pgbench" { printf "  (%s pgbench, the smallest audited write: %s transactions/s, p99 %s ms, for comparison)\n", $1, $4, $7 }' "$tmp/table"
 awk -F'|' '$2 == "idle" { printf "  %s idle RSS <= 16 MB: %s (%s MB)\n", $1, ($4 <= 16 ? "met" : "NOT met"), $4 }' "$tmp/idle"
