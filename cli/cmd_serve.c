@@ -26,6 +26,7 @@
 
 #include "cli.h"
 #include "ciiguard/account.h"
+#include "ciiguard/json.h"
 #include "ciiguard/obligation.h"
 #include "ciiguard/register.h"
 #include "banned.h"
@@ -231,13 +232,13 @@ static struct MHD_Response *make_response(const char *type, char *text, size_t l
 	return res;
 }
 
-/* doc as compact JSON and a newline (malloc'd); NULL on no memory. */
+/* doc as compact JSON (keys in their order) and a newline (malloc'd); NULL on no memory. */
 static char *json_text(json_t *doc, size_t *len)
 {
-	char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	size_t n;
+	char *text = doc ? cg_json_dump(doc, 0, &n) : NULL;
 	if (!text)
 		return NULL;
-	size_t n = strlen(text);
 	char *t = realloc(text, n + 2);
 	if (!t) {
 		free(text);
@@ -522,7 +523,7 @@ static bool int_arg(struct call *x, const char *name, int64_t max, int64_t *out)
 
 static void etag_of(json_t *doc, char out[CG_HASH_HEX + 4])
 {
-	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS), hex[CG_HASH_HEX];
+	char *text = cg_json_dump(doc, CG_JSON_SORTED, NULL), hex[CG_HASH_HEX];
 	cg_sha256_hex(text ? text : "", text ? strlen(text) : 0, hex);
 	free(text);
 	snprintf(out, CG_HASH_HEX + 4, "\"%.32s\"", hex);

@@ -19,6 +19,7 @@
 #include "ciiguard/audit.h"
 #include "ciiguard/clock.h"
 #include "ciiguard/i18n.h"
+#include "ciiguard/json.h"
 #include "ciiguard/register.h"
 #include "entity.h"
 #include "banned.h"
@@ -126,7 +127,7 @@ static cg_code audit_user(struct cg_store *st, const char *actor, const char *ac
 	}
 	json_t *state = user_state(q);
 	cg_stmt_done(q);
-	char *text = state ? json_dumps(state, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char *text = state ? cg_json_dump(state, CG_JSON_SORTED, NULL) : NULL;
 	json_decref(state);
 	if (!text)
 		return nomem(err);
@@ -338,7 +339,7 @@ static cg_code audit_token(struct cg_store *st, const char *actor, const char *a
 	}
 	json_t *state = token_state(q);
 	cg_stmt_done(q);
-	char *text = state ? json_dumps(state, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char *text = state ? cg_json_dump(state, CG_JSON_SORTED, NULL) : NULL;
 	json_decref(state);
 	if (!text)
 		return nomem(err);
@@ -512,7 +513,7 @@ static cg_code each(struct cg_store *st, const char *sql, const char *type, json
 		if (with_secret && o)
 			json_object_set_new(o, strcmp(type, "user") == 0 ? "password_hash" : "secret_sha256",
 					    json_string(cg_stmt_text(q, 2)));
-		char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		char *text = o ? cg_json_dump(o, CG_JSON_SORTED, NULL) : NULL;
 		json_decref(o);
 		if (!text) {
 			cg_stmt_done(q);

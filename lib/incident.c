@@ -14,6 +14,7 @@
 #include "ciiguard/clock.h"
 #include "ciiguard/i18n.h"
 #include "ciiguard/incident.h"
+#include "ciiguard/json.h"
 #include "ciiguard/obligation.h"
 #include "ciiguard/operator.h"
 #include "ciiguard/register.h"
@@ -265,7 +266,7 @@ static cg_code apply_fields(struct cg_store *st, json_t *doc, json_t *fields, st
 /* The stored and audited form: compact, keys sorted. */
 static char *dump(json_t *doc)
 {
-	return json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	return cg_json_dump(doc, CG_JSON_SORTED, NULL);
 }
 
 /* Reads a row into a doc whose columns override its members (so that an edit of either shows). */

@@ -13,6 +13,7 @@
 #include "ciiguard/clock.h"
 #include "ciiguard/i18n.h"
 #include "ciiguard/incident.h"
+#include "ciiguard/json.h"
 #include "ciiguard/obligation.h"
 #include "ciiguard/register.h"
 #include "ciiguard/screen.h"
@@ -163,7 +164,7 @@ static char *canonical(const struct table *t, json_t *row)
 		json_object_del(c, "content");
 		json_object_set_new(c, "sha256", json_string(hex));
 	}
-	s = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
+	s = cg_json_dump(c, CG_JSON_SORTED, NULL);
 	json_decref(c);
 	return s;
 }
@@ -211,7 +212,7 @@ static cg_code each_row(struct cg_store *st, const struct table *t, bool full, c
 		int stop;
 		if (row) {
 			row_id(t, row, id, sizeof id);
-			text = full ? json_dumps(row, JSON_COMPACT | JSON_SORT_KEYS) : canonical(t, row);
+			text = full ? cg_json_dump(row, CG_JSON_SORTED, NULL) : canonical(t, row);
 		}
 		json_decref(row);
 		if (!text) {

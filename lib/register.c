@@ -13,6 +13,7 @@
 #include "ciiguard/clock.h"
 #include "ciiguard/csv.h"
 #include "ciiguard/i18n.h"
+#include "ciiguard/json.h"
 #include "ciiguard/register.h"
 #include "ciiguard/screen.h"
 #include "ciiguard/system.h"
@@ -462,7 +463,7 @@ static char *audited_state(const struct cg_rkind *k, json_t *doc, const unsigned
 			json_object_set_new(copy, f->name, json_string(tag));
 		}
 	}
-	out = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
+	out = cg_json_dump(copy, CG_JSON_SORTED, NULL);
 	json_decref(copy);
 	return out;
 }
@@ -480,7 +481,7 @@ static cg_code write_doc(struct cg_store *st, const char *actor, const struct cg
 	unsigned char key[CG_SECRET_LEN];
 	bool keyed = false;
 	cg_code r = has_personal(k, doc) ? cg_secret_get(st, CG_SECRET_PERSONAL, true, key, &keyed, err) : CG_OK;
-	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS), *state = r == CG_OK ? audited_state(k, doc, keyed ? key : NULL) : NULL;
+	char *text = cg_json_dump(doc, CG_JSON_SORTED, NULL), *state = r == CG_OK ? audited_state(k, doc, keyed ? key : NULL) : NULL;
 	struct cg_stmt *q = NULL;
 
 	if (r == CG_OK && (!text || !state))
@@ -866,7 +867,7 @@ cg_code cg_records_each_row(struct cg_store *st, cg_canon_fn fn, void *ud, struc
 	while ((s = cg_stmt_step(q, err)) == CG_STEP_ROW) {
 		json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:s}", "kind", cg_stmt_text(q, 0), "id", cg_stmt_text(q, 1),
 					"doc", cg_stmt_text(q, 2), "created_at", cg_stmt_text(q, 3), "updated_at", cg_stmt_text(q, 4));
-		char *text = row ? json_dumps(row, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		char *text = row ? cg_json_dump(row, CG_JSON_SORTED, NULL) : NULL;
 		json_decref(row);
 		if (!text) {
 			cg_stmt_done(q);

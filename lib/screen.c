@@ -13,6 +13,7 @@
 #include "ciiguard/audit.h"
 #include "ciiguard/clock.h"
 #include "ciiguard/i18n.h"
+#include "ciiguard/json.h"
 #include "ciiguard/screen.h"
 #include "entity.h"
 #include "record.h"
@@ -428,7 +429,7 @@ static json_t *snapshot(const struct cg_catalog *c, json_t *sys)
 
 static char *dumps_sorted(json_t *v)
 {
-	return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	return cg_json_dump(v, CG_JSON_SORTED | CG_JSON_ANY, NULL);
 }
 
 /* The current snapshot of stored system `id`. */

@@ -13,6 +13,7 @@
 #include "ciiguard/audit.h"
 #include "ciiguard/clock.h"
 #include "ciiguard/i18n.h"
+#include "ciiguard/json.h"
 #include "secret.h"
 #include "banned.h"
 
@@ -101,7 +102,7 @@ cg_code cg_secrets_each_row(struct cg_store *st, int (*fn)(const char *, const c
 	while ((s = cg_stmt_step(q, err)) == CG_STEP_ROW) {
 		json_t *row = json_pack("{s:s,s:s,s:s}", "name", cg_stmt_text(q, 0), "value", cg_stmt_text(q, 1),
 					"created_at", cg_stmt_text(q, 2));
-		char *text = row ? json_dumps(row, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		char *text = row ? cg_json_dump(row, CG_JSON_SORTED, NULL) : NULL;
 		json_decref(row);
 		if (!text) {
 			cg_stmt_done(q);

@@ -7,6 +7,7 @@
 #include "ciiguard/audit.h"
 #include "ciiguard/clock.h"
 #include "ciiguard/i18n.h"
+#include "ciiguard/json.h"
 #include "ciiguard/transfer.h"
 #include "entity.h"
 #include "record.h"
@@ -82,7 +83,7 @@ static cg_code put_catalogs(struct cg_store *st, struct out *o, struct cg_error 
 				row = NULL;
 			}
 		}
-		s = row ? json_dumps(row, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		s = row ? cg_json_dump(row, CG_JSON_SORTED, NULL) : NULL;
 		json_decref(row);
 		if (!s) {
 			result = cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));

@@ -5,6 +5,7 @@
 #include "ciiguard/error.h"
 #include "ciiguard/i18n.h"
 #include "ciiguard/buf.h"
+#include "ciiguard/json.h"
 #include "ciiguard/clock.h"
 #include "ciiguard/store.h"
 #include "ciiguard/audit.h"

@@ -1,6 +1,8 @@
 /*
  * libFuzzer harness for the JSON import parser: any input either fails with a message or
- * yields valid systems whose canonical JSON parses back to the same canonical JSON.
+ * yields valid systems whose canonical JSON parses back to the same canonical JSON. And for any
+ * input jansson parses, cg_json_dump gives jansson's own bytes (the canonical text of audited
+ * records), in both key orders.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -11,12 +13,32 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static void same_dump(const uint8_t *data, size_t size)
+{
+	json_error_t je;
+	json_t *j = json_loadb((const char *)data, size, JSON_DECODE_ANY, &je);
+	if (!j)
+		return;
+	for (int sorted = 0; sorted < 2; sorted++) {
+		char *a = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | (sorted ? JSON_SORT_KEYS : 0));
+		char *b = cg_json_dump(j, CG_JSON_ANY | (sorted ? CG_JSON_SORTED : 0), NULL);
+		if (!a != !b || (a && strcmp(a, b) != 0)) {
+			fprintf(stderr, "cg_json_dump differs from json_dumps:\n%s\n%s\n", a ? a : "(NULL)", b ? b : "(NULL)");
+			abort();
+		}
+		free(a);
+		free(b);
+	}
+	json_decref(j);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cg_system *v = NULL;
 	struct cg_error err;
 	size_t n = 0;
 
+	same_dump(data, size);
 	cg_error_init(&err, CG_LANG_EN);
 	if (cg_system_parse((const char *)data, size, CG_FORMAT_JSON, &v, &n, &err) != CG_OK) {
 		if (!err.message[0])
