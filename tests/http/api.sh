@@ -444,6 +444,7 @@ jq -e '.detail == "wrong user name or password"' "$tmp/body" >/dev/null && ok ||
 
 # --- concurrent writes: run in batches, one transaction each, a refused one undoing only itself ---
 n_inc=$(cg --json incident list | jq length)
+mr0=$(curl -s "$base/metrics" | awk '$1 == "ciiguard_write_batch_retries_total" {print $2}')
 seq 1 90 | xargs -P 30 -I{} sh -c 'if [ $(({} % 3)) -eq 0 ]; then t=nope; else t=intrusion; fi
 	curl -s -o /dev/null -w "%{http_code}\n" --max-time 30 -H "Authorization: Bearer $0" -H "Content-Type: application/json" \
 		--data-binary "{\"title\": \"C{}\", \"type\": \"$t\", \"discovered_at\": \"2026-11-27T10:00:00+08:00\"}" "$1/api/v1/incidents"' \
@@ -467,6 +468,10 @@ mb=$(awk '$1 == "ciiguard_write_batches_total" {print $2}' <<<"$m")
 mn=$(awk '$1 == "ciiguard_write_batched_requests_total" {print $2}' <<<"$m")
 ms=$(awk '$1 == "ciiguard_log_syncs_total" {print $2}' <<<"$m")
 (( mb >= 1 && mn >= 90 && mb <= mn )) && ok || fail "/metrics counts the batches ($mb) and their requests ($mn)"
+# a batch runs without a savepoint per request; one whose write failed runs again with them (the
+# 30 refused above are refused by the writer)
+mr=$(awk '$1 == "ciiguard_write_batch_retries_total" {print $2}' <<<"$m")
+(( mr - mr0 >= 1 && mr - mr0 <= 30 )) && ok || fail "/metrics counts the batches run again after a failed write ($mr0 -> $mr)"
 if [[ ${CIIGUARD_DB:-} == postgres* ]]; then
 	(( ms == 0 )) && ok || fail "PostgreSQL commits durably itself: no log syncs ($ms)"
 else
