@@ -2097,9 +2097,9 @@ body:
 /* --- batched writes ---
  *
  * Requests that may write are run by one writer thread, in batches: whatever has queued up
- * while the previous batch committed runs in one transaction, each request inside its own
- * savepoint (cg_store_nest), so that a request that fails undoes only its own changes. The
- * batch is committed once (one fsync for all), and only then does each request's response
+ * while the previous batch committed runs in one transaction, and a request that fails undoes
+ * only its own changes (batch_pass: first without savepoints, then, after a failure, each request
+ * inside its own savepoint, cg_store_nest). The batch is committed once (one fsync for all), and only then does each request's response
  * leave: its connection waits suspended, and a failed commit turns every success of the batch
  * into a 500. The audit chain needs its writers one after another anyway; this spreads the cost
  * of a durable commit over every write that arrived meanwhile.
@@ -2161,20 +2161,31 @@ static void batch_fail(struct call *x)
  * savepoints, which saves SQLite a copy of every page a request changes (a third of a write's
  * work); the first request that fails ends the pass and is returned, and the caller undoes the
  * whole transaction and runs the batch again with savepoints, all but that request, which keeps
- * its answer (its changes went with the rest). A first pass runs a request on a copy of its body,
- * so that a second pass sees the body as it came. `skip`: a request not to run.
+ * its answer (its changes went with the rest): `skip`. Should a request before it fail this
+ * time, or the transaction be lost, skip runs again too, since its answer was made on changes that
+ * will not be kept. A first pass runs a request on a copy of its body, so that a second pass sees
+ * the body as it came. A pass drops any answer an earlier pass left before it runs a request.
  */
 static struct req *batch_pass(struct req *batch, struct tctx *t, bool savepoints, struct req *skip, bool *lost)
 {
 	struct cg_error err;
+	bool changed = false; /* a request before `skip` failed now: skip's answer is run again */
 	cg_error_init(&err, CG_LANG_EN);
 	for (struct req *r = batch; r; r = r->next) {
 		struct call *xp = r->call;
-		if (r == skip)
+		if (r == skip && !changed && !*lost)
 			continue;
 		xp->t = t;
 		r->deferred = true;
 		r->good = false;
+		/* no answer of an earlier pass may leave: its changes are gone */
+		if (r->stash)
+			MHD_destroy_response(r->stash);
+		r->stash = NULL;
+		json_decref(r->stash_doc);
+		r->stash_doc = NULL;
+		r->stash_etag[0] = '\0';
+		r->status = 0;
 		cg_error_init(&xp->err, xp->err.lang);
 		if (*lost || (savepoints && cg_store_begin(t->st, &xp->err) != CG_OK)) {
 			batch_fail(xp);
@@ -2217,6 +2228,8 @@ static struct req *batch_pass(struct req *batch, struct tctx *t, bool savepoints
 		if (!answered || (!good && r->status < 400))
 			batch_fail(xp);
 		r->good = good;
+		if (!good && skip)
+			changed = true;
 	}
 	return NULL;
 }
@@ -2232,18 +2245,27 @@ static void batch_run(struct req *batch)
 		cg_store_nest(t->st, true);
 		open = cg_store_begin(t->st, &err) == CG_OK;
 	}
-	if (open && (failed = batch_pass(batch, t, false, NULL, &lost))) {
+	bool committed = false, retry = false;
+	if (open) {
+		failed = batch_pass(batch, t, false, NULL, &lost);
+		if (!failed)
+			committed = cg_store_commit(t->st, &err) == CG_OK;
+		/* also a failure only the commit saw (PostgreSQL: the error of a statement that a request
+		 * let pass aborts the transaction): then every request runs again, in its savepoint */
+		retry = !committed;
+	}
+	if (retry) {
 		atomic_fetch_add(&M.batch_retries, 1);
 		while (cg_store_in_transaction(t->st))
 			cg_store_rollback(t->st);
 		open = cg_store_begin(t->st, &err) == CG_OK;
 		lost = !open;
 		batch_pass(batch, t, true, failed, &lost);
+		committed = open && !lost && cg_store_commit(t->st, &err) == CG_OK;
 	} else if (!open) {
 		lost = true;
 		batch_pass(batch, t, true, NULL, &lost); /* every request answers 503 */
 	}
-	bool committed = open && !lost && cg_store_commit(t->st, &err) == CG_OK;
 	if (committed)
 		atomic_fetch_add(&data_gen, 1);
 	/* a user changed (language, disabled, password): every thread's token cache forgets, now that
