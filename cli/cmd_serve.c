@@ -232,6 +232,16 @@ static struct MHD_Response *make_response(const char *type, char *text, size_t l
 	return res;
 }
 
+/* Forgets a batched write's answer kept for later (a response, or a JSON document to serialise). */
+static void stash_drop(struct req *r)
+{
+	if (r->stash)
+		MHD_destroy_response(r->stash);
+	r->stash = NULL;
+	json_decref(r->stash_doc);
+	r->stash_doc = NULL;
+}
+
 /* doc as compact JSON (keys in their order) and a newline (malloc'd); NULL on no memory. */
 static char *json_text(json_t *doc, size_t *len)
 {
@@ -264,10 +274,7 @@ static enum MHD_Result respond_ex(struct call *x, unsigned status, const char *t
 		atomic_fetch_add(&data_gen, 1);
 	if (x->r->deferred) {
 		/* queued by the connection's own thread once the batch has committed */
-		if (x->r->stash)
-			MHD_destroy_response(x->r->stash);
-		json_decref(x->r->stash_doc);
-		x->r->stash_doc = NULL;
+		stash_drop(x->r);
 		x->r->stash = res;
 		return MHD_YES;
 	}
@@ -281,10 +288,7 @@ static enum MHD_Result respond_ex(struct call *x, unsigned status, const char *t
 static enum MHD_Result send_json(struct call *x, unsigned status, json_t *doc, const char *etag)
 {
 	if (x->r->deferred && doc) {
-		if (x->r->stash)
-			MHD_destroy_response(x->r->stash);
-		x->r->stash = NULL;
-		json_decref(x->r->stash_doc);
+		stash_drop(x->r);
 		x->r->stash_doc = doc;
 		snprintf(x->r->stash_etag, sizeof x->r->stash_etag, "%s", etag ? etag : "");
 		x->r->status = status;
@@ -1158,27 +1162,27 @@ static int64_t throttle_blocked(const char *key)
 static void throttle_note(const char *key, bool failed)
 {
 	int64_t now = now_ms();
-	int at = -1, victim = -1;
+	int at = -1, free_slot = -1, oldest = -1;
 	pthread_mutex_lock(&throttle_lock);
-	/* a new key takes a free slot, else the one whose window began longest ago (the clock is
-	 * monotonic and may read less than a window just after boot: 0 is a time, not "free") */
+	/* a new key takes a free slot (one without a key), else the one whose window began longest
+	 * ago (the clock is monotonic and may read less than a window just after boot: a window's
+	 * start of 0 is a time, not "free") */
 	for (int i = 0; i < THROTTLE_SLOTS; i++) {
 		if (!throttle[i].key[0]) {
-			if (victim < 0 || throttle[victim].key[0])
-				victim = i;
-			continue;
-		}
-		if (strcmp(throttle[i].key, key) == 0)
+			if (free_slot < 0)
+				free_slot = i;
+		} else if (strcmp(throttle[i].key, key) == 0) {
 			at = i;
-		if (victim < 0 || (throttle[victim].key[0] && throttle[i].first < throttle[victim].first))
-			victim = i;
+		} else if (oldest < 0 || throttle[i].first < throttle[oldest].first) {
+			oldest = i;
+		}
 	}
 	if (!failed) {
 		if (at >= 0)
 			memset(&throttle[at], 0, sizeof throttle[at]);
 	} else {
 		if (at < 0) {
-			at = victim;
+			at = free_slot >= 0 ? free_slot : oldest;
 			memset(&throttle[at], 0, sizeof throttle[at]);
 			snprintf(throttle[at].key, sizeof throttle[at].key, "%s", key);
 			throttle[at].first = now;
@@ -2098,9 +2102,9 @@ body:
  *
  * Requests that may write are run by one writer thread, in batches: whatever has queued up
  * while the previous batch committed runs in one transaction, and a request that fails undoes
- * only its own changes (batch_pass: first without savepoints, then, after a failure, each request
- * inside its own savepoint, cg_store_nest). The batch is committed once (one fsync for all), and only then does each request's response
- * leave: its connection waits suspended, and a failed commit turns every success of the batch
+ * only its own changes (batch_pass: first without savepoints, then, after a failure, each
+ * request inside its own savepoint, cg_store_nest). The batch is committed once (one fsync for
+ * all), and only then does each request's response leave: its connection waits suspended, and a failed commit turns every success of the batch
  * into a 500. The audit chain needs its writers one after another anyway; this spreads the cost
  * of a durable commit over every write that arrived meanwhile.
  */
@@ -2179,11 +2183,7 @@ static struct req *batch_pass(struct req *batch, struct tctx *t, bool savepoints
 		r->deferred = true;
 		r->good = false;
 		/* no answer of an earlier pass may leave: its changes are gone */
-		if (r->stash)
-			MHD_destroy_response(r->stash);
-		r->stash = NULL;
-		json_decref(r->stash_doc);
-		r->stash_doc = NULL;
+		stash_drop(r);
 		r->stash_etag[0] = '\0';
 		r->status = 0;
 		cg_error_init(&xp->err, xp->err.lang);
@@ -2693,9 +2693,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 		fprintf(stderr, "{\"event\":\"request\",\"method\":\"%s\",\"path\":\"%s\",\"status\":%u,\"us\":%lld,\"user\":\"%s\"%s}\n",
 			r->method, route_names[route], r->status, (long long)us, r->user,
 			why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
-	if (r->stash)
-		MHD_destroy_response(r->stash);
-	json_decref(r->stash_doc);
+	stash_drop(r);
 	drop_call(r);
 	free(r->body);
 	free(r);

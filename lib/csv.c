@@ -9,12 +9,7 @@
 #include "ciiguard/i18n.h"
 #include "banned.h"
 
-/*
- * Returns the length of the longest valid UTF-8 prefix of s[0..len) (len itself when all of
- * it is valid). Strict, after Unicode Table 3-7: no overlong forms, no surrogates
- * (U+D800..U+DFFF), nothing above U+10FFFF.
- */
-static size_t utf8_valid_prefix(const unsigned char *s, size_t len)
+size_t cg_utf8_valid_prefix(const unsigned char *s, size_t len)
 {
 	size_t i = 0;
 
@@ -106,7 +101,7 @@ static cg_code gb18030_to_utf8(const char *data, size_t len, size_t base, char *
 	}
 	*op = '\0';
 	/* Belt and braces: what we hand on must be the same strict UTF-8 we accept directly. */
-	if (utf8_valid_prefix((const unsigned char *)buf, (size_t)(op - buf)) != (size_t)(op - buf)) {
+	if (cg_utf8_valid_prefix((const unsigned char *)buf, (size_t)(op - buf)) != (size_t)(op - buf)) {
 		result = cg_error_set(err, CG_E_INVALID, NULL,
 				      "the file is neither UTF-8 nor GB18030");
 		goto out;
@@ -149,7 +144,7 @@ cg_code cg_text_to_utf8(const char *data, size_t len, char **out, size_t *outlen
 		len -= 3;
 		base = 3;
 	}
-	if (utf8_valid_prefix((const unsigned char *)data, len) != len) {
+	if (cg_utf8_valid_prefix((const unsigned char *)data, len) != len) {
 		result = gb18030_to_utf8(data, len, base, out, outlen, err);
 		goto out;
 	}

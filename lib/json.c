@@ -1,6 +1,6 @@
 /*
  * Compact JSON text of a jansson value, the bytes json_dumps(JSON_COMPACT [| JSON_SORT_KEYS])
- * gives (jansson 2.14, src/dump.c), in one growing buffer: jansson's dumper passes every piece
+ * gives (jansson 2.14, src/dump.c), into one cg_buf: jansson's dumper passes every piece
  * through a callback and keeps a hash table of the containers it is in to catch cycles, which
  * made the canonical dump about a fifth of an incident write's instructions. Numbers with a
  * fraction are left to jansson (they are rare in records, and its formatting has cases).
@@ -10,85 +10,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ciiguard/buf.h"
+#include "ciiguard/csv.h"
 #include "ciiguard/json.h"
 #include "banned.h"
 
+/* The text so far; `bad` once anything failed (the buffer is then released). */
 struct out {
-	char *p;
-	size_t len, cap;
+	struct cg_buf b;
 	bool bad;
 };
 
-static bool room(struct out *o, size_t n)
-{
-	if (o->bad)
-		return false;
-	if (o->cap - o->len > n)
-		return true;
-	size_t cap = o->cap ? o->cap : 1024;
-	while (cap - o->len <= n) {
-		if (cap > SIZE_MAX / 2) {
-			o->bad = true;
-			return false;
-		}
-		cap *= 2;
-	}
-	char *p = realloc(o->p, cap);
-	if (!p) {
-		o->bad = true;
-		return false;
-	}
-	o->p = p;
-	o->cap = cap;
-	return true;
-}
-
 static void put(struct out *o, const char *s, size_t n)
 {
-	if (room(o, n)) {
-		memcpy(o->p + o->len, s, n);
-		o->len += n;
-	}
+	if (!o->bad && cg_buf_add(&o->b, s, n) != CG_OK)
+		o->bad = true;
 }
 
 static void putc_(struct out *o, char c)
 {
-	if (room(o, 1))
-		o->p[o->len++] = c;
-}
-
-/* The length of the UTF-8 sequence at s (at most n bytes), 0 when it is not one (RFC 3629:
- * no overlong forms, no surrogates, nothing past U+10FFFF), as jansson's utf8_iterate. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char u = s[0];
-	size_t k;
-	uint32_t v;
-
-	if (u < 0x80)
-		return 1;
-	if (u >= 0xC2 && u <= 0xDF) {
-		k = 2;
-		v = u & 0x1F;
-	} else if (u >= 0xE0 && u <= 0xEF) {
-		k = 3;
-		v = u & 0x0F;
-	} else if (u >= 0xF0 && u <= 0xF4) {
-		k = 4;
-		v = u & 0x07;
-	} else {
-		return 0;
-	}
-	if (k > n)
-		return 0;
-	for (size_t i = 1; i < k; i++) {
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3F);
-	}
-	if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) || (k == 3 && v < 0x800) || (k == 4 && v < 0x10000))
-		return 0;
-	return k;
+	if (!o->bad && cg_buf_addc(&o->b, c) != CG_OK)
+		o->bad = true;
 }
 
 static void put_string(struct out *o, const char *str, size_t n)
@@ -97,19 +39,14 @@ static void put_string(struct out *o, const char *str, size_t n)
 	const unsigned char *s = (const unsigned char *)str;
 	size_t run = 0, i = 0;
 
+	if (cg_utf8_valid_prefix(s, n) != n) { /* jansson refuses a string that is not UTF-8 */
+		o->bad = true;
+		return;
+	}
 	putc_(o, '"');
 	while (i < n) {
 		unsigned char c = s[i];
-		if (c >= 0x80) {
-			size_t k = utf8_len(s + i, n - i);
-			if (!k) {
-				o->bad = true;
-				return;
-			}
-			i += k;
-			continue;
-		}
-		if (c != '"' && c != '\\' && c >= 0x20) {
+		if (c >= 0x80 || (c != '"' && c != '\\' && c >= 0x20)) {
 			i++;
 			continue;
 		}
@@ -174,40 +111,30 @@ static void put_object(struct out *o, const json_t *v, unsigned flags, int depth
 {
 	size_t n = json_object_size(v), i = 0;
 	struct key small[32], *keys = small;
-	void *it;
 
-	putc_(o, '{');
-	if (n && (flags & CG_JSON_SORTED)) {
-		if (n > sizeof small / sizeof small[0] && !(keys = malloc(n * sizeof *keys))) {
-			o->bad = true;
-			return;
-		}
-		for (it = json_object_iter((json_t *)v); it && i < n; it = json_object_iter_next((json_t *)v, it), i++) {
-			keys[i].s = json_object_iter_key(it);
-			keys[i].n = json_object_iter_key_len(it);
-			keys[i].v = json_object_iter_value(it);
-		}
-		n = i;
+	if (n > sizeof small / sizeof small[0] && !(keys = malloc(n * sizeof *keys))) {
+		o->bad = true;
+		return;
+	}
+	for (void *it = json_object_iter((json_t *)v); it && i < n; it = json_object_iter_next((json_t *)v, it), i++) {
+		keys[i].s = json_object_iter_key(it);
+		keys[i].n = json_object_iter_key_len(it);
+		keys[i].v = json_object_iter_value(it);
+	}
+	n = i;
+	if (flags & CG_JSON_SORTED)
 		qsort(keys, n, sizeof *keys, key_cmp);
-		for (i = 0; i < n && !o->bad; i++) {
-			if (i)
-				putc_(o, ',');
-			put_string(o, keys[i].s, keys[i].n);
-			putc_(o, ':');
-			put_value(o, keys[i].v, flags, depth + 1);
-		}
-		if (keys != small)
-			free(keys);
-	} else {
-		for (it = json_object_iter((json_t *)v); it && !o->bad; it = json_object_iter_next((json_t *)v, it), i++) {
-			if (i)
-				putc_(o, ',');
-			put_string(o, json_object_iter_key(it), json_object_iter_key_len(it));
-			putc_(o, ':');
-			put_value(o, json_object_iter_value(it), flags, depth + 1);
-		}
+	putc_(o, '{');
+	for (i = 0; i < n && !o->bad; i++) {
+		if (i)
+			putc_(o, ',');
+		put_string(o, keys[i].s, keys[i].n);
+		putc_(o, ':');
+		put_value(o, keys[i].v, flags, depth + 1);
 	}
 	putc_(o, '}');
+	if (keys != small)
+		free(keys);
 }
 
 static void put_value(struct out *o, const json_t *v, unsigned flags, int depth)
@@ -265,20 +192,19 @@ static void put_value(struct out *o, const json_t *v, unsigned flags, int depth)
 
 char *cg_json_dump(const json_t *v, unsigned flags, size_t *len)
 {
-	struct out o = { NULL, 0, 0, false };
+	struct out o = { .bad = false };
 
+	cg_buf_init(&o.b, 0);
 	if (len)
 		*len = 0;
 	if (!v || (!(flags & CG_JSON_ANY) && !json_is_object(v) && !json_is_array(v)))
 		return NULL;
 	put_value(&o, v, flags, 1);
-	if (!o.bad && room(&o, 0))
-		o.p[o.len] = '\0';
 	if (o.bad) {
-		free(o.p);
+		cg_buf_release(&o.b);
 		return NULL;
 	}
 	if (len)
-		*len = o.len;
-	return o.p;
+		*len = o.b.len;
+	return cg_buf_take(&o.b);
 }

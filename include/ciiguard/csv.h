@@ -13,6 +13,13 @@
 cg_code cg_text_to_utf8(const char *data, size_t len, char **out, size_t *outlen,
 			struct cg_error *err) CG_MUST_CHECK;
 
+/*
+ * Returns the length of the longest valid UTF-8 prefix of s[0..len) (len itself when all of
+ * it is valid). Strict, after Unicode Table 3-7: no overlong forms, no surrogates
+ * (U+D800..U+DFFF), nothing above U+10FFFF.
+ */
+size_t cg_utf8_valid_prefix(const unsigned char *s, size_t len);
+
 /* Called per record: `line` is the 1-based line where the record starts. Non-zero stops. */
 typedef int (*cg_csv_row_fn)(size_t line, char **fields, size_t nfields, void *ud);
 
