@@ -158,12 +158,23 @@ static int sq_sync(struct cg_store *st)
 	return fdatasync(st->log_fd);
 }
 
+/* SQLite syncs the database file only after a checkpoint that copied the whole log, as it stands
+ * when the copy ends. Any other (the writer went on meanwhile) is synced here, on the checkpointing
+ * thread: otherwise the sync that ends the writer's own checkpoint, the one that lets the log
+ * start over, would wait for every page copied since the last full one. The writer's connection
+ * (deferred) is the only one that commits: when it copied all it saw, SQLite has synced. */
 static long sq_checkpoint(struct cg_store *st)
 {
 	int log = 0, done = 0;
 	int rc = sqlite3_wal_checkpoint_v2(DB(st), NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
 	if (rc != SQLITE_OK || log < 0)
 		return -1;
+	if (done > 0 && !(st->deferred && done == log)) {
+		sqlite3_file *f = NULL;
+		if (sqlite3_file_control(DB(st), "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f ||
+		    !f->pMethods || f->pMethods->xSync(f, SQLITE_SYNC_NORMAL) != SQLITE_OK)
+			return -1;
+	}
 	return (long)log - done;
 }
 

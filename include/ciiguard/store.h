@@ -106,7 +106,8 @@ int cg_store_notifications(struct cg_store *st, int timeout_ms);
  *   transaction. A commit may be acknowledged only after a cg_store_sync that began after the
  *   commit returned. 0, or -1 with errno set.
  * - checkpoints: cg_store_checkpoint copies the log into the database file (a passive checkpoint:
- *   it takes no lock that writers wait for, and may run on any connection to the same database);
+ *   it takes no lock that writers wait for, and may run on any connection to the same database),
+ *   and syncs what it copied;
  *   the log starts over at the writer's next transaction once a checkpoint on the writer's own
  *   connection has left nothing. It returns the frames it could not copy, or -1.
  * cg_store_log_frames is the length of the log after this connection's last commit.
