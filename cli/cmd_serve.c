@@ -65,6 +65,9 @@ enum { NROUTES = sizeof route_names / sizeof route_names[0] - 1 };
 enum { R_USER_CREATE = 33, R_USER_PUT = 34, R_ME_PUT = 57 };
 static const double buckets[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
 enum { NBUCKETS = sizeof buckets / sizeof buckets[0] };
+/* syncs of the log: most take a millisecond or less, and the slow ones make the slow writes */
+static const double sync_buckets[] = { 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5 };
+enum { NSYNCBUCKETS = sizeof sync_buckets / sizeof sync_buckets[0] };
 
 static struct {
 	_Atomic uint64_t by_class[NROUTES][6]; /* 1xx..5xx by hundreds */
@@ -74,7 +77,14 @@ static struct {
 	/* batched writes: batches, their requests; group commit: syncs of the log and checkpoints
 	 * (by the checkpointer, by the writer), and the time they took */
 	_Atomic uint64_t batches, batched, batch_retries, writer_us, syncs, sync_us, ckpts[2], ckpt_us[2];
+	_Atomic uint64_t sync_hist[NSYNCBUCKETS + 1];
 } M;
+
+#ifdef CIIGUARD_JEMALLOC
+#define ALLOCATOR "jemalloc"
+#else
+#define ALLOCATOR "libc"
+#endif
 
 /* --- the server --- */
 
@@ -1821,6 +1831,9 @@ static enum MHD_Result metrics(struct call *x)
 	struct cg_buf b;
 	bool bad = false;
 	cg_buf_init(&b, 0);
+	emit(&b, &bad, "# HELP ciiguard_build_info The running build: its version and memory allocator.\n"
+	     "# TYPE ciiguard_build_info gauge\nciiguard_build_info{version=\"%s\",allocator=\"%s\"} 1\n",
+	     cg_version(), ALLOCATOR);
 	emit(&b, &bad, "%s", "# HELP ciiguard_http_requests_total HTTP requests by route and status class.\n"
 		    "# TYPE ciiguard_http_requests_total counter\n");
 	for (int r = 0; r < NROUTES; r++)
@@ -1876,6 +1889,20 @@ static enum MHD_Result metrics(struct call *x)
 		     (double)atomic_load(&M.syncs), false);
 	emit_counter(&b, &bad, "ciiguard_log_sync_seconds_total", "Time those syncs took.",
 		     (double)atomic_load(&M.sync_us) / 1e6, true);
+	emit(&b, &bad, "%s", "# HELP ciiguard_log_sync_duration_seconds Time each of those syncs took.\n"
+	     "# TYPE ciiguard_log_sync_duration_seconds histogram\n");
+	uint64_t cum = 0;
+	for (int k = 0; k <= NSYNCBUCKETS; k++) {
+		cum += atomic_load(&M.sync_hist[k]);
+		if (k < NSYNCBUCKETS)
+			emit(&b, &bad, "ciiguard_log_sync_duration_seconds_bucket{le=\"%g\"} %llu\n", sync_buckets[k],
+			     (unsigned long long)cum);
+		else
+			emit(&b, &bad, "ciiguard_log_sync_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+			     (unsigned long long)cum);
+	}
+	emit(&b, &bad, "ciiguard_log_sync_duration_seconds_sum %.6f\nciiguard_log_sync_duration_seconds_count %llu\n",
+	     (double)atomic_load(&M.sync_us) / 1e6, (unsigned long long)cum);
 	emit(&b, &bad, "# HELP ciiguard_checkpoints_total Checkpoints of the SQLite log into the database file, by thread.\n"
 	     "# TYPE ciiguard_checkpoints_total counter\nciiguard_checkpoints_total{by=\"checkpointer\"} %llu\n"
 	     "ciiguard_checkpoints_total{by=\"writer\"} %llu\n",
@@ -2354,7 +2381,12 @@ static void *syncer(void *arg)
 			break; /* stopping, and nothing is left */
 		int64_t t0 = now_us();
 		bool durable = cg_store_sync(SY.st) == 0;
-		atomic_fetch_add(&M.sync_us, (uint64_t)(now_us() - t0));
+		int64_t us = now_us() - t0;
+		int k = 0;
+		while (k < NSYNCBUCKETS && (double)us / 1e6 > sync_buckets[k])
+			k++;
+		atomic_fetch_add(&M.sync_hist[k], 1);
+		atomic_fetch_add(&M.sync_us, (uint64_t)us);
 		atomic_fetch_add(&M.syncs, 1);
 		if (!durable)
 			log_event("sync_failed", strerror(errno));

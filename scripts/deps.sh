@@ -5,7 +5,8 @@
 #        scripts/deps.sh packages NAME...  (those packages, for scripts/node-deps.sh)
 set -euo pipefail
 want=${1:-run}
-pkgs=(gcc make cmake pkg-config gettext libsqlite3-dev libyaml-dev libjansson-dev libssl-dev libpq-dev libargon2-dev libmicrohttpd-dev)
+pkgs=(gcc make cmake pkg-config gettext libsqlite3-dev libyaml-dev libjansson-dev libssl-dev libpq-dev libargon2-dev libmicrohttpd-dev
+  libjemalloc-dev)
 if [ "$want" = packages ]; then
   shift
   pkgs=("$@")

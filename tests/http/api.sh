@@ -477,6 +477,15 @@ if [[ ${CIIGUARD_DB:-} == postgres* ]]; then
 else
 	(( ms >= 1 && ms <= mb )) && ok || fail "one log sync covers one batch or more ($ms syncs, $mb batches)"
 fi
+# each sync's time in a histogram: cumulative buckets, +Inf and _count both the number of syncs
+awk -v n="$ms" '/^ciiguard_log_sync_duration_seconds_bucket/ { split($1, a, "le=\""); le = a[2]; sub(/".*/, "", le)
+		if ($2 < prev) bad = 1; prev = $2; last = le; inf = $2; k++ }
+	$1 == "ciiguard_log_sync_duration_seconds_count" { count = $2 }
+	END { exit !(k == 10 && !bad && last == "+Inf" && inf == n && count == n) }' <<<"$m" &&
+	ok || fail "/metrics log sync histogram: $(grep log_sync_duration <<<"$m" | tr '\n' ' ')"
+# the build: its version and, as configured, its allocator
+grep -q "^ciiguard_build_info{version=\"$("$bin" --version | awk '{print $2}')\",allocator=\"${CG_EXPECT_ALLOCATOR:-libc}\"} 1\$" <<<"$m" &&
+	ok || fail "/metrics build info: $(grep build_info <<<"$m")"
 
 # --- 1,000+ malformed or hostile requests ---
 before=$(cg --json audit head | jq .count)
