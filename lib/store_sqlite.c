@@ -161,8 +161,10 @@ static int sq_sync(struct cg_store *st)
 /* SQLite syncs the database file only after a checkpoint that copied the whole log, as it stands
  * when the copy ends. Any other (the writer went on meanwhile) is synced here, on the checkpointing
  * thread: otherwise the sync that ends the writer's own checkpoint, the one that lets the log
- * start over, would wait for every page copied since the last full one. The writer's connection
- * (deferred) is the only one that commits: when it copied all it saw, SQLite has synced. */
+ * start over, would wait for every page copied since the last full one. The writer's own
+ * checkpoint (deferred) that copied all it saw was a full one, unless another process committed
+ * meanwhile; skipping a sync is never unsafe, as SQLite restarts the log only after a full
+ * checkpoint, which it syncs itself: these syncs only move the work off the writer's path. */
 static long sq_checkpoint(struct cg_store *st)
 {
 	int log = 0, done = 0;
