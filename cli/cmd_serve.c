@@ -598,51 +598,60 @@ static enum MHD_Result send_page(struct call *x, json_t *items)
 	return send_json(x, 200, doc, NULL);
 }
 
-/* Sorts a list of objects by a string key (ascending, or descending with a leading '-'). */
-static const char *sort_key;
-static int sort_desc;
-static int by_key(const void *a, const void *b)
+/* Sorts a list of objects by a string key (ascending, or descending with a leading '-'), runs of
+ * digits by their value (strverscmp): INC-20261207-999 before INC-20261207-1000, line-9 before
+ * line-10. Ties keep the list's order. */
+struct sort_by {
+	const char *key;
+	bool desc;
+};
+struct sort_item {
+	json_t *v;
+	const char *k;
+	size_t at; /* the position in the list: qsort_r need not be stable */
+};
+static int by_key(const void *a, const void *b, void *arg)
 {
-	const char *x = json_string_value(json_object_get(*(json_t *const *)a, sort_key));
-	const char *y = json_string_value(json_object_get(*(json_t *const *)b, sort_key));
-	int d = strcmp(x ? x : "", y ? y : "");
-	return sort_desc ? -d : d;
+	const struct sort_item *p = a, *q = b;
+	int d = strverscmp(p->k, q->k);
+	if (((const struct sort_by *)arg)->desc)
+		d = -d;
+	return d ? d : (p->at < q->at ? -1 : 1);
 }
 
-static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Requests that may write take turns inside the process: the database allows one writer at a
  * time anyway, and a thread waiting here wakes when the other is done, where SQLite's busy
  * handler would sleep in steps of up to 100 ms while its other connections wait with it. */
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static bool sort_list(struct call *x, json_t *list, const char *const *allowed)
+/* 0: sorted (or no sort asked for); 1: not a key of this list; -1: no memory */
+static int sort_list(struct call *x, json_t *list, const char *const *allowed)
 {
 	const char *s = arg(x, "sort");
 	if (!s)
-		return true;
+		return 0;
 	bool desc = s[0] == '-';
 	const char *k = desc ? s + 1 : s;
 	bool known = false;
 	for (int i = 0; allowed[i]; i++)
 		known |= strcmp(allowed[i], k) == 0;
 	if (!known)
-		return false;
+		return 1;
 	size_t n = json_array_size(list);
-	json_t **v = calloc(n + 1, sizeof *v);
+	struct sort_item *v = calloc(n + 1, sizeof *v);
 	if (!v)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		v[i] = json_incref(json_array_get(list, i));
-	pthread_mutex_lock(&sort_lock);
-	sort_key = k;
-	sort_desc = desc;
-	qsort(v, n, sizeof *v, by_key);
-	pthread_mutex_unlock(&sort_lock);
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const char *key = json_string_value(json_object_get(json_array_get(list, i), k));
+		v[i] = (struct sort_item){ json_incref(json_array_get(list, i)), key ? key : "", i };
+	}
+	struct sort_by by = { k, desc };
+	qsort_r(v, n, sizeof *v, by_key, &by);
 	json_array_clear(list);
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(list, v[i]);
+		json_array_append_new(list, v[i].v);
 	free(v);
-	return true;
+	return 0;
 }
 
 /* Keeps the items whose `key` equals the argument of that name, when given. */
@@ -805,9 +814,10 @@ static enum MHD_Result h_systems(struct call *x)
 	filter(x, list, "owner");
 	filter(x, list, "sector");
 	filter(x, list, "status");
-	if (!sort_list(x, list, sortable)) {
+	int sorted = sort_list(x, list, sortable);
+	if (sorted) {
 		json_decref(list);
-		return problem(x, 400, "invalid", "sort", cg_tr(x->lang, N_("sort: expected id, name, owner, sector or status, optionally with a leading -")));
+		return sorted < 0 ? MHD_NO : problem(x, 400, "invalid", "sort", cg_tr(x->lang, N_("sort: expected id, name, owner, sector or status, optionally with a leading -")));
 	}
 	return send_page(x, list);
 }
@@ -1057,9 +1067,10 @@ static enum MHD_Result h_register(struct call *x)
 		if (cg_record_list(x->t->st, k, &doc, &x->err) != CG_OK)
 			return fail(x);
 		static const char *const sortable[] = { "id", "name", "title", "created_at", "updated_at", NULL };
-		if (!sort_list(x, doc, sortable)) {
+		int sorted = sort_list(x, doc, sortable);
+		if (sorted) {
 			json_decref(doc);
-			return problem(x, 400, "invalid", "sort", cg_tr(x->lang, N_("sort: expected id, name, title, created_at or updated_at, optionally with a leading -")));
+			return sorted < 0 ? MHD_NO : problem(x, 400, "invalid", "sort", cg_tr(x->lang, N_("sort: expected id, name, title, created_at or updated_at, optionally with a leading -")));
 		}
 		cg_record_redact(k, doc, x->role);
 		return send_page(x, doc);

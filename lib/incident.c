@@ -837,8 +837,9 @@ cg_code cg_incident_list(struct cg_store *st, const char *status, json_t **out, 
 	*out = json_array();
 	if (!*out)
 		return nomem(err);
-	r = cg_store_prepare(st, status ? SELECT_COLS " WHERE status = ? ORDER BY discovered_at DESC, id" :
-			     SELECT_COLS " ORDER BY discovered_at DESC, id", &q, err);
+	/* ids of one day in the order given: INC-20261207-999 before INC-20261207-1000 */
+	r = cg_store_prepare(st, status ? SELECT_COLS " WHERE status = ? ORDER BY discovered_at DESC, length(id), id" :
+			     SELECT_COLS " ORDER BY discovered_at DESC, length(id), id", &q, err);
 	if (r != CG_OK)
 		return r;
 	if (status && cg_stmt_bind_text(q, 1, status))

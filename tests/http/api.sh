@@ -293,6 +293,20 @@ jq -e '[.obligations[] | select(.urn | endswith(":art-11"))][0] | .status == "no
 req auditor GET '/api/v1/systems?limit=2&offset=1&sort=-id' >/dev/null
 jq -e '(.items | length) == 2 and .offset == 1 and .limit == 2 and .total >= 13 and .items[0].id > .items[1].id' "$tmp/body" >/dev/null && ok || fail "page and sort"
 expect 400 "$(req auditor GET '/api/v1/systems?sort=password')" "unknown sort key"
+# runs of digits sort by their value: nat-9 before nat-10, and the other way round descending
+for id in nat-10 nat-9; do
+	expect 201 "$(req admin POST /api/v1/systems "$(sed "s/NEWID/$id/; s/OWNER/someone/" <<<"$sys_new")")" "system $id"
+done
+req auditor GET '/api/v1/systems?sort=id&limit=1000' >/dev/null
+jq -e '[.items[].id | select(startswith("nat-"))] == ["nat-9", "nat-10"]' "$tmp/body" >/dev/null && ok || fail "natural order: $(jq -c '[.items[].id]' "$tmp/body")"
+req auditor GET '/api/v1/systems?sort=-id&limit=1000' >/dev/null
+jq -e '[.items[].id | select(startswith("nat-"))] == ["nat-10", "nat-9"]' "$tmp/body" >/dev/null && ok || fail "natural order, descending: $(jq -c '[.items[].id]' "$tmp/body")"
+# incidents of one moment: a day's ids in the order given, the thousandth after the 999th
+for id in INC-20200101-1000 INC-20200101-999; do
+	expect 201 "$(req security_officer POST /api/v1/incidents "{\"id\": \"$id\", \"title\": \"N\", \"type\": \"intrusion\", \"discovered_at\": \"2020-01-01T10:00:00+08:00\"}")" "incident $id"
+done
+cg --json incident list | jq -e '[.[].id | select(startswith("INC-20200101-"))] == ["INC-20200101-999", "INC-20200101-1000"]' >/dev/null &&
+	ok || fail "incident list order: $(cg --json incident list | jq -c '[.[].id | select(startswith("INC-20200101-"))]')"
 expect 400 "$(req auditor GET '/api/v1/systems?limit=-1')" "negative limit"
 req auditor GET '/api/v1/systems?owner=u_project_owner' >/dev/null
 jq -e '[.items[].owner] | unique == ["u_project_owner"]' "$tmp/body" >/dev/null && ok || fail "filter"
