@@ -598,11 +598,42 @@ static enum MHD_Result send_page(struct call *x, json_t *items)
 	return send_json(x, 200, doc, NULL);
 }
 
-/* Sorts a list of objects by a string key (ascending, or descending with a leading '-'), runs of
- * digits by their value (strverscmp): INC-20261207-999 before INC-20261207-1000, line-9 before
- * line-10. Ties keep the list's order. */
+/* Text in which a run of digits counts by its value: line-9 before line-10, INC-20261207-999
+ * before INC-20261207-1000, sys-09 beside sys-9 (equal values: fewer leading zeros first). The
+ * rest compares byte by byte, as strcmp. */
+static int natural_cmp(const char *a, const char *b)
+{
+	while (*a && *b) {
+		if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+			const char *x = a, *y = b;
+			while (*x == '0')
+				x++;
+			while (*y == '0')
+				y++;
+			size_t nx = strspn(x, "0123456789"), ny = strspn(y, "0123456789");
+			if (nx != ny)
+				return nx < ny ? -1 : 1;
+			int d = memcmp(x, y, nx);
+			if (d)
+				return d < 0 ? -1 : 1;
+			if (x - a != y - b)
+				return x - a < y - b ? -1 : 1;
+			a = x + nx;
+			b = y + ny;
+		} else if (*a != *b) {
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+		} else {
+			a++;
+			b++;
+		}
+	}
+	return *a ? 1 : *b ? -1 : 0;
+}
+
+/* Sorts a list of objects by a string key (ascending, or descending with a leading '-'): times
+ * (RFC 3339, *_at) as text, the rest in natural order. Equal keys keep the list's order. */
 struct sort_by {
-	const char *key;
+	int (*cmp)(const char *, const char *);
 	bool desc;
 };
 struct sort_item {
@@ -613,10 +644,11 @@ struct sort_item {
 static int by_key(const void *a, const void *b, void *arg)
 {
 	const struct sort_item *p = a, *q = b;
-	int d = strverscmp(p->k, q->k);
-	if (((const struct sort_by *)arg)->desc)
+	const struct sort_by *by = arg;
+	int d = by->cmp(p->k, q->k);
+	if (by->desc)
 		d = -d;
-	return d ? d : (p->at < q->at ? -1 : 1);
+	return d ? d : p->at < q->at ? -1 : p->at > q->at;
 }
 
 /* Requests that may write take turns inside the process: the database allows one writer at a
@@ -645,7 +677,8 @@ static int sort_list(struct call *x, json_t *list, const char *const *allowed)
 		const char *key = json_string_value(json_object_get(json_array_get(list, i), k));
 		v[i] = (struct sort_item){ json_incref(json_array_get(list, i)), key ? key : "", i };
 	}
-	struct sort_by by = { k, desc };
+	size_t kl = strlen(k);
+	struct sort_by by = { kl > 3 && strcmp(k + kl - 3, "_at") == 0 ? strcmp : natural_cmp, desc };
 	qsort_r(v, n, sizeof *v, by_key, &by);
 	json_array_clear(list);
 	for (size_t i = 0; i < n; i++)
@@ -2436,8 +2469,8 @@ static void *checkpointer(void *arg)
 		if (stop)
 			break;
 		int64_t t0 = now_us();
-		if (st)
-			cg_store_checkpoint(st);
+		if (st && cg_store_checkpoint(st) == -2)
+			log_event("checkpoint_sync_failed", strerror(errno));
 		atomic_fetch_add(&M.ckpt_us[0], (uint64_t)(now_us() - t0));
 		atomic_fetch_add(&M.ckpts[0], 1);
 		pthread_mutex_lock(&CK.lock);

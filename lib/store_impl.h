@@ -75,6 +75,8 @@ struct cg_store {
 	bool deferred;
 	int log_fd;
 	long log_frames;
+	/* the log's length and the frames copied, after this connection's last checkpoint */
+	long ckpt_log, ckpt_done;
 };
 
 /* A copy of `sql` with every `from` replaced by `to` (for translate_ddl); NULL on no memory. */

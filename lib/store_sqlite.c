@@ -158,24 +158,28 @@ static int sq_sync(struct cg_store *st)
 	return fdatasync(st->log_fd);
 }
 
-/* SQLite syncs the database file only after a checkpoint that copied the whole log, as it stands
- * when the copy ends. Any other (the writer went on meanwhile) is synced here, on the checkpointing
- * thread: otherwise the sync that ends the writer's own checkpoint, the one that lets the log
- * start over, would wait for every page copied since the last full one. The writer's own
- * checkpoint (deferred) that copied all it saw was a full one, unless another process committed
- * meanwhile; skipping a sync is never unsafe, as SQLite restarts the log only after a full
- * checkpoint, which it syncs itself: these syncs only move the work off the writer's path. */
+/* SQLite syncs the database file only after a checkpoint that copied the whole log as it stands
+ * when the copy ends; with the writer committing meanwhile, a checkpointer's never does. So a
+ * checkpoint on any connection but the deferred writer's syncs what it copied itself, off the
+ * writer's path: otherwise the sync that ends the writer's own checkpoint, the one that lets the
+ * log start over while every queued write waits, would flush every page copied since the last
+ * full one. Only a checkpoint that copied something syncs (`done` is the log's total copied, so
+ * it moved on, or the log started over). Skipping a sync is never unsafe: SQLite restarts the log
+ * only after a full checkpoint, which it syncs itself; these syncs only move the work. */
 static long sq_checkpoint(struct cg_store *st)
 {
 	int log = 0, done = 0;
 	int rc = sqlite3_wal_checkpoint_v2(DB(st), NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
 	if (rc != SQLITE_OK || log < 0)
 		return -1;
-	if (done > 0 && !(st->deferred && done == log)) {
+	bool copied = done > 0 && (done != st->ckpt_done || log < st->ckpt_log);
+	st->ckpt_log = log;
+	st->ckpt_done = done;
+	if (copied && !st->deferred) {
 		sqlite3_file *f = NULL;
 		if (sqlite3_file_control(DB(st), "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f ||
 		    !f->pMethods || f->pMethods->xSync(f, SQLITE_SYNC_NORMAL) != SQLITE_OK)
-			return -1;
+			return -2;
 	}
 	return (long)log - done;
 }

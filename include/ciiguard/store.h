@@ -107,9 +107,11 @@ int cg_store_notifications(struct cg_store *st, int timeout_ms);
  *   commit returned. 0, or -1 with errno set.
  * - checkpoints: cg_store_checkpoint copies the log into the database file (a passive checkpoint:
  *   it takes no lock that writers wait for, and may run on any connection to the same database),
- *   and syncs what it copied;
+ *   and, on any connection but the writer's, syncs the database file after copying;
  *   the log starts over at the writer's next transaction once a checkpoint on the writer's own
- *   connection has left nothing. It returns the frames it could not copy, or -1.
+ *   connection has left nothing. It returns the frames it could not copy, -1 when it could not
+ *   run (another checkpoint was running, or SQLite failed), or -2 when the database file's sync
+ *   failed.
  * cg_store_log_frames is the length of the log after this connection's last commit.
  * Other connections see a commit before it is durable: a crash in that window loses a transaction
  * that was seen but never acknowledged.
