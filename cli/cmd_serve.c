@@ -76,8 +76,8 @@ static struct {
 	_Atomic uint64_t denied, unauthenticated, login_failed, throttled;
 	/* batched writes: batches, their requests; group commit: syncs of the log and checkpoints
 	 * (by the checkpointer, by the writer), and the time they took */
-	_Atomic uint64_t batches, batched, batch_retries, writer_us, syncs, sync_us, ckpts[2], ckpt_us[2];
-	_Atomic uint64_t sync_hist[NSYNCBUCKETS + 1];
+	_Atomic uint64_t batches, batched, batch_retries, writer_us, sync_us, ckpts[2], ckpt_us[2];
+	_Atomic uint64_t sync_hist[NSYNCBUCKETS + 1]; /* syncs by duration: their count too */
 } M;
 
 #ifdef CIIGUARD_JEMALLOC
@@ -1870,6 +1870,35 @@ static void emit_counter(struct cg_buf *b, bool *bad, const char *name, const ch
 		emit(b, bad, "%s %.0f\n", name, v);
 }
 
+/* The bucket a time of `us` falls in: the first bound it does not exceed, else n (+Inf). */
+static int bucket_of(const double *bounds, int n, int64_t us)
+{
+	int k = 0;
+	while (k < n && (double)us / 1e6 > bounds[k])
+		k++;
+	return k;
+}
+
+/* One histogram's series (cumulative buckets, +Inf, _sum, _count: what the buckets add up to),
+ * with `label` (route="x") or none. */
+static void emit_histogram(struct cg_buf *b, bool *bad, const char *name, const char *label,
+			   const double *bounds, int n, _Atomic uint64_t *counts, double sum)
+{
+	const char *sep = *label ? "," : "";
+	unsigned long long cum = 0;
+	for (int k = 0; k <= n; k++) {
+		cum += atomic_load(&counts[k]);
+		if (k < n)
+			emit(b, bad, "%s_bucket{%s%sle=\"%g\"} %llu\n", name, label, sep, bounds[k], cum);
+		else
+			emit(b, bad, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, label, sep, cum);
+	}
+	if (*label)
+		emit(b, bad, "%s_sum{%s} %.6f\n%s_count{%s} %llu\n", name, label, sum, name, label, cum);
+	else
+		emit(b, bad, "%s_sum %.6f\n%s_count %llu\n", name, sum, name, cum);
+}
+
 static enum MHD_Result metrics(struct call *x)
 {
 	struct cg_buf b;
@@ -1895,20 +1924,10 @@ static enum MHD_Result metrics(struct call *x)
 			count += atomic_load(&M.hist[r][k]);
 		if (!count)
 			continue;
-		uint64_t cum = 0;
-		for (int k = 0; k <= NBUCKETS; k++) {
-			cum += atomic_load(&M.hist[r][k]);
-			if (k < NBUCKETS)
-				emit(&b, &bad, "ciiguard_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
-					    route_names[r], buckets[k], (unsigned long long)cum);
-			else
-				emit(&b, &bad, "ciiguard_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
-					    route_names[r], (unsigned long long)cum);
-		}
-		emit(&b, &bad, "ciiguard_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route_names[r],
-			    (double)atomic_load(&M.sum_us[r]) / 1e6);
-		emit(&b, &bad, "ciiguard_http_request_duration_seconds_count{route=\"%s\"} %llu\n", route_names[r],
-			    (unsigned long long)count);
+		char label[64];
+		snprintf(label, sizeof label, "route=\"%s\"", route_names[r]);
+		emit_histogram(&b, &bad, "ciiguard_http_request_duration_seconds", label, buckets, NBUCKETS, M.hist[r],
+			       (double)atomic_load(&M.sum_us[r]) / 1e6);
 	}
 	emit(&b, &bad, "# HELP ciiguard_http_denied_total Requests refused for the role (403).\n"
 		    "# TYPE ciiguard_http_denied_total counter\nciiguard_http_denied_total %llu\n",
@@ -1929,24 +1948,17 @@ static enum MHD_Result metrics(struct call *x)
 		     (double)atomic_load(&M.batch_retries), false);
 	emit_counter(&b, &bad, "ciiguard_writer_busy_seconds_total", "Time the writer thread spent on batches: its load.",
 		     (double)atomic_load(&M.writer_us) / 1e6, true);
+	uint64_t syncs = 0;
+	for (int k = 0; k <= NSYNCBUCKETS; k++)
+		syncs += atomic_load(&M.sync_hist[k]);
 	emit_counter(&b, &bad, "ciiguard_log_syncs_total", "Syncs of the SQLite write-ahead log by the group commit.",
-		     (double)atomic_load(&M.syncs), false);
+		     (double)syncs, false);
 	emit_counter(&b, &bad, "ciiguard_log_sync_seconds_total", "Time those syncs took.",
 		     (double)atomic_load(&M.sync_us) / 1e6, true);
 	emit(&b, &bad, "%s", "# HELP ciiguard_log_sync_duration_seconds Time each of those syncs took.\n"
 	     "# TYPE ciiguard_log_sync_duration_seconds histogram\n");
-	uint64_t cum = 0;
-	for (int k = 0; k <= NSYNCBUCKETS; k++) {
-		cum += atomic_load(&M.sync_hist[k]);
-		if (k < NSYNCBUCKETS)
-			emit(&b, &bad, "ciiguard_log_sync_duration_seconds_bucket{le=\"%g\"} %llu\n", sync_buckets[k],
-			     (unsigned long long)cum);
-		else
-			emit(&b, &bad, "ciiguard_log_sync_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
-			     (unsigned long long)cum);
-	}
-	emit(&b, &bad, "ciiguard_log_sync_duration_seconds_sum %.6f\nciiguard_log_sync_duration_seconds_count %llu\n",
-	     (double)atomic_load(&M.sync_us) / 1e6, (unsigned long long)cum);
+	emit_histogram(&b, &bad, "ciiguard_log_sync_duration_seconds", "", sync_buckets, NSYNCBUCKETS, M.sync_hist,
+		       (double)atomic_load(&M.sync_us) / 1e6);
 	emit(&b, &bad, "# HELP ciiguard_checkpoints_total Checkpoints of the SQLite log into the database file, by thread.\n"
 	     "# TYPE ciiguard_checkpoints_total counter\nciiguard_checkpoints_total{by=\"checkpointer\"} %llu\n"
 	     "ciiguard_checkpoints_total{by=\"writer\"} %llu\n",
@@ -2426,12 +2438,8 @@ static void *syncer(void *arg)
 		int64_t t0 = now_us();
 		bool durable = cg_store_sync(SY.st) == 0;
 		int64_t us = now_us() - t0;
-		int k = 0;
-		while (k < NSYNCBUCKETS && (double)us / 1e6 > sync_buckets[k])
-			k++;
-		atomic_fetch_add(&M.sync_hist[k], 1);
+		atomic_fetch_add(&M.sync_hist[bucket_of(sync_buckets, NSYNCBUCKETS, us)], 1);
 		atomic_fetch_add(&M.sync_us, (uint64_t)us);
-		atomic_fetch_add(&M.syncs, 1);
 		if (!durable)
 			log_event("sync_failed", strerror(errno));
 		batch_release(list, durable);
@@ -2760,10 +2768,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 	unsigned cls_ = r->status / 100;
 	if (cls_ >= 1 && cls_ <= 5)
 		atomic_fetch_add(&M.by_class[route][cls_], 1);
-	int k = 0;
-	while (k < NBUCKETS && (double)us / 1e6 > buckets[k])
-		k++;
-	atomic_fetch_add(&M.hist[route][k], 1);
+	atomic_fetch_add(&M.hist[route][bucket_of(buckets, NBUCKETS, us)], 1);
 	atomic_fetch_add(&M.sum_us[route], (uint64_t)us);
 	if (!getenv("CIIGUARD_QUIET_ACCESS"))
 		fprintf(stderr, "{\"event\":\"request\",\"method\":\"%s\",\"path\":\"%s\",\"status\":%u,\"us\":%lld,\"user\":\"%s\"%s}\n",
