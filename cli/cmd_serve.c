@@ -80,12 +80,6 @@ static struct {
 	_Atomic uint64_t sync_hist[NSYNCBUCKETS + 1]; /* syncs by duration: their count too */
 } M;
 
-#ifdef CIIGUARD_JEMALLOC
-#define ALLOCATOR "jemalloc"
-#else
-#define ALLOCATOR "libc"
-#endif
-
 /* --- the server --- */
 
 static struct {
@@ -1906,7 +1900,7 @@ static enum MHD_Result metrics(struct call *x)
 	cg_buf_init(&b, 0);
 	emit(&b, &bad, "# HELP ciiguard_build_info The running build: its version and memory allocator.\n"
 	     "# TYPE ciiguard_build_info gauge\nciiguard_build_info{version=\"%s\",allocator=\"%s\"} 1\n",
-	     cg_version(), ALLOCATOR);
+	     cg_version(), CIIGUARD_ALLOCATOR);
 	emit(&b, &bad, "%s", "# HELP ciiguard_http_requests_total HTTP requests by route and status class.\n"
 		    "# TYPE ciiguard_http_requests_total counter\n");
 	for (int r = 0; r < NROUTES; r++)
