@@ -29,6 +29,8 @@
 # peak (VmHWM, reset through /proc/PID/clear_refs before each run where the kernel allows) of each
 # run. CPU: the server's user + system time per request (from /proc/PID/stat; nginx: its workers),
 # which depends less on other work on the machine than requests/s does.
+# On SQLite, a reference for the POST after ciiguard's runs: the disk's own log sync, alone and
+# beside a GET run (sync_reference below).
 # On PostgreSQL, a reference for the POST after ciiguard's runs: pgbench, in the same cluster, with
 # CONNS clients writing the smallest audited write (pg_reference below).
 # With PROFILE=1 (the default when perf is installed), one more, untimed, GET run and POST run on
@@ -54,6 +56,7 @@ source "$(dirname "$0")/common.sh"
 for tool in wrk nginx curl jq; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool is needed" >&2; exit 2; }
 done
+cc -O2 -o "$tmp/sync_floor" "$bench_here/sync_floor.c"
 if [ -z "${PROFILE:-}" ]; then
 	if command -v perf >/dev/null; then PROFILE=1; else PROFILE=0; fi
 fi
@@ -339,6 +342,31 @@ profile() {
 }
 
 # measure BACKEND DB: the runs against one ciiguard database.
+# sync_reference TOKEN: the disk's own log sync, a reference for SQLite's POST (bench/sync_floor.c):
+# fdatasync after each 192 KB appended in 16 KB writes (the log's 16 KB frames, about 12 per sync:
+# 10.5 pages per committed batch and a little more than one batch per sync), back to back for 10 s,
+# first alone, then beside an untimed GET run of ciiguard (the CPU as busy as in the benchmark,
+# with no writes of ciiguard's). Every answer to a POST waits for one such sync or more, and all
+# CONNS clients wait while a slow one lasts.
+sync_reference() {
+	local bytes=196608 alone loaded
+	echo
+	echo "=== sqlite: log sync reference (sync_floor) at $(date -u +%H:%M:%S) UTC, load $(cut -d' ' -f1-3 /proc/loadavg)"
+	show sync_floor "$tmp/sync.bin" "$bytes" 10
+	alone=$("$tmp/sync_floor" "$tmp/sync.bin" "$bytes" 10)
+	echo "alone: $alone"
+	show wrk -t"$WRK_THREADS" -c"$CONNS" -d12s --timeout "$WRK_TIMEOUT" -H "Authorization: Bearer $1" \
+		"$cg_base/api/v1/systems/ems-scada"
+	wrk -t"$WRK_THREADS" -c"$CONNS" -d12s --timeout "$WRK_TIMEOUT" -H "Authorization: Bearer $1" \
+		"$cg_base/api/v1/systems/ems-scada" >/dev/null 2>&1 &
+	local wp=$!
+	sleep 1
+	loaded=$("$tmp/sync_floor" "$tmp/sync.bin" "$bytes" 10)
+	wait "$wp" || true
+	echo "beside the GET run: $loaded"
+	printf 'sqlite|syncref|%s|%s\n' "$alone" "$loaded" >>"$tmp/idle"
+}
+
 measure() {
 	local backend=$1 db=$2 token inc0 inc1 m0 m1 r
 	echo
@@ -407,6 +435,7 @@ measure() {
 	if "$CG" --db "$db" audit verify; then verify=ok; else verify="FAILED (exit $?)"; fi
 	printf '%s|post|%s|%s|%s\n' "$backend" "$((inc1 - inc0))" "$verify" "$codes" >>"$tmp/idle"
 
+	[ "$backend" = sqlite ] && sync_reference "$token"
 	if [ "$PROFILE" = 1 ] && [ "$backend" = sqlite ]; then
 		profile get "$cg_base/api/v1/systems/ems-scada" -H "Authorization: Bearer $token"
 		profile post -s "$tmp/post.lua" "$cg_base/api/v1/incidents"
@@ -490,6 +519,7 @@ echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 awk -F'|' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 }' "$tmp/table"
 echo
 awk -F'|' '$2 == "idle" { printf "%s: ciiguard RSS %s MB after start, %s MB idle after the first request\n", $1, $3, $4 }
+	$2 == "syncref" { printf "%s: log sync reference (sync_floor): alone, %s; beside a GET run, %s\n", $1, $3, $4 }
 	$2 == "post" { printf "%s: POST created %s incidents; status codes: %s; audit verify: %s\n", $1, $3, $5, $4 }
 	$2 == "writes" { printf "%s: %s batches of %.1f writes on average; %s log syncs (%.2f ms each); checkpoints: %s by the checkpointer (%.1f ms each), %s by the writer (%.1f ms each)\n",
 		$1, $3, $3 ? $4 / $3 : 0, $5, $5 ? $6 * 1000 / $5 : 0, $7, $7 ? $8 * 1000 / $7 : 0, $9, $9 ? $10 * 1000 / $9 : 0 }' "$tmp/idle"
