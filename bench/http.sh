@@ -341,32 +341,32 @@ profile() {
 		sed 's/ *- *- *$//' | head -"$TOP" || true
 }
 
-# measure BACKEND DB: the runs against one ciiguard database.
 # sync_reference TOKEN: the disk's own log sync, a reference for SQLite's POST (bench/sync_floor.c):
 # fdatasync after each 192 KB appended in 16 KB writes (the log's 16 KB frames, about 12 per sync:
-# 10.5 pages per committed batch and a little more than one batch per sync), back to back for 10 s,
+# 10.6 pages per committed batch and a little more than one batch per sync), back to back for 10 s,
 # first alone, then beside an untimed GET run of ciiguard (the CPU as busy as in the benchmark,
 # with no writes of ciiguard's). Every answer to a POST waits for one such sync or more, and all
 # CONNS clients wait while a slow one lasts.
 sync_reference() {
-	local bytes=196608 alone loaded
+	local sf=("$tmp/sync_floor" "$tmp/sync.bin" 196608 10) alone loaded
+	local load=(wrk -t"$WRK_THREADS" -c"$CONNS" -d12s --timeout "$WRK_TIMEOUT" -H "Authorization: Bearer $1"
+		"$cg_base/api/v1/systems/ems-scada")
 	echo
 	echo "=== sqlite: log sync reference (sync_floor) at $(date -u +%H:%M:%S) UTC, load $(cut -d' ' -f1-3 /proc/loadavg)"
-	show sync_floor "$tmp/sync.bin" "$bytes" 10
-	alone=$("$tmp/sync_floor" "$tmp/sync.bin" "$bytes" 10)
+	show sync_floor "${sf[@]:1}"
+	alone=$("${sf[@]}")
 	echo "alone: $alone"
-	show wrk -t"$WRK_THREADS" -c"$CONNS" -d12s --timeout "$WRK_TIMEOUT" -H "Authorization: Bearer $1" \
-		"$cg_base/api/v1/systems/ems-scada"
-	wrk -t"$WRK_THREADS" -c"$CONNS" -d12s --timeout "$WRK_TIMEOUT" -H "Authorization: Bearer $1" \
-		"$cg_base/api/v1/systems/ems-scada" >/dev/null 2>&1 &
+	show "${load[@]}"
+	"${load[@]}" >/dev/null 2>&1 &
 	local wp=$!
 	sleep 1
-	loaded=$("$tmp/sync_floor" "$tmp/sync.bin" "$bytes" 10)
+	loaded=$("${sf[@]}")
 	wait "$wp" || true
 	echo "beside the GET run: $loaded"
 	printf 'sqlite|syncref|%s|%s\n' "$alone" "$loaded" >>"$tmp/idle"
 }
 
+# measure BACKEND DB: the runs against one ciiguard database.
 measure() {
 	local backend=$1 db=$2 token inc0 inc1 m0 m1 r
 	echo
