@@ -29,8 +29,8 @@
 # peak (VmHWM, reset through /proc/PID/clear_refs before each run where the kernel allows) of each
 # run. CPU: the server's user + system time per request (from /proc/PID/stat; nginx: its workers),
 # which depends less on other work on the machine than requests/s does.
-# On SQLite, a reference for the POST after ciiguard's runs: the disk's own log sync, alone and
-# beside a GET run (sync_reference below).
+# On SQLite, a reference for the POST after ciiguard's runs: the disk's own log sync, alone, beside
+# a GET run and beside busy loops in the idle scheduling class (sync_reference below).
 # On PostgreSQL, a reference for the POST after ciiguard's runs: pgbench, in the same cluster, with
 # CONNS clients writing the smallest audited write (pg_reference below).
 # With PROFILE=1 (the default when perf is installed), one more, untimed, GET run and POST run on
@@ -345,10 +345,14 @@ profile() {
 # fdatasync after each 192 KB appended in 16 KB writes (the log's 16 KB frames, about 12 per sync:
 # 10.6 pages per committed batch and a little more than one batch per sync), back to back for 10 s,
 # first alone, then beside an untimed GET run of ciiguard (the CPU as busy as in the benchmark,
-# with no writes of ciiguard's). Every answer to a POST waits for one such sync or more, and all
-# CONNS clients wait while a slow one lasts.
+# with no writes of ciiguard's), then beside one busy loop per CPU in the idle scheduling class
+# (SCHED_IDLE: the loops give way to every other thread of this system at once). Every answer to a
+# POST waits for one such sync or more, and all CONNS clients wait while a slow one lasts. If syncs
+# are as slow beside the idle-class loops as beside the GET run, what slows them is outside this
+# system's scheduler: on a virtual machine, the host, where busy virtual CPUs compete with the
+# emulation of the disk.
 sync_reference() {
-	local sf=("$tmp/sync_floor" "$tmp/sync.bin" 196608 10) alone loaded
+	local sf=("$tmp/sync_floor" "$tmp/sync.bin" 196608 10) alone loaded idle i lp=()
 	local load=(wrk -t"$WRK_THREADS" -c"$CONNS" -d12s --timeout "$WRK_TIMEOUT" -H "Authorization: Bearer $1"
 		"$cg_base/api/v1/systems/ems-scada")
 	echo
@@ -363,7 +367,17 @@ sync_reference() {
 	loaded=$("${sf[@]}")
 	wait "$wp" || true
 	echo "beside the GET run: $loaded"
-	printf 'sqlite|syncref|%s|%s\n' "$alone" "$loaded" >>"$tmp/idle"
+	echo "\$ chrt -i 0 sh -c 'while :; do :; done' (one per CPU, $(nproc)) beside sync_floor ${sf[*]:1}"
+	for i in $(seq "$(nproc)"); do
+		chrt -i 0 sh -c 'while :; do :; done' &
+		lp+=($!)
+	done
+	sleep 1
+	idle=$("${sf[@]}")
+	kill "${lp[@]}"
+	wait "${lp[@]}" 2>/dev/null || true
+	echo "beside idle-class loops: $idle"
+	printf 'sqlite|syncref|%s|%s|%s\n' "$alone" "$loaded" "$idle" >>"$tmp/idle"
 }
 
 # measure BACKEND DB: the runs against one ciiguard database.
@@ -519,7 +533,7 @@ echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 awk -F'|' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 }' "$tmp/table"
 echo
 awk -F'|' '$2 == "idle" { printf "%s: ciiguard RSS %s MB after start, %s MB idle after the first request\n", $1, $3, $4 }
-	$2 == "syncref" { printf "%s: log sync reference (sync_floor): alone, %s; beside a GET run, %s\n", $1, $3, $4 }
+	$2 == "syncref" { printf "%s: log sync reference (sync_floor): alone, %s; beside a GET run, %s; beside idle-class loops, %s\n", $1, $3, $4, $5 }
 	$2 == "post" { printf "%s: POST created %s incidents; status codes: %s; audit verify: %s\n", $1, $3, $5, $4 }
 	$2 == "writes" { printf "%s: %s batches of %.1f writes on average; %s log syncs (%.2f ms each); checkpoints: %s by the checkpointer (%.1f ms each), %s by the writer (%.1f ms each)\n",
 		$1, $3, $3 ? $4 / $3 : 0, $5, $5 ? $6 * 1000 / $5 : 0, $7, $7 ? $8 * 1000 / $7 : 0, $9, $9 ? $10 * 1000 / $9 : 0 }' "$tmp/idle"
