@@ -274,6 +274,31 @@ static cg_code restore_links(struct cg_store *st, const struct cg_system *s, str
 	return CG_OK;
 }
 
+/* The array `key` of an export in *out (NULL when the export has none), or an error naming it. */
+static cg_code array_of(json_t *root, const char *key, json_t **out, struct cg_error *err)
+{
+	*out = json_object_get(root, key);
+	if (*out && !json_is_array(*out))
+		return cg_error_set(err, CG_E_INVALID, key, N_("%s: expected an array"), key);
+	return CG_OK;
+}
+
+/* Restores each item of the array `key` with `one`; an error names the item, as key[i]. */
+static cg_code restore_each(struct cg_store *st, json_t *root, const char *key,
+			    cg_code (*one)(struct cg_store *, json_t *, struct cg_error *), struct cg_error *err)
+{
+	json_t *v, *item;
+	size_t i;
+	cg_code r = array_of(root, key, &v, err);
+	json_array_foreach(v, i, item) {
+		if (r != CG_OK)
+			break;
+		if ((r = one(st, item, err)) != CG_OK)
+			cg_error_prefix(err, "%s[%zu]", key, i);
+	}
+	return r;
+}
+
 cg_code cg_import(struct cg_store *st, const char *data, size_t len, struct cg_error *err)
 {
 	static const char *const known[] = { "format", "version", "schema_version", "exported_at",
@@ -341,11 +366,8 @@ cg_code cg_import(struct cg_store *st, const char *data, size_t len, struct cg_e
 		if (result != CG_OK)
 			goto rollback;
 	}
-	v = json_object_get(root, "systems");
-	if (v && !json_is_array(v)) {
-		result = cg_error_set(err, CG_E_INVALID, "systems", N_("systems: expected an array"));
+	if ((result = array_of(root, "systems", &v, err)) != CG_OK)
 		goto rollback;
-	}
 	sys = calloc(json_array_size(v) + 1, sizeof *sys);
 	if (!sys) {
 		result = cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory"));
@@ -371,32 +393,17 @@ cg_code cg_import(struct cg_store *st, const char *data, size_t len, struct cg_e
 			goto rollback;
 		}
 	}
-	v = json_object_get(root, "catalogs");
-	if (v && !json_is_array(v)) {
-		result = cg_error_set(err, CG_E_INVALID, "catalogs", N_("catalogs: expected an array"));
+	if ((result = array_of(root, "catalogs", &v, err)) != CG_OK)
 		goto rollback;
-	}
 	json_array_foreach(v, i, item) {
 		if ((result = restore_catalog(st, item, i, err)) != CG_OK)
 			goto rollback;
 	}
-	v = json_object_get(root, "screenings");
-	if (v && !json_is_array(v)) {
-		result = cg_error_set(err, CG_E_INVALID, "screenings", N_("screenings: expected an array"));
+	if ((result = restore_each(st, root, "screenings", cg_screening_restore, err)) != CG_OK)
 		goto rollback;
-	}
-	json_array_foreach(v, i, item) {
-		if ((result = cg_screening_restore(st, item, err)) != CG_OK) {
-			cg_error_prefix(err, N_("screenings[%zu]"), i);
-			goto rollback;
-		}
-	}
 	for (const char *const *t = register_tables; *t; t++) {
-		v = json_object_get(root, *t);
-		if (v && !json_is_array(v)) {
-			result = cg_error_set(err, CG_E_INVALID, *t, N_("%s: expected an array"), *t);
+		if ((result = array_of(root, *t, &v, err)) != CG_OK)
 			goto rollback;
-		}
 		json_array_foreach(v, i, item) {
 			if ((result = cg_obligation_restore(st, *t, item, err)) != CG_OK) {
 				cg_error_prefix(err, "%s[%zu]", *t, i);
@@ -404,61 +411,16 @@ cg_code cg_import(struct cg_store *st, const char *data, size_t len, struct cg_e
 			}
 		}
 	}
-	v = json_object_get(root, "incidents");
-	if (v && !json_is_array(v)) {
-		result = cg_error_set(err, CG_E_INVALID, "incidents", N_("%s: expected an array"), "incidents");
+	if ((result = restore_each(st, root, "incidents", cg_incident_restore, err)) != CG_OK)
 		goto rollback;
-	}
-	json_array_foreach(v, i, item) {
-		if ((result = cg_incident_restore(st, item, err)) != CG_OK) {
-			cg_error_prefix(err, "incidents[%zu]", i);
-			goto rollback;
-		}
-	}
-	v = json_object_get(root, "secrets");
-	if (v && !json_is_array(v)) {
-		result = cg_error_set(err, CG_E_INVALID, "secrets", N_("%s: expected an array"), "secrets");
+	if ((result = restore_each(st, root, "secrets", cg_secret_restore, err)) != CG_OK)
 		goto rollback;
-	}
-	json_array_foreach(v, i, item) {
-		if ((result = cg_secret_restore(st, item, err)) != CG_OK) {
-			cg_error_prefix(err, "secrets[%zu]", i);
-			goto rollback;
-		}
-	}
-	v = json_object_get(root, "records");
-	if (v && !json_is_array(v)) {
-		result = cg_error_set(err, CG_E_INVALID, "records", N_("%s: expected an array"), "records");
+	if ((result = restore_each(st, root, "records", cg_records_restore, err)) != CG_OK)
 		goto rollback;
-	}
-	json_array_foreach(v, i, item) {
-		if ((result = cg_records_restore(st, item, err)) != CG_OK) {
-			cg_error_prefix(err, "records[%zu]", i);
-			goto rollback;
-		}
-	}
-	static const struct {
-		const char *key;
-		cg_code (*restore)(struct cg_store *, json_t *, struct cg_error *);
-	} accounts[] = { { "users", cg_user_restore }, { "api_tokens", cg_token_restore } };
-	for (size_t a = 0; a < 2; a++) {
-		v = json_object_get(root, accounts[a].key);
-		if (v && !json_is_array(v)) {
-			result = cg_error_set(err, CG_E_INVALID, accounts[a].key, N_("%s: expected an array"), accounts[a].key);
-			goto rollback;
-		}
-		json_array_foreach(v, i, item) {
-			if ((result = accounts[a].restore(st, item, err)) != CG_OK) {
-				cg_error_prefix(err, "%s[%zu]", accounts[a].key, i);
-				goto rollback;
-			}
-		}
-	}
-	v = json_object_get(root, "audit_events");
-	if (v && !json_is_array(v)) {
-		result = cg_error_set(err, CG_E_INVALID, "audit_events", N_("audit_events: expected an array"));
+	if ((result = restore_each(st, root, "users", cg_user_restore, err)) != CG_OK ||
+	    (result = restore_each(st, root, "api_tokens", cg_token_restore, err)) != CG_OK ||
+	    (result = array_of(root, "audit_events", &v, err)) != CG_OK)
 		goto rollback;
-	}
 	json_array_foreach(v, i, item) {
 		if ((result = restore_event(st, item, i, err)) != CG_OK)
 			goto rollback;
