@@ -100,6 +100,17 @@ static cg_code put_catalogs(struct cg_store *st, struct out *o, struct cg_error 
 	return result;
 }
 
+/* Writes `"key": [` and each record that `each` gives, one per line, then `],`. */
+static cg_code put_array(struct cg_store *st, struct out *o, const char *key,
+			 cg_code (*each)(struct cg_store *, cg_canon_fn, void *, struct cg_error *), struct cg_error *err)
+{
+	o->first = true;
+	fprintf(o->f, "  \"%s\": [", key);
+	cg_code r = each(st, put_record, o, err);
+	fputs(o->first ? "],\n" : "\n  ],\n", o->f);
+	return r;
+}
+
 cg_code cg_export(struct cg_store *st, FILE *f, struct cg_error *err)
 {
 	char now[CG_TIME_MAX];
@@ -125,9 +136,8 @@ cg_code cg_export(struct cg_store *st, FILE *f, struct cg_error *err)
 		fputs("null", f);
 	}
 	if (result == CG_OK) {
-		fputs(",\n  \"systems\": [", f);
-		result = cg_system_each_canonical(st, put_record, &o, err);
-		fputs(o.first ? "],\n" : "\n  ],\n", f);
+		fputs(",\n", f);
+		result = put_array(st, &o, "systems", cg_system_each_canonical, err);
 	}
 	if (result == CG_OK) {
 		o.first = true;
@@ -135,48 +145,22 @@ cg_code cg_export(struct cg_store *st, FILE *f, struct cg_error *err)
 		result = put_catalogs(st, &o, err);
 		fputs(o.first ? "],\n" : "\n  ],\n", f);
 	}
-	if (result == CG_OK) {
-		o.first = true;
-		fputs("  \"screenings\": [", f);
-		result = cg_screening_each_canonical(st, put_record, &o, err);
-		fputs(o.first ? "],\n" : "\n  ],\n", f);
-	}
+	if (result == CG_OK)
+		result = put_array(st, &o, "screenings", cg_screening_each_canonical, err);
 	for (const char *const *t = register_tables; *t && result == CG_OK; t++) {
 		o.first = true;
 		fprintf(f, "  \"%s\": [", *t);
 		result = cg_obligation_each_row(st, *t, put_record, &o, err);
 		fputs(o.first ? "],\n" : "\n  ],\n", f);
 	}
-	if (result == CG_OK) {
-		o.first = true;
-		fputs("  \"incidents\": [", f);
-		result = cg_incident_each_canonical(st, put_record, &o, err);
-		fputs(o.first ? "],\n" : "\n  ],\n", f);
-	}
-	if (result == CG_OK) {
-		o.first = true;
-		fputs("  \"secrets\": [", f);
-		result = cg_secrets_each_row(st, put_record, &o, err);
-		fputs(o.first ? "],\n" : "\n  ],\n", f);
-	}
-	if (result == CG_OK) {
-		o.first = true;
-		fputs("  \"records\": [", f);
-		result = cg_records_each_row(st, put_record, &o, err);
-		fputs(o.first ? "],\n" : "\n  ],\n", f);
-	}
-	if (result == CG_OK) {
-		o.first = true;
-		fputs("  \"users\": [", f);
-		result = cg_user_each_row(st, put_record, &o, err);
-		fputs(o.first ? "],\n" : "\n  ],\n", f);
-	}
-	if (result == CG_OK) {
-		o.first = true;
-		fputs("  \"api_tokens\": [", f);
-		result = cg_token_each_row(st, put_record, &o, err);
-		fputs(o.first ? "],\n" : "\n  ],\n", f);
-	}
+	static const struct {
+		const char *key;
+		cg_code (*each)(struct cg_store *, cg_canon_fn, void *, struct cg_error *);
+	} rows[] = { { "incidents", cg_incident_each_canonical }, { "secrets", cg_secrets_each_row },
+		     { "records", cg_records_each_row }, { "users", cg_user_each_row },
+		     { "api_tokens", cg_token_each_row } };
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0] && result == CG_OK; i++)
+		result = put_array(st, &o, rows[i].key, rows[i].each, err);
 	if (result == CG_OK) {
 		o.first = true;
 		fputs("  \"audit_events\": [", f);
