@@ -109,31 +109,42 @@ static json_t *user_state(struct cg_stmt *q)
 
 static const char user_cols[] = "SELECT name, role, password_hash, lang, disabled, password_changed_at, created_at, updated_at FROM users";
 
+/* Audits the current state of one account, of entity type `type`, in the open transaction:
+ * `sql` selects its row by its key, and `state` makes the audited state of the row. CG_E_NOTFOUND,
+ * with no message, when there is no such row: the caller names what is missing. */
+static cg_code audit_account(struct cg_store *st, const char *sql, json_t *(*state)(struct cg_stmt *),
+			     const char *actor, const char *action, const char *type, const char *key,
+			     struct cg_error *err)
+{
+	struct cg_stmt *q;
+	cg_code r;
+	if ((r = cg_store_prepare(st, sql, &q, err)) != CG_OK)
+		return r;
+	if (cg_stmt_bind_text(q, 1, key) != CG_OK)
+		return bind_fail(q, err);
+	if (cg_stmt_step(q, err) != CG_STEP_ROW) {
+		cg_stmt_done(q);
+		return CG_E_NOTFOUND;
+	}
+	json_t *o = state(q);
+	cg_stmt_done(q);
+	char *text = o ? cg_json_dump(o, CG_JSON_SORTED, NULL) : NULL;
+	json_decref(o);
+	if (!text)
+		return nomem(err);
+	r = cg_audit_append(st, actor, action, type, key, text, strlen(text), err);
+	free(text);
+	return r;
+}
+
 /* Audits the current state of user `name` (in the open transaction). */
 static cg_code audit_user(struct cg_store *st, const char *actor, const char *action, const char *name,
 			  struct cg_error *err)
 {
-	struct cg_stmt *q;
 	char sql[256];
-	cg_code r;
 	snprintf(sql, sizeof sql, "%s WHERE name = ?", user_cols);
-	if ((r = cg_store_prepare(st, sql, &q, err)) != CG_OK)
-		return r;
-	if (cg_stmt_bind_text(q, 1, name) != CG_OK)
-		return bind_fail(q, err);
-	if (cg_stmt_step(q, err) != CG_STEP_ROW) {
-		cg_stmt_done(q);
-		return cg_error_set(err, CG_E_NOTFOUND, "name", N_("user '%s' does not exist"), name);
-	}
-	json_t *state = user_state(q);
-	cg_stmt_done(q);
-	char *text = state ? cg_json_dump(state, CG_JSON_SORTED, NULL) : NULL;
-	json_decref(state);
-	if (!text)
-		return nomem(err);
-	r = cg_audit_append(st, actor, action, "user", name, text, strlen(text), err);
-	free(text);
-	return r;
+	cg_code r = audit_account(st, sql, user_state, actor, action, "user", name, err);
+	return r == CG_E_NOTFOUND ? cg_error_set(err, r, "name", N_("user '%s' does not exist"), name) : r;
 }
 
 cg_code cg_user_add(struct cg_store *st, const char *actor, const char *name, const char *role, const char *password,
@@ -325,27 +336,10 @@ static const char token_cols[] = "SELECT id, user_name, secret_sha256, scope, cr
 static cg_code audit_token(struct cg_store *st, const char *actor, const char *action, const char *id,
 			   struct cg_error *err)
 {
-	struct cg_stmt *q;
 	char sql[256];
-	cg_code r;
 	snprintf(sql, sizeof sql, "%s WHERE id = ?", token_cols);
-	if ((r = cg_store_prepare(st, sql, &q, err)) != CG_OK)
-		return r;
-	if (cg_stmt_bind_text(q, 1, id) != CG_OK)
-		return bind_fail(q, err);
-	if (cg_stmt_step(q, err) != CG_STEP_ROW) {
-		cg_stmt_done(q);
-		return cg_error_set(err, CG_E_NOTFOUND, "id", N_("token '%s' does not exist"), id);
-	}
-	json_t *state = token_state(q);
-	cg_stmt_done(q);
-	char *text = state ? cg_json_dump(state, CG_JSON_SORTED, NULL) : NULL;
-	json_decref(state);
-	if (!text)
-		return nomem(err);
-	r = cg_audit_append(st, actor, action, "token", id, text, strlen(text), err);
-	free(text);
-	return r;
+	cg_code r = audit_account(st, sql, token_state, actor, action, "token", id, err);
+	return r == CG_E_NOTFOUND ? cg_error_set(err, r, "id", N_("token '%s' does not exist"), id) : r;
 }
 
 cg_code cg_token_create(struct cg_store *st, const char *actor, const char *user, int64_t expires_ms,
