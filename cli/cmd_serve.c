@@ -650,10 +650,13 @@ static int by_key(const void *a, const void *b, void *arg)
  * handler would sleep in steps of up to 100 ms while its other connections wait with it. */
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* 0: sorted (or no sort asked for); 1: not a key of this list; -1: no memory */
-static int sort_list(struct call *x, json_t *list, const char *const *allowed)
+/* Sorts by the request's `sort`, else by `dflt` (NULL: the list's own order stays).
+ * 0: sorted (or nothing to do); 1: not a key of this list; -1: no memory */
+static int sort_list(struct call *x, json_t *list, const char *const *allowed, const char *dflt)
 {
 	const char *s = arg(x, "sort");
+	if (!s)
+		s = dflt;
 	if (!s)
 		return 0;
 	bool desc = s[0] == '-';
@@ -841,7 +844,7 @@ static enum MHD_Result h_systems(struct call *x)
 	filter(x, list, "owner");
 	filter(x, list, "sector");
 	filter(x, list, "status");
-	int sorted = sort_list(x, list, sortable);
+	int sorted = sort_list(x, list, sortable, "id");
 	if (sorted) {
 		json_decref(list);
 		return sorted < 0 ? MHD_NO : problem(x, 400, "invalid", "sort", cg_tr(x->lang, N_("sort: expected id, name, owner, sector or status, optionally with a leading -")));
@@ -1094,7 +1097,7 @@ static enum MHD_Result h_register(struct call *x)
 		if (cg_record_list(x->t->st, k, &doc, &x->err) != CG_OK)
 			return fail(x);
 		static const char *const sortable[] = { "id", "name", "title", "created_at", "updated_at", NULL };
-		int sorted = sort_list(x, doc, sortable);
+		int sorted = sort_list(x, doc, sortable, "id");
 		if (sorted) {
 			json_decref(doc);
 			return sorted < 0 ? MHD_NO : problem(x, 400, "invalid", "sort", cg_tr(x->lang, N_("sort: expected id, name, title, created_at or updated_at, optionally with a leading -")));

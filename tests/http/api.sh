@@ -302,6 +302,10 @@ req auditor GET '/api/v1/systems?sort=id&limit=1000' >/dev/null
 jq -e '[.items[].id | select(startswith("nat-"))] == ["nat-9", "nat-09", "nat-10"]' "$tmp/body" >/dev/null && ok || fail "natural order: $(jq -c '[.items[].id]' "$tmp/body")"
 req auditor GET '/api/v1/systems?sort=-id&limit=1000' >/dev/null
 jq -e '[.items[].id | select(startswith("nat-"))] == ["nat-10", "nat-09", "nat-9"]' "$tmp/body" >/dev/null && ok || fail "natural order, descending: $(jq -c '[.items[].id]' "$tmp/body")"
+# without sort, the order of sort=id (not the store's byte order, which puts nat-09 and nat-10 first)
+jq -c '[.items[].id] | reverse' "$tmp/body" >"$tmp/ids"
+req auditor GET '/api/v1/systems?limit=1000' >/dev/null
+jq -e --slurpfile want "$tmp/ids" '[.items[].id] == $want[0]' "$tmp/body" >/dev/null && ok || fail "default order: $(jq -c '[.items[].id]' "$tmp/body")"
 # incidents of one moment: a day's ids in the order given, the thousandth after the 999th
 for id in INC-20200101-1000 INC-20200101-999; do
 	expect 201 "$(req security_officer POST /api/v1/incidents "{\"id\": \"$id\", \"title\": \"N\", \"type\": \"intrusion\", \"discovered_at\": \"2020-01-01T10:00:00+08:00\"}")" "incident $id"
