@@ -995,6 +995,30 @@ static enum MHD_Result h_screening(struct call *x)
 	return send_json(x, 200, doc, NULL);
 }
 
+/* A project owner reports and handles only incidents about its own systems: `systems` (an
+ * incident's list, or NULL) names at least one system, and it owns each. Other roles: true. */
+static bool owns_incident(struct call *x, json_t *systems)
+{
+	json_t *v;
+	size_t i;
+	if (strcmp(x->role, "project_owner") != 0)
+		return true;
+	if (json_array_size(systems) == 0)
+		return false;
+	json_array_foreach(systems, i, v) {
+		struct cg_system s;
+		struct cg_error e;
+		cg_error_init(&e, x->lang);
+		cg_system_init(&s);
+		bool mine = json_is_string(v) && cg_system_get(x->t->st, json_string_value(v), &s, &e) == CG_OK &&
+			    s.owner && strcmp(s.owner, x->user) == 0;
+		cg_system_release(&s);
+		if (!mine)
+			return false;
+	}
+	return true;
+}
+
 static enum MHD_Result h_incidents(struct call *x)
 {
 	const struct cg_catalog *c = catalog(x);
@@ -1004,6 +1028,8 @@ static enum MHD_Result h_incidents(struct call *x)
 	if (strcmp(x->method, "POST") == 0) {
 		if (!json_is_object(x->body))
 			return problem(x, 400, "invalid", NULL, cg_tr(x->lang, N_("expected a JSON object")));
+		if (!owns_incident(x, json_object_get(x->body, "systems")))
+			return denied(x, N_("a project owner reports only incidents about systems it owns (systems: its own)"));
 		if (cg_incident_open(x->t->st, x->actor, c, x->body, &doc, &x->err) != CG_OK)
 			return fail(x);
 		return send_json(x, 201, doc, NULL);
@@ -1361,16 +1387,30 @@ static enum MHD_Result h_incident_op(struct call *x)
 		size_t len = b.len;
 		return respond(x, 200, type, cg_buf_take(&b), len, NULL);
 	}
+	/* a project owner: only incidents about its own systems, before and after the change */
+	if (strcmp(x->role, "project_owner") == 0) {
+		if (cg_incident_get(x->t->st, id, &doc, &x->err) != CG_OK)
+			return fail(x);
+		bool own = owns_incident(x, json_object_get(doc, "systems")) &&
+			   (!json_object_get(x->body, "systems") || owns_incident(x, json_object_get(x->body, "systems")));
+		json_decref(doc);
+		doc = NULL;
+		if (!own)
+			return denied(x, N_("a project owner handles only incidents about systems it owns"));
+	}
 	if (strcmp(x->method, "PUT") == 0) {
 		if (!json_is_object(x->body))
 			return problem(x, 400, "invalid", NULL, cg_tr(x->lang, N_("expected a JSON object")));
 		if (cg_store_begin(x->t->st, &x->err) != CG_OK || cg_incident_get(x->t->st, id, &doc, &x->err) != CG_OK)
 			return fail(x);
 		enum MHD_Result m = precondition(x, doc, &ok);
+		bool own = owns_incident(x, json_object_get(doc, "systems"));
 		json_decref(doc);
 		doc = NULL;
 		if (!ok)
 			return m;
+		if (!own) /* changed since the check above */
+			return denied(x, N_("a project owner handles only incidents about systems it owns"));
 		if (cg_incident_update(x->t->st, x->actor, c, id, x->body, &doc, &x->err) != CG_OK ||
 		    cg_store_commit(x->t->st, &x->err) != CG_OK)
 			return fail(x);

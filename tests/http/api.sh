@@ -227,7 +227,7 @@ for e in "${endpoints[@]}"; do
 		b=
 		case $body in
 		SYS) b=${sys_new/NEWID/s$n}; b=${b/OWNER/$([[ $r == project_owner ]] && echo u_project_owner || echo someone)} ;;
-		INC) b=$incident ;;
+		INC) b=$incident; [[ $r == project_owner ]] && b=${incident/\}/, \"systems\": [\"ems-scada\"]\}} ;;
 		VEN) b=$vendor ;;
 		PRO) b='{"title": "GPU", "amount_cny": 1000, "category": "other"}' ;;
 		DEC) b='{"title": "Pick", "kind": "architecture", "decided_on": "2026-11-01"}' ;;
@@ -259,6 +259,23 @@ jq -e --arg p "$pid_principal" '.principal_approval_by == $p' "$tmp/body" >/dev/
 expect 403 "$(req readonly POST /api/v1/registers/vendor "$vendor")" "read-only token"
 # a project owner changes only its own systems
 expect 403 "$(req project_owner PUT /api/v1/systems/dispatch-optimiser '{}' -H 'If-Match: *')" "project owner, another's system"
+# a project owner reports and handles only incidents about its own systems
+expect 403 "$(req project_owner POST /api/v1/incidents "$incident")" "project owner, incident about no system"
+expect 403 "$(req project_owner POST /api/v1/incidents "${incident/\}/, \"systems\": [\"ems-scada\", \"dispatch-optimiser\"]\}}")" "project owner, incident about another's system"
+expect 201 "$(req project_owner POST /api/v1/incidents "${incident/\}/, \"systems\": [\"ems-scada\"]\}}")" "project owner, incident about its system"
+own_inc=$(jq -r '.id' "$tmp/body")
+expect 201 "$(req security_officer POST /api/v1/incidents "${incident/\}/, \"systems\": [\"dispatch-optimiser\"]\}}")" "incident about another's system"
+other_inc=$(jq -r '.id' "$tmp/body")
+for op in "POST /api/v1/incidents/$other_inc/actions {\"text\":\"x\"}" "POST /api/v1/incidents/$other_inc/close {}" \
+	"POST /api/v1/incidents/$other_inc/submissions {\"kind\":\"initial\",\"recipient\":\"protection_department\"}" \
+	"PUT /api/v1/incidents/$other_inc {\"title\":\"x\"}" "PUT /api/v1/incidents/$own_inc {\"systems\":[\"dispatch-optimiser\"]}"; do
+	read -r method path body <<<"$op"
+	expect 403 "$(req project_owner "$method" "$path" "$body" -H 'If-Match: *')" "project owner: $method $path $body"
+done
+expect 200 "$(req project_owner POST "/api/v1/incidents/$own_inc/actions" '{"text": "isolated the host"}')" "project owner acts on its incident"
+req auditor GET "/api/v1/incidents/$other_inc" >/dev/null
+jq -e '.title == "Probe" and (.systems == ["dispatch-optimiser"]) and ((.actions // []) | length) == 0 and .status == "open"' "$tmp/body" >/dev/null &&
+	ok || fail "refused incident changes changed nothing: $(head -c 300 "$tmp/body")"
 # personal fields: only admin and security officer see them
 pid_person=$(cg --json person list | jq -r '.[0].id')
 req auditor GET "/api/v1/registers/person/$pid_person" >/dev/null
