@@ -995,9 +995,10 @@ static enum MHD_Result h_screening(struct call *x)
 	return send_json(x, 200, doc, NULL);
 }
 
-/* A project owner reports and handles only incidents about its own systems: `systems` (an
- * incident's list, or NULL) names at least one system, and it owns each. Other roles: true. */
-static bool owns_incident(struct call *x, json_t *systems)
+/* A project owner reports and handles only incidents, and records only decisions, about its own
+ * systems: `systems` (the record's list, or NULL) names at least one system, and it owns each.
+ * Other roles: true. */
+static bool owns_systems(struct call *x, json_t *systems)
 {
 	json_t *v;
 	size_t i;
@@ -1028,7 +1029,7 @@ static enum MHD_Result h_incidents(struct call *x)
 	if (strcmp(x->method, "POST") == 0) {
 		if (!json_is_object(x->body))
 			return problem(x, 400, "invalid", NULL, cg_tr(x->lang, N_("expected a JSON object")));
-		if (!owns_incident(x, json_object_get(x->body, "systems")))
+		if (!owns_systems(x, json_object_get(x->body, "systems")))
 			return denied(x, N_("a project owner reports only incidents about systems it owns (systems: its own)"));
 		if (cg_incident_open(x->t->st, x->actor, c, x->body, &doc, &x->err) != CG_OK)
 			return fail(x);
@@ -1102,16 +1103,22 @@ static enum MHD_Result h_register(struct call *x)
 		return problem(x, 404, "not_found", "kind", cg_tr(x->lang, N_("no such register")));
 	if (write) {
 		bool approve = x->nparts == 6;
+		if (approve && strcmp(k->name, "decision") != 0 && strcmp(k->name, "assessment") != 0)
+			return problem(x, 404, "not_found", "kind", cg_tr(x->lang, N_("only decisions and assessments are approved")));
 		if (approve ? !role_in(x, R_APPROVE) : !may_write_register(x, k->name))
 			return denied(x, approve ? N_("only the principal person in charge approves") :
 				      N_("this role does not change that register"));
 		if (strcmp(x->method, "DELETE") != 0 && !json_is_object(x->body))
 			return problem(x, 400, "invalid", NULL, cg_tr(x->lang, N_("expected a JSON object")));
+		if (!approve && json_object_get(x->body, "systems") && !owns_systems(x, json_object_get(x->body, "systems")))
+			return denied(x, N_("a project owner records only decisions about systems it owns (systems: its own)"));
 	}
 	if (!(c = catalog(x)))
 		return fail(x);
 	if (x->nparts == 4) {
 		if (write) {
+			if (!owns_systems(x, json_object_get(x->body, "systems")))
+				return denied(x, N_("a project owner records only decisions about systems it owns (systems: its own)"));
 			if (!role_in(x, R_APPROVE) && touches_approval(x, NULL))
 				return denied(x, N_("only the principal person in charge approves (POST .../approve)"));
 			if (cg_record_add(x->t->st, x->actor, c, k, x->body, &doc, &x->err) != CG_OK)
@@ -1144,10 +1151,13 @@ static enum MHD_Result h_register(struct call *x)
 	enum MHD_Result m = precondition(x, doc, &ok);
 	bool forged = ok && x->nparts == 5 && strcmp(x->method, "PUT") == 0 && !role_in(x, R_APPROVE) &&
 		      touches_approval(x, doc);
+	bool own = owns_systems(x, json_object_get(doc, "systems"));
 	json_decref(doc);
 	doc = NULL;
 	if (!ok)
 		return m;
+	if (!own)
+		return denied(x, N_("a project owner records only decisions about systems it owns (systems: its own)"));
 	if (forged)
 		return denied(x, N_("only the principal person in charge approves (POST .../approve)"));
 	cg_code r;
@@ -1391,8 +1401,8 @@ static enum MHD_Result h_incident_op(struct call *x)
 	if (strcmp(x->role, "project_owner") == 0) {
 		if (cg_incident_get(x->t->st, id, &doc, &x->err) != CG_OK)
 			return fail(x);
-		bool own = owns_incident(x, json_object_get(doc, "systems")) &&
-			   (!json_object_get(x->body, "systems") || owns_incident(x, json_object_get(x->body, "systems")));
+		bool own = owns_systems(x, json_object_get(doc, "systems")) &&
+			   (!json_object_get(x->body, "systems") || owns_systems(x, json_object_get(x->body, "systems")));
 		json_decref(doc);
 		doc = NULL;
 		if (!own)
@@ -1404,7 +1414,7 @@ static enum MHD_Result h_incident_op(struct call *x)
 		if (cg_store_begin(x->t->st, &x->err) != CG_OK || cg_incident_get(x->t->st, id, &doc, &x->err) != CG_OK)
 			return fail(x);
 		enum MHD_Result m = precondition(x, doc, &ok);
-		bool own = owns_incident(x, json_object_get(doc, "systems"));
+		bool own = owns_systems(x, json_object_get(doc, "systems"));
 		json_decref(doc);
 		doc = NULL;
 		if (!ok)

@@ -230,7 +230,8 @@ for e in "${endpoints[@]}"; do
 		INC) b=$incident; [[ $r == project_owner ]] && b=${incident/\}/, \"systems\": [\"ems-scada\"]\}} ;;
 		VEN) b=$vendor ;;
 		PRO) b='{"title": "GPU", "amount_cny": 1000, "category": "other"}' ;;
-		DEC) b='{"title": "Pick", "kind": "architecture", "decided_on": "2026-11-01"}' ;;
+		DEC) b='{"title": "Pick", "kind": "architecture", "decided_on": "2026-11-01"}'
+			[[ $r == project_owner ]] && b=${b/\}/, \"systems\": [\"ems-scada\"]\}} ;;
 		PER) b="{\"name\": \"P$n\", \"role\": \"staff\", \"background_check_result\": \"clean record $n\"}" ;;
 		ASM) b='{"kind": "self", "systems": ["ems-scada"], "performed_on": "2026-06-30"}' ;;
 		{}) b='{"discovered_at": "2026-11-27T10:00:00+08:00", "pi_subjects_leaked": 5}' ;;
@@ -247,7 +248,23 @@ done
 # the principal's approval only through .../approve, by the principal or an admin: never as a plain field
 pid_principal=$(cg --json person add --name "Principal P" --role principal | jq -r '.id')
 expect 403 "$(req security_officer POST /api/v1/registers/decision "{\"title\": \"Forged\", \"kind\": \"architecture\", \"decided_on\": \"2026-11-01\", \"principal_approval_by\": \"$pid_principal\", \"principal_approval_on\": \"2026-11-02\"}")" "an officer cannot record an approval in a new decision"
-expect 403 "$(req project_owner POST /api/v1/registers/decision "{\"title\": \"Forged\", \"kind\": \"architecture\", \"decided_on\": \"2026-11-01\", \"principal_approval_on\": \"2026-11-02\"}")" "nor a project owner"
+expect 403 "$(req project_owner POST /api/v1/registers/decision "{\"title\": \"Forged\", \"kind\": \"architecture\", \"decided_on\": \"2026-11-01\", \"systems\": [\"ems-scada\"], \"principal_approval_on\": \"2026-11-02\"}")" "nor a project owner"
+# a project owner records decisions about its own systems only
+expect 403 "$(req project_owner POST /api/v1/registers/decision '{"title": "Pick", "kind": "architecture", "decided_on": "2026-11-01"}')" "project owner, decision about no system"
+expect 403 "$(req project_owner POST /api/v1/registers/decision '{"title": "Pick", "kind": "architecture", "decided_on": "2026-11-01", "systems": ["dispatch-optimiser"]}')" "project owner, decision about another's system"
+expect 201 "$(req security_officer POST /api/v1/registers/decision '{"title": "Theirs", "kind": "architecture", "decided_on": "2026-11-01", "systems": ["dispatch-optimiser"]}')" "officer's decision"
+theirs=$(jq -r '.id' "$tmp/body")
+expect 403 "$(req project_owner PUT "/api/v1/registers/decision/$theirs" '{"title": "Mine now"}' -H 'If-Match: *')" "project owner changes another's decision"
+expect 403 "$(req project_owner DELETE "/api/v1/registers/decision/$theirs" '' -H 'If-Match: *')" "project owner deletes another's decision"
+expect 201 "$(req project_owner POST /api/v1/registers/decision '{"title": "Mine", "kind": "architecture", "decided_on": "2026-11-01", "systems": ["ems-scada"]}')" "project owner's decision"
+mine=$(jq -r '.id' "$tmp/body")
+expect 403 "$(req project_owner PUT "/api/v1/registers/decision/$mine" '{"systems": ["ems-scada", "dispatch-optimiser"]}' -H 'If-Match: *')" "project owner adds another's system to its decision"
+req auditor GET "/api/v1/registers/decision/$theirs" >/dev/null
+jq -e '.title == "Theirs"' "$tmp/body" >/dev/null && ok || fail "refused decision changes changed nothing"
+# only decisions and assessments are approved
+vid=$(cg --json vendor list | jq -r '.[0].id')
+expect 404 "$(req principal POST "/api/v1/registers/vendor/$vid/approve" '{"by": "x"}' -H 'If-Match: *')" "no approval of a vendor"
+jq -e '.field == "kind"' "$tmp/body" >/dev/null && ok || fail "approve of a vendor names the kind"
 dec=$(cg --json decision list | jq -r '.[0].id')
 dtag=$(curl -s -D - -o /dev/null -H "Authorization: Bearer ${tok[security_officer]}" "$base/api/v1/registers/decision/$dec" | sed -n 's/^[Ee][Tt]ag: \(.*\)\r$/\1/p')
 expect 403 "$(req security_officer PUT "/api/v1/registers/decision/$dec" "{\"principal_approval_by\": \"$pid_principal\"}" -H "If-Match: $dtag")" "an officer cannot add an approval to a decision"
