@@ -17,7 +17,9 @@ static const char user_help[] = N_(
 	"procurement (vendors, agreements, procurements) or auditor (reads, and the audit trail).\n"
 	"The password (12 to 256 bytes) is read from the first line of standard input and kept\n"
 	"as an argon2id hash; there are no default accounts: 'ciiguard init' makes the first\n"
-	"administrator with a generated password shown once.\n");
+	"administrator with a generated password shown once. After 'user', --lang is the user's\n"
+	"own language (of the console and the API); the language of this command's messages goes\n"
+	"before it: ciiguard --lang zh user add ...\n");
 
 static const char token_help[] = N_(
 	"Usage: ciiguard token create --user NAME [--expires DURATION] [--scope read|write]\n"

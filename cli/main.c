@@ -104,6 +104,12 @@ int main(int argc, char **argv)
 			dashdash = true;
 		} else if (cli_opt(a, "json")) {
 			cli.json = true;
+		} else if (cli_opt(a, "lang") && n > 0 && strcmp(rest[0], "user") == 0) {
+			/* after `user`, --lang is the user's own language (`user add ... --lang zh`); the
+			 * language of messages then goes before the command */
+			rest[n++] = argv[i];
+			if (!strchr(a, '=') && i + 1 < argc)
+				rest[n++] = argv[++i];
 		} else if (cli_opt(a, "db") || cli_opt(a, "lang")) {
 			const char *v = strchr(a, '=') ? strchr(a, '=') + 1 : i + 1 < argc ? argv[++i] : NULL;
 			if (!v) {
