@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -304,31 +305,34 @@ static enum MHD_Result send_json(struct call *x, unsigned status, json_t *doc, c
 	return t ? respond(x, status, "application/json", t, n, etag) : MHD_NO;
 }
 
+/* The status phrase, to be translated (RFC 9457 4.2.1: the title of about:blank may follow
+ * Accept-Language). */
 static const char *status_title(unsigned status)
 {
 	switch (status) {
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 412: return "Precondition Failed";
-	case 413: return "Content Too Large";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Content";
-	case 428: return "Precondition Required";
-	case 429: return "Too Many Requests";
-	case 503: return "Service Unavailable";
-	default: return "Internal Server Error";
+	case 400: return N_("Bad Request");
+	case 401: return N_("Unauthorized");
+	case 403: return N_("Forbidden");
+	case 404: return N_("Not Found");
+	case 405: return N_("Method Not Allowed");
+	case 409: return N_("Conflict");
+	case 412: return N_("Precondition Failed");
+	case 413: return N_("Content Too Large");
+	case 415: return N_("Unsupported Media Type");
+	case 422: return N_("Unprocessable Content");
+	case 428: return N_("Precondition Required");
+	case 429: return N_("Too Many Requests");
+	case 503: return N_("Service Unavailable");
+	default: return N_("Internal Server Error");
 	}
 }
 
 /* RFC 9457: {type, title, status, detail, field?, code?}. */
 static enum MHD_Result problem(struct call *x, unsigned status, const char *code, const char *field, const char *detail)
 {
-	json_t *doc = json_pack("{s:s,s:s,s:i,s:s,s:s*,s:s*}", "type", "about:blank", "title", status_title(status),
-				"status", (int)status, "detail", detail ? detail : status_title(status), "field",
+	const char *title = cg_tr(x->lang, status_title(status));
+	json_t *doc = json_pack("{s:s,s:s,s:i,s:s,s:s*,s:s*}", "type", "about:blank", "title", title,
+				"status", (int)status, "detail", detail ? detail : title, "field",
 				field && *field ? field : NULL, "code", code);
 	char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(doc);
@@ -1314,7 +1318,7 @@ static enum MHD_Result h_login(struct call *x)
 		atomic_fetch_add(&M.throttled, 1);
 		fprintf(stderr, "{\"event\":\"login_throttled\",\"user\":\"%.64s\",\"address\":\"%s\"}\n", user, addr);
 		snprintf(retry, sizeof retry, "%lld", (long long)left);
-		json_t *doc = json_pack("{s:s,s:s,s:i,s:s}", "type", "about:blank", "title", status_title(429), "status", 429,
+		json_t *doc = json_pack("{s:s,s:s,s:i,s:s}", "type", "about:blank", "title", cg_tr(x->lang, status_title(429)), "status", 429,
 					"detail", cg_tr(x->lang, N_("too many failed sign-ins: wait and try again")));
 		char *text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
 		json_decref(doc);
@@ -1882,17 +1886,39 @@ static bool matches(const char *pattern, char **parts, int n)
 	return true;
 }
 
-static enum cg_lang lang_of(struct MHD_Connection *c)
+/* The language Accept-Language prefers (RFC 9110 12.5.4): of zh and en (any region), the one
+ * with the higher weight (q, default 1; q=0: not acceptable), the first listed on a tie. False
+ * when it names neither (absent, only other languages, or "*"): then the user's setting decides. */
+static bool lang_of(struct MHD_Connection *c, enum cg_lang *out)
 {
 	const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_LANGUAGE);
-	/* the first language listed decides: zh (any region) or English */
-	if (a) {
-		while (*a == ' ')
-			a++;
-		if ((a[0] == 'z' || a[0] == 'Z') && (a[1] == 'h' || a[1] == 'H'))
-			return CG_LANG_ZH;
+	int best = 0; /* the weight in thousandths */
+	while (a && *a) {
+		a += strspn(a, " \t,");
+		size_t tl = strcspn(a, " \t;,");
+		bool primary2 = tl == 2 || (tl > 2 && a[2] == '-'); /* "zh", "zh-CN", "zh-Hans-CN" */
+		bool zh = primary2 && strncasecmp(a, "zh", 2) == 0, en = primary2 && strncasecmp(a, "en", 2) == 0;
+		a += tl;
+		int q = 1000;
+		size_t pl = strcspn(a, ",");
+		const char *w = a;
+		while ((w = memchr(w, ';', pl - (size_t)(w - a))) != NULL) {
+			w += 1 + strspn(w + 1, " \t");
+			if ((w[0] == 'q' || w[0] == 'Q') && w[1] == '=') {
+				/* qvalue: 0, 0.d{0,3}, 1 or 1.0{0,3} */
+				q = (w[2] == '1') ? 1000 : 0;
+				if (w[2] == '0' && w[3] == '.')
+					for (int i = 0, m = 100; i < 3 && w[4 + i] >= '0' && w[4 + i] <= '9'; i++, m /= 10)
+						q += (w[4 + i] - '0') * m;
+			}
+		}
+		a += pl;
+		if ((zh || en) && q > best) {
+			best = q;
+			*out = zh ? CG_LANG_ZH : CG_LANG_EN;
+		}
 	}
-	return CG_LANG_EN;
+	return best > 0;
 }
 
 static void emit(struct cg_buf *b, bool *bad, const char *fmt, ...) CG_PRINTF(3, 4);
@@ -2754,8 +2780,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	x.c = c;
 	x.r = r;
 	x.method = method;
-	x.lang = lang_of(c);
-	x.lang_given = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_LANGUAGE) != NULL;
+	x.lang = CG_LANG_EN;
+	x.lang_given = lang_of(c, &x.lang);
 	cg_error_init(&x.err, x.lang);
 	enum MHD_Result ok;
 	if (r->too_large) {

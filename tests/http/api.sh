@@ -133,6 +133,13 @@ jq -e '.lang == "zh" and .user == "u_auditor"' "$tmp/body" >/dev/null && ok || f
 cg --json audit log --entity user:u_auditor | jq -e '.[-1].actor == "api:u_auditor"' >/dev/null && ok || fail "the change of language is audited"
 expect 422 "$(req auditor PUT /api/v1/me '{"lang": "fr"}')" "an unknown language"
 jq -e '.field == "lang"' "$tmp/body" >/dev/null && ok || fail "422 names lang"
+# Accept-Language decides only when it names zh or en: else the user's own setting (zh here)
+for al in 'fr' '*' 'fr-FR, de;q=0.5' 'en;q=0'; do
+	req auditor GET /api/v1/systems/nope '' -H "Accept-Language: $al" >/dev/null
+	jq -e '.detail | test("\\p{Han}")' "$tmp/body" >/dev/null && ok || fail "Accept-Language: $al keeps the user's zh: $(jq -c . "$tmp/body")"
+done
+req auditor GET /api/v1/systems/nope '' -H 'Accept-Language: en-GB' >/dev/null
+jq -e '.detail == "system '"'"'nope'"'"' does not exist" and .title == "Not Found"' "$tmp/body" >/dev/null && ok || fail "Accept-Language: en-GB over the user's zh"
 expect 422 "$(req auditor PUT /api/v1/me '{"lang": "en", "role": "admin"}')" "PUT /me changes nothing but the language"
 expect 403 "$(req readonly PUT /api/v1/me '{"lang": "en"}')" "a read-only token cannot set the language"
 expect 200 "$(req auditor PUT /api/v1/me '{"lang": "en"}')" "back to English"
@@ -354,6 +361,15 @@ req auditor GET /api/v1/systems/nope '' -H 'Accept-Language: zh-CN,zh;q=0.9' >/d
 jq -e '.detail | test("\\p{Han}")' "$tmp/body" >/dev/null && ok || fail "zh message"
 req auditor GET /api/v1/systems/nope '' -H 'Accept-Language: en' >/dev/null
 jq -e '.detail == "system '"'"'nope'"'"' does not exist"' "$tmp/body" >/dev/null && ok || fail "en message"
+# the weights decide, the order only on a tie; the title follows the language too (RFC 9457 4.2.1)
+for al in 'en;q=0.1, zh-CN;q=0.9' 'fr, zh-Hans-CN;q=0.5, en;q=0.4' 'ZH-tw' 'en;q=0.5,zh;q=1.0' 'zh;q=0.5, en;q=0.5'; do
+	req auditor GET /api/v1/systems/nope '' -H "Accept-Language: $al" >/dev/null
+	jq -e '(.detail | test("\\p{Han}")) and .title == "未找到"' "$tmp/body" >/dev/null && ok || fail "Accept-Language: $al: $(jq -c . "$tmp/body")"
+done
+for al in 'zh-CN;q=0, en' 'zh;q=0.3, en;q=0.8' 'en;q=0.5, zh;q=0.5' 'english, en'; do
+	req auditor GET /api/v1/systems/nope '' -H "Accept-Language: $al" >/dev/null
+	jq -e '.detail == "system '"'"'nope'"'"' does not exist"' "$tmp/body" >/dev/null && ok || fail "Accept-Language: $al: $(jq -c . "$tmp/body")"
+done
 
 # --- writes are audited with the acting user ---
 cg --json audit log | jq -e '[.[] | select(.actor == "api:u_procurement" and .entity_type == "vendor")] | length >= 1' >/dev/null && ok || fail "audit actor"
