@@ -134,6 +134,9 @@ static size_t netstring(char *out, size_t cap, size_t at, const char *s)
 static const char preimage_tag[] = "ciiguard-audit-v1\n";
 
 /* Builds the hashed preimage of an event; returns its length, or 0 when it does not fit. */
+/* The SHA-256 of nothing. */
+#define CG_SHA256_EMPTY "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
 static size_t preimage(const struct cg_audit_event *ev, char out[PREIMAGE_MAX])
 {
 	char seq[24];
@@ -465,6 +468,13 @@ cg_code cg_audit_verify(struct cg_store *st, const char *expect_head, struct cg_
 		if (strcmp(hex, ev.hash) != 0) {
 			result = broken(rep, err, ev.seq, N_("event %lld has been altered: its hash does not match its contents"), (long long)ev.seq);
 			break;
+		}
+		/* Until 2026-12-07 a register record's delete recorded an empty state where a delete has
+		 * none. The event's hash covers the state's hash, so read that form as the delete it is. */
+		if (ev.state && !ev.state[0] && strcmp(ev.action, "delete") == 0 &&
+		    strcmp(ev.state_hash, CG_SHA256_EMPTY) == 0) {
+			ev.state = NULL;
+			ev.state_hash = "";
 		}
 		if ((ev.state == NULL) != (strcmp(ev.action, "delete") == 0) ||
 		    (ev.state == NULL) != (ev.state_hash[0] == '\0')) {

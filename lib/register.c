@@ -750,7 +750,7 @@ cg_code cg_record_delete(struct cg_store *st, const char *actor, const struct cg
 			r = cg_stmt_run(q, err);
 	}
 	if (r == CG_OK)
-		r = cg_audit_append(st, actor, "delete", k->name, id, "", 0, err);
+		r = cg_audit_append(st, actor, "delete", k->name, id, NULL, 0, err);
 	json_decref(doc);
 	return cg_store_end(st, own, r, err);
 }

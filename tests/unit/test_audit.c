@@ -132,6 +132,39 @@ static void detects_tampering(void **state)
 	}
 }
 
+/* A delete recorded with an empty state (as register deletes were until 2026-12-07) verifies as
+ * the delete it is; an empty state on any other action, or a state added to a delete, does not. */
+static void legacy_empty_delete(void **state)
+{
+	static const struct {
+		const char *action, *state;
+		cg_code want;
+	} cases[] = {
+		{ "delete", "", CG_OK },
+		{ "delete", "{}", CG_E_TAMPERED },
+		{ "update", "", CG_E_TAMPERED },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct cg_store *st = store_with_systems(5);
+		struct cg_audit_report rep;
+		struct cg_error err;
+		cg_error_init(&err, CG_LANG_EN);
+		assert_int_equal(cg_store_begin(st, &err), CG_OK);
+		if (strcmp(cases[i].action, "delete") == 0)
+			assert_int_equal(cg_store_exec(st, "DELETE FROM system_links WHERE system_id = 's4'; "
+						       "DELETE FROM systems WHERE id = 's4'", &err), CG_OK);
+		assert_int_equal(cg_audit_append(st, "test", cases[i].action, "system", "s4", cases[i].state,
+						 strlen(cases[i].state), &err), CG_OK);
+		assert_int_equal(cg_store_commit(st, &err), CG_OK);
+		if (cg_audit_verify(st, NULL, &rep, &err) != cases[i].want)
+			fail_msg("case %zu: %s with state '%s': %s", i, cases[i].action, cases[i].state, err.message);
+		if (cases[i].want == CG_OK)
+			assert_int_equal(rep.records, 4);
+		cg_store_free(st);
+	}
+}
+
 /* Rows and events that hash correctly but do not fit the records' lives. */
 static void detects_consistent_forgeries(void **state)
 {
@@ -206,6 +239,7 @@ int main(void)
 		cmocka_unit_test(head_and_verify),
 		cmocka_unit_test(append_needs_transaction),
 		cmocka_unit_test(detects_tampering),
+		cmocka_unit_test(legacy_empty_delete),
 		cmocka_unit_test(log_by_entity),
 		cmocka_unit_test(detects_consistent_forgeries),
 	};
