@@ -27,6 +27,7 @@
 
 #include "cli.h"
 #include "ciiguard/account.h"
+#include "ciiguard/csv.h"
 #include "ciiguard/json.h"
 #include "ciiguard/obligation.h"
 #include "ciiguard/register.h"
@@ -331,6 +332,10 @@ static const char *status_title(unsigned status)
 static enum MHD_Result problem(struct call *x, unsigned status, const char *code, const char *field, const char *detail)
 {
 	const char *title = cg_tr(x->lang, status_title(status));
+	/* a detail or field that quotes the request's bytes may not be UTF-8: then the title alone */
+	if ((detail && cg_utf8_valid_prefix((const unsigned char *)detail, strlen(detail)) != strlen(detail)) ||
+	    (field && cg_utf8_valid_prefix((const unsigned char *)field, strlen(field)) != strlen(field)))
+		detail = field = NULL;
 	json_t *doc = json_pack("{s:s,s:s,s:i,s:s,s:s*,s:s*}", "type", "about:blank", "title", title,
 				"status", (int)status, "detail", detail ? detail : title, "field",
 				field && *field ? field : NULL, "code", code);
@@ -1867,6 +1872,9 @@ static bool split(char *path, char **parts, int *n)
 		for (char *q = p; *q; q++)
 			if ((unsigned char)*q < 0x20 || *q == 0x7f)
 				return false;
+		/* ids are UTF-8 text: other bytes could not even be named in an answer */
+		if (cg_utf8_valid_prefix((const unsigned char *)p, strlen(p)) != strlen(p))
+			return false;
 		parts[(*n)++] = p;
 	}
 	return true;

@@ -605,6 +605,13 @@ for i in $(seq 1 60); do
 	hostile '^422$' -H "$A" -H 'Content-Type: application/yaml' --data-binary @"$tmp/laughs.yaml" "$base/api/v1/catalogs"
 	hostile '^422$' -H "$A" -H "$J" -X POST --data-binary "{\"sector\": $i, \"harm_if_compromised\": [\"serious\"]}" "$base/api/v1/screening"
 done
+# bytes that are not UTF-8 in an id or an argument: an answer (they gave none, or 503)
+for p in systems/%ff incidents/%ff catalogs/%ff registers/vendor/%ff evidence/%ff 'systems/a%c3%28b/screening'; do
+	hostile '^404$' -H "$A" "$base/api/v1/$p"
+done
+hostile '^404$' -H "$A" -H "$J" -H 'If-Match: *' -X PUT --data-binary '{"name": "x"}' "$base/api/v1/registers/vendor/%ff"
+hostile '^4' -H "$A" "$base/api/v1/obligations?scope=%ff"
+hostile '^4' -H "$A" -H 'Content-Type: application/yaml' --data-binary 'urn: [' "$base/api/v1/catalogs?filename=%ff.yaml"
 # long URL and many headers
 long=$(head -c 40000 /dev/zero | tr '\0' 'a')
 hostile '^4' -H "$A" "$base/api/v1/systems/$long"
