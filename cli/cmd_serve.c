@@ -1565,14 +1565,20 @@ static enum MHD_Result h_users(struct call *x)
 			return fail(x);
 		return send_json(x, 201, json_pack("{s:s,s:s}", "name", name, "role", role), NULL);
 	}
-	/* PUT /users/NAME {password?, disabled?} */
-	const char *name = x->parts[3];
-	json_t *dis = json_object_get(x->body, "disabled");
-	if (!pw && !json_is_boolean(dis))
+	/* PUT /users/NAME {password?, disabled?}: both or neither */
+	const char *name = x->parts[3], *k;
+	json_t *dis = json_object_get(x->body, "disabled"), *v;
+	json_object_foreach(x->body, k, v)
+		if (strcmp(k, "password") != 0 && strcmp(k, "disabled") != 0)
+			return problem(x, 422, "invalid", k, cg_tr(x->lang, N_("send password or disabled (true or false)")));
+	if (json_object_get(x->body, "password") && !pw)
+		return problem(x, 422, "invalid", "password", cg_tr(x->lang, N_("password: expected a string")));
+	if ((dis && !json_is_boolean(dis)) || (!pw && !dis))
 		return problem(x, 422, "invalid", "disabled", cg_tr(x->lang, N_("send password or disabled (true or false)")));
-	if (pw && cg_user_set_password(x->t->st, x->actor, name, pw, &x->err) != CG_OK)
-		return fail(x);
-	if (json_is_boolean(dis) && cg_user_set_disabled(x->t->st, x->actor, name, json_is_true(dis), &x->err) != CG_OK)
+	if (cg_store_begin(x->t->st, &x->err) != CG_OK ||
+	    (pw && cg_user_set_password(x->t->st, x->actor, name, pw, &x->err) != CG_OK) ||
+	    (dis && cg_user_set_disabled(x->t->st, x->actor, name, json_is_true(dis), &x->err) != CG_OK) ||
+	    cg_store_commit(x->t->st, &x->err) != CG_OK)
 		return fail(x);
 	atomic_fetch_add(&users_gen, 1); /* and again once committed (batch_run) */
 	return send_json(x, 200, json_pack("{s:s}", "name", name), NULL);

@@ -221,29 +221,53 @@ static cg_code update_user(struct cg_store *st, const char *actor, const char *n
 	return cg_store_end(st, own, r, err);
 }
 
+/* Ends every console session of user `name` (in the open transaction). */
+static cg_code end_sessions(struct cg_store *st, const char *name, struct cg_error *err)
+{
+	struct cg_stmt *q;
+	cg_code r = cg_store_prepare(st, "DELETE FROM sessions WHERE user_name = ?", &q, err);
+	if (r != CG_OK)
+		return r;
+	if (cg_stmt_bind_text(q, 1, name) != CG_OK)
+		return bind_fail(q, err);
+	return cg_stmt_run(q, err);
+}
+
+/* A new password, or a disabled account, ends the user's console sessions in the same
+ * transaction: whoever signed in with the old password, or before the account was disabled, is
+ * signed out (and stays so when the account is enabled again). */
 cg_code cg_user_set_password(struct cg_store *st, const char *actor, const char *name, const char *password,
 			     struct cg_error *err)
 {
 	char hash[256], now[CG_TIME_MAX];
+	bool own = !cg_store_in_transaction(st);
 	cg_code r;
 	if ((r = check_password(password, err)) != CG_OK || (r = hash_password(password, hash, sizeof hash, err)) != CG_OK ||
-	    (r = cg_now(now, err)) != CG_OK)
+	    (r = cg_now(now, err)) != CG_OK || (own && (r = cg_store_begin(st, err)) != CG_OK)) {
+		OPENSSL_cleanse(hash, sizeof hash);
 		return r;
+	}
 	r = update_user(st, actor, name, "UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE name = ?",
 			hash, now, now, err);
 	OPENSSL_cleanse(hash, sizeof hash);
-	return r;
+	if (r == CG_OK)
+		r = end_sessions(st, name, err);
+	return cg_store_end(st, own, r, err);
 }
 
 cg_code cg_user_set_disabled(struct cg_store *st, const char *actor, const char *name, bool disabled,
 			     struct cg_error *err)
 {
 	char now[CG_TIME_MAX];
+	bool own = !cg_store_in_transaction(st);
 	cg_code r = cg_now(now, err);
-	if (r != CG_OK)
+	if (r != CG_OK || (own && (r = cg_store_begin(st, err)) != CG_OK))
 		return r;
-	return update_user(st, actor, name, disabled ? "UPDATE users SET disabled = 1, updated_at = ? WHERE name = ?" :
-			   "UPDATE users SET disabled = 0, updated_at = ? WHERE name = ?", now, NULL, NULL, err);
+	r = update_user(st, actor, name, disabled ? "UPDATE users SET disabled = 1, updated_at = ? WHERE name = ?" :
+			"UPDATE users SET disabled = 0, updated_at = ? WHERE name = ?", now, NULL, NULL, err);
+	if (r == CG_OK && disabled)
+		r = end_sessions(st, name, err);
+	return cg_store_end(st, own, r, err);
 }
 
 cg_code cg_user_set_lang(struct cg_store *st, const char *actor, const char *name, const char *lang,

@@ -510,6 +510,22 @@ expect 401 "$(curl -s -o "$tmp/body" -w '%{http_code}' -b "$jar" "$base/api/v1/m
 expect 401 "$(curl -s -o "$tmp/body" -w '%{http_code}' -H "$J0" -X POST --data-binary '{"user": "u_auditor", "password": "wrong password!"}' "$base/api/v1/session")" "wrong password"
 expect 401 "$(curl -s -o "$tmp/body" -w '%{http_code}' -H "$J0" -X POST --data-binary '{"user": "nobody", "password": "wrong password!"}' "$base/api/v1/session")" "unknown user"
 jq -e '.detail == "wrong user name or password"' "$tmp/body" >/dev/null && ok || fail "one message for unknown user and wrong password"
+# a new password, or disabling the account, signs the user out of the console
+expect 201 "$(req admin POST /api/v1/users '{"name": "erin", "role": "auditor", "password": "erin first password"}')" "user erin"
+signin() { curl -s -o "$tmp/body" -w '%{http_code}' -c "$1" -H "$J0" -X POST --data-binary "{\"user\": \"erin\", \"password\": \"$2\"}" "$base/api/v1/session"; }
+expect 200 "$(signin "$tmp/jar-erin" 'erin first password')" "erin signs in"
+expect 422 "$(req admin PUT /api/v1/users/erin '{"password": "erin second password", "disabled": "yes"}')" "disabled: a string"
+jq -e '.field == "disabled"' "$tmp/body" >/dev/null && ok || fail "422 names disabled"
+expect 422 "$(req admin PUT /api/v1/users/erin '{"password": "erin second password", "role": "admin"}')" "PUT /users: an unknown key"
+jq -e '.field == "role"' "$tmp/body" >/dev/null && ok || fail "422 names role"
+expect 200 "$(curl -s -o "$tmp/body" -w '%{http_code}' -b "$tmp/jar-erin" "$base/api/v1/me")" "refused changes kept erin's session"
+expect 200 "$(req admin PUT /api/v1/users/erin '{"password": "erin second password"}')" "new password for erin"
+expect 401 "$(curl -s -o "$tmp/body" -w '%{http_code}' -b "$tmp/jar-erin" "$base/api/v1/me")" "the session before the new password"
+expect 401 "$(signin "$tmp/jar-erin" 'erin first password')" "the old password"
+expect 200 "$(signin "$tmp/jar-erin" 'erin second password')" "the new password"
+expect 200 "$(req admin PUT /api/v1/users/erin '{"disabled": true}')" "disable erin"
+expect 200 "$(req admin PUT /api/v1/users/erin '{"disabled": false}')" "enable erin"
+expect 401 "$(curl -s -o "$tmp/body" -w '%{http_code}' -b "$tmp/jar-erin" "$base/api/v1/me")" "the session before disabling, after enabling again"
 
 # --- concurrent writes: run in batches, one transaction each, a refused one undoing only itself ---
 n_inc=$(cg --json incident list | jq length)
