@@ -308,6 +308,11 @@ req security_officer GET "/api/v1/registers/person/$pid_person" >/dev/null
 jq -e '.background_check_result | startswith("clean record")' "$tmp/body" >/dev/null && ok || fail "security officer sees personal data"
 req principal GET "/api/v1/registers/person?limit=1000" >/dev/null
 jq -e '[.items[] | has("background_check_result")] | any | not' "$tmp/body" >/dev/null && ok || fail "principal list sees personal data"
+# ... nor a hash of them: the ETag is of what the role sees (a guess of a hidden field cannot be checked)
+etag() { curl -s -D - -o /dev/null -H "Authorization: Bearer ${tok[$1]}" "$base$2" | sed -n 's/^[Ee][Tt]ag: \(.*\)\r$/\1/p'; }
+[[ $(etag auditor "/api/v1/registers/person/$pid_person") != "$(etag admin "/api/v1/registers/person/$pid_person")" ]] && ok || fail "the auditor's ETag of a person is the admin's"
+vid1=$(cg --json vendor list | jq -r '.[0].id')
+[[ $(etag auditor "/api/v1/registers/vendor/$vid1") == "$(etag admin "/api/v1/registers/vendor/$vid1")" ]] && ok || fail "the ETag of a record with nothing hidden differs by role"
 grep -q '^ciiguard_http_denied_total [1-9]' <<<"$(curl -s "$base/metrics")" && ok || fail "denials counted in /metrics"
 
 # --- ETag / If-Match ---
