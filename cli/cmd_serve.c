@@ -1171,6 +1171,13 @@ static enum MHD_Result h_register(struct call *x)
 		return denied(x, N_("a project owner records only decisions about systems it owns (systems: its own)"));
 	if (forged)
 		return denied(x, N_("only the principal person in charge approves (POST .../approve)"));
+	/* The principal approved what the record said then: a change by a role that may not approve
+	 * withdraws the approval, to be given again (POST .../approve) for what it says now. */
+	if (x->nparts == 5 && strcmp(x->method, "PUT") == 0 && !role_in(x, R_APPROVE) && json_object_size(x->body) > 0 &&
+	    (strcmp(k->name, "decision") == 0 || strcmp(k->name, "assessment") == 0)) {
+		json_object_set_new(x->body, "principal_approval_by", json_null());
+		json_object_set_new(x->body, "principal_approval_on", json_null());
+	}
 	cg_code r;
 	if (strcmp(x->method, "DELETE") == 0) {
 		if (cg_record_delete(x->t->st, x->actor, k, id, &x->err) != CG_OK || cg_store_commit(x->t->st, &x->err) != CG_OK)

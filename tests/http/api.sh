@@ -279,6 +279,11 @@ expect 200 "$(req security_officer PUT "/api/v1/registers/decision/$dec" '{"titl
 dtag=$(curl -s -D - -o /dev/null -H "Authorization: Bearer ${tok[admin]}" "$base/api/v1/registers/decision/$dec" | sed -n 's/^[Ee][Tt]ag: \(.*\)\r$/\1/p')
 expect 200 "$(req principal POST "/api/v1/registers/decision/$dec/approve" "{\"by\": \"$pid_principal\"}" -H "If-Match: $dtag")" "the principal approves"
 jq -e --arg p "$pid_principal" '.principal_approval_by == $p' "$tmp/body" >/dev/null && ok || fail "the approval is recorded"
+# a change by a role that may not approve withdraws the approval (it was of the record as it was)
+expect 200 "$(req security_officer PUT "/api/v1/registers/decision/$dec" '{"kind": "decommissioning"}' -H 'If-Match: *')" "an officer changes an approved decision"
+jq -e '.kind == "decommissioning" and .principal_approval_by == null and .principal_approval_on == null' "$tmp/body" >/dev/null && ok || fail "the approval withdrawn: $(head -c 300 "$tmp/body")"
+expect 200 "$(req principal POST "/api/v1/registers/decision/$dec/approve" "{\"by\": \"$pid_principal\"}" -H 'If-Match: *')" "approved again"
+jq -e --arg p "$pid_principal" '.principal_approval_by == $p and .kind == "decommissioning"' "$tmp/body" >/dev/null && ok || fail "approved again"
 # a read-only token writes nothing
 expect 403 "$(req readonly POST /api/v1/registers/vendor "$vendor")" "read-only token"
 # a project owner changes only its own systems
