@@ -369,11 +369,48 @@ static enum MHD_Result fail(struct call *x)
 		       cg_tr(x->lang, N_("the server could not complete the request")) : x->err.message);
 }
 
+/* `s` as the inside of a JSON string, in `out` (n bytes, cut at a whole character): quotes,
+ * backslashes and control characters escaped, a byte that is not UTF-8 as U+FFFD. A client's
+ * text (a path, a method, a user name) can then neither break a log line nor forge another. */
+static const char *esc(char *out, size_t n, const char *s)
+{
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)s; p && *p;) {
+		char e[8];
+		size_t el = 0, adv = 1;
+		if (*p == '"' || *p == '\\') {
+			e[0] = '\\', e[1] = (char)*p, el = 2;
+		} else if (*p < 0x20 || *p == 0x7f) {
+			el = (size_t)snprintf(e, sizeof e, "\\u%04x", *p);
+		} else if (*p < 0x80) {
+			e[0] = (char)*p, el = 1;
+		} else {
+			size_t len = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc0 ? 2 : 1;
+			if (len > 1 && strnlen((const char *)p, len) == len && cg_utf8_valid_prefix(p, len) == len) {
+				memcpy(e, p, len);
+				el = adv = len;
+			} else {
+				memcpy(e, "\\ufffd", 6);
+				el = 6;
+			}
+		}
+		if (o + el >= n)
+			break;
+		memcpy(out + o, e, el);
+		o += el;
+		p += adv;
+	}
+	if (n)
+		out[o] = '\0';
+	return out;
+}
+
 static enum MHD_Result denied(struct call *x, const char *why)
 {
+	char m[64], path[512];
 	atomic_fetch_add(&M.denied, 1);
 	fprintf(stderr, "{\"event\":\"denied\",\"user\":\"%s\",\"role\":\"%s\",\"method\":\"%s\",\"path\":\"%s\",\"reason\":\"%s\"}\n",
-		x->user, x->role, x->r->method, x->r->path, why);
+		x->user, x->role, esc(m, sizeof m, x->r->method), esc(path, sizeof path, x->r->path), why);
 	return problem(x, 403, "denied", NULL, cg_tr(x->lang, why));
 }
 
@@ -1319,7 +1356,7 @@ static enum MHD_Result h_login(struct call *x)
 {
 	const char *user = json_string_value(json_object_get(x->body, "user"));
 	const char *pw = json_string_value(json_object_get(x->body, "password"));
-	char addr[64], ukey[CG_USER_MAX + 64], akey[96], role[32], retry[32];
+	char addr[64], who[200], ukey[CG_USER_MAX + 64], akey[96], role[32], retry[32];
 	int64_t left;
 
 	if (!json_is_object(x->body) || !user || !pw)
@@ -1330,7 +1367,7 @@ static enum MHD_Result h_login(struct call *x)
 	snprintf(akey, sizeof akey, "addr:%s", addr);
 	if ((left = throttle_blocked(ukey)) > 0 || (left = throttle_blocked(akey)) > 0) {
 		atomic_fetch_add(&M.throttled, 1);
-		fprintf(stderr, "{\"event\":\"login_throttled\",\"user\":\"%.64s\",\"address\":\"%s\"}\n", user, addr);
+		fprintf(stderr, "{\"event\":\"login_throttled\",\"user\":\"%s\",\"address\":\"%s\"}\n", esc(who, sizeof who, user), addr);
 		snprintf(retry, sizeof retry, "%lld", (long long)left);
 		json_t *doc = json_pack("{s:s,s:s,s:i,s:s}", "type", "about:blank", "title", cg_tr(x->lang, status_title(429)), "status", 429,
 					"detail", cg_tr(x->lang, N_("too many failed sign-ins: wait and try again")));
@@ -1344,7 +1381,7 @@ static enum MHD_Result h_login(struct call *x)
 		throttle_note(ukey, true);
 		throttle_note(akey, true);
 		atomic_fetch_add(&M.login_failed, 1);
-		fprintf(stderr, "{\"event\":\"login_failed\",\"user\":\"%.64s\",\"address\":\"%s\"}\n", user, addr);
+		fprintf(stderr, "{\"event\":\"login_failed\",\"user\":\"%s\",\"address\":\"%s\"}\n", esc(who, sizeof who, user), addr);
 		return problem(x, 401, "unauthenticated", NULL, x->err.message);
 	}
 	throttle_note(ukey, false);
@@ -1354,7 +1391,7 @@ static enum MHD_Result h_login(struct call *x)
 	snprintf(cookie, sizeof cookie, "cg_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", id,
 		 SESSION_TTL_MS / 1000, S.tls ? "; Secure" : "");
 	OPENSSL_cleanse(id, sizeof id);
-	fprintf(stderr, "{\"event\":\"login\",\"user\":\"%s\",\"address\":\"%s\"}\n", user, addr);
+	fprintf(stderr, "{\"event\":\"login\",\"user\":\"%s\",\"address\":\"%s\"}\n", esc(who, sizeof who, user), addr);
 	snprintf(x->r->user, sizeof x->r->user, "%s", user);
 	json_t *doc = json_pack("{s:s,s:s,s:s,s:s}", "user", user, "role", role, "csrf", csrf, "expires_at", exp);
 	char *text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
@@ -2866,9 +2903,10 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 		atomic_fetch_add(&M.by_class[route][cls_], 1);
 	atomic_fetch_add(&M.hist[route][bucket_of(buckets, NBUCKETS, us)], 1);
 	atomic_fetch_add(&M.sum_us[route], (uint64_t)us);
+	char m[64];
 	if (!getenv("CIIGUARD_QUIET_ACCESS"))
 		fprintf(stderr, "{\"event\":\"request\",\"method\":\"%s\",\"path\":\"%s\",\"status\":%u,\"us\":%lld,\"user\":\"%s\"%s}\n",
-			r->method, route_names[route], r->status, (long long)us, r->user,
+			esc(m, sizeof m, r->method), route_names[route], r->status, (long long)us, r->user,
 			why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
 	stash_drop(r);
 	drop_call(r);

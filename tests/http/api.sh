@@ -644,6 +644,10 @@ hostile '^4' -H "$A" "$base/api/v1/systems/$long"
 hdrs=()
 for i in $(seq 1 300); do hdrs+=(-H "X-Filler-$i: $long"); done
 hostile '^4|^000$' -H "$A" "${hdrs[@]:0:40}" "$base/api/v1/status"
+# a client's text cannot break a log line nor forge another (user name, path, method)
+hostile '^401$' -H "$J" -X POST --data-binary '{"user": "x\"}\n{\"event\":\"login\",\"user\":\"admin\",\"address\":\"6.6.6.6\"}", "password": "p"}' "$base/api/v1/session"
+hostile '^403$' -H "Authorization: Bearer ${tok[auditor]}" -H 'If-Match: *' -X DELETE "$base/api/v1/systems/a%22%5Cb%E2%80%A8"
+hostile '^4' -H "$A" -X 'A"B\' "$base/api/v1/status"
 [[ $bad -ge 1000 ]] && ok || fail "only $bad hostile requests"
 after=$(cg --json audit head | jq .count)
 expect "$before" "$after" "no hostile request changed data"
@@ -652,6 +656,8 @@ jq -e '.id == "ems-scada" and .description == "first"' "$tmp/body" >/dev/null &&
 expect 200 "$(req auditor GET /api/v1/audit/verify)" "audit verify over HTTP"
 jq -e '.ok == true' "$tmp/body" >/dev/null && ok || fail "audit verify ok"
 cg audit verify >/dev/null && ok || fail "audit verify"
+grep '^{' "$tmp/serve.err" | jq -e -s 'length > 20 and ([.[] | select(.address == "6.6.6.6")] | length) == 0 and ([.[] | select(.event == "denied" and .path == "/api/v1/systems/a\"\\b\u2028")] | length) == 1' >/dev/null &&
+	ok || fail "the server's log: a line that is not JSON, or a forged one: $(grep '^{' "$tmp/serve.err" | while IFS= read -r l; do jq -e . >/dev/null 2>&1 <<<"$l" || echo "$l"; done | head -3)"
 
 # --- sign-in throttling (last: it blocks this address for 15 minutes) ---
 for i in 1 2 3 4; do
