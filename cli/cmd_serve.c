@@ -194,6 +194,7 @@ struct call {
 	char user[CG_USER_MAX + 1], role[32], scope[8], actor[CG_USER_MAX + 8];
 	bool by_cookie;           /* signed in by the console's session cookie */
 	bool lang_given;          /* Accept-Language sent; else the user's own setting */
+	char allow[64];           /* a 405's Allow header: the methods of the path */
 	char user_lang[4];
 	char csrf[CG_SESSION_HEX];
 	char session[CG_SESSION_HEX];
@@ -273,6 +274,8 @@ static enum MHD_Result respond_ex(struct call *x, unsigned status, const char *t
 	enum MHD_Result ok;
 	if (!res)
 		return MHD_NO;
+	if (status == 405 && x->allow[0])
+		MHD_add_response_header(res, MHD_HTTP_HEADER_ALLOW, x->allow);
 	x->r->status = status;
 	/* a change answered outside a batch committed before its answer: caches drop what they read
 	 * before it (a batch moves the generation itself once it commits) */
@@ -1444,6 +1447,8 @@ static enum MHD_Result h_incident_op(struct call *x)
 				type = types[i].type;
 		if (!type)
 			return problem(x, 400, "invalid", "format", cg_tr(x->lang, N_("format: expected md, html or json")));
+		if (strcmp(kind, "initial") != 0 && strcmp(kind, "supplement") != 0 && strcmp(kind, "final") != 0)
+			return problem(x, 400, "invalid", "kind", cg_tr(x->lang, N_("kind: expected initial, supplement or final")));
 		cg_buf_init(&b, 0);
 		if (cg_incident_report(x->t->st, c, id, kind, format, x->lang, &b, &x->err) != CG_OK) {
 			cg_buf_release(&b);
@@ -2155,8 +2160,10 @@ static enum MHD_Result console(struct call *x, const char *url)
 	x->r->route = NROUTES - 1;
 	if (!a || (strcmp(url, "/") != 0 && strcmp(name, "index.html") == 0))
 		return problem(x, 404, "not_found", NULL, cg_tr(x->lang, N_("no such resource")));
-	if (strcmp(x->method, "GET") != 0 && strcmp(x->method, "HEAD") != 0)
+	if (strcmp(x->method, "GET") != 0 && strcmp(x->method, "HEAD") != 0) {
+		snprintf(x->allow, sizeof x->allow, "GET, HEAD");
 		return problem(x, 405, "method_not_allowed", NULL, NULL);
+	}
 	pthread_once(&asset_once, asset_tags_init);
 	const char *inm = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 	bool fresh = inm && strcmp(inm, asset_tags[i]) == 0;
@@ -2202,8 +2209,13 @@ static enum MHD_Result dispatch(struct call *x, const char *url)
 	bool service = (x->nparts == 1 && (strcmp(x->parts[0], "healthz") == 0 || strcmp(x->parts[0], "metrics") == 0)) ||
 		       (x->nparts == 3 && strcmp(x->parts[0], "api") == 0 && strcmp(x->parts[1], "v1") == 0 &&
 			strcmp(x->parts[2], "openapi.json") == 0);
-	if (service && strcmp(x->method, "GET") != 0)
+	/* HEAD is GET without the body (MHD leaves it out) */
+	if (strcmp(x->method, "HEAD") == 0)
+		x->method = "GET";
+	if (service && strcmp(x->method, "GET") != 0) {
+		snprintf(x->allow, sizeof x->allow, "GET, HEAD");
 		return problem(x, 405, "method_not_allowed", NULL, NULL);
+	}
 	if (x->nparts == 1 && strcmp(x->parts[0], "healthz") == 0) {
 		x->r->route = 1;
 		return send_json(x, 200, json_pack("{s:s}", "status", "ok"), NULL);
@@ -2232,6 +2244,10 @@ static enum MHD_Result dispatch(struct call *x, const char *url)
 				rt = &routes[i];
 				break;
 			}
+			/* the path's methods, for a 405's Allow */
+			size_t at = strlen(x->allow);
+			snprintf(x->allow + at, sizeof x->allow - at, "%s%s%s", at ? ", " : "", routes[i].method,
+				 strcmp(routes[i].method, "GET") == 0 ? ", HEAD" : "");
 		}
 	if (!rt)
 		return path_known ? problem(x, 405, "method_not_allowed", NULL, NULL) :
@@ -2299,16 +2315,19 @@ body:
 	if (x->r->len || strcmp(x->method, "POST") == 0 || strcmp(x->method, "PUT") == 0) {
 		const char *ct = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 		json_error_t jerr;
-		if (!ct || strncmp(ct, "application/json", 16) != 0)
+		/* application/json, with parameters (charset) or none: not application/jsonp */
+		if (!ct || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' '))
 			return problem(x, 415, "unsupported_media_type", "Content-Type",
 				       cg_tr(x->lang, N_("send the body as application/json")));
-		if (rt->fn == h_screen_input) /* screened from the text itself, unknown keys named */
-			return go(x, rt->fn);
 		if (!(x->body = json_loadb(x->r->body ? x->r->body : "", x->r->len, JSON_REJECT_DUPLICATES, &jerr))) {
 			char detail[400];
 			snprintf(detail, sizeof detail, cg_tr(x->lang, N_("not valid JSON (line %d, column %d): %s")), jerr.line,
 				 jerr.column, jerr.text);
 			return problem(x, 400, "invalid_json", NULL, detail);
+		}
+		if (rt->fn == h_screen_input) { /* screened from the text itself, unknown keys named */
+			json_decref(x->body);
+			x->body = NULL;
 		}
 	}
 	return go(x, rt->fn ? rt->fn : h_create_system);

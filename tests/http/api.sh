@@ -190,6 +190,15 @@ expect 404 "$(curl -s -o /dev/null -w '%{http_code}' "$base/console/nope.js")" "
 expect 404 "$(curl -s -o /dev/null -w '%{http_code}' "$base/console/index.html")" "the page only at /"
 expect 404 "$(curl -s -o /dev/null -w '%{http_code}' "$base/console/..%2Fapi%2Fv1%2Fstatus")" "no traversal out of /console"
 expect 405 "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/")" "POST / is not allowed"
+# a 405 says which methods the path has (RFC 9110 15.5.6); HEAD is GET without the body
+curl -s -o /dev/null -D "$tmp/h" -X POST "$base/"
+grep -qi '^allow: GET, HEAD' "$tmp/h" && ok || fail "Allow of /"
+curl -s -o /dev/null -D "$tmp/h" -H "Authorization: Bearer ${tok[admin]}" -X PATCH "$base/api/v1/systems/ems-scada"
+grep -qi '^allow: GET, HEAD, PUT, DELETE' "$tmp/h" && ok || fail "Allow of a system: $(grep -i '^allow' "$tmp/h")"
+curl -s -o /dev/null -D "$tmp/h" -X POST "$base/healthz"
+grep -qi '^allow: GET, HEAD' "$tmp/h" && ok || fail "Allow of /healthz"
+code=$(command curl -s -I -o "$tmp/h" -w '%{http_code}' -H "Authorization: Bearer ${tok[readonly]}" "$base/api/v1/systems/ems-scada")
+[[ $code == 200 ]] && grep -qi '^etag: ' "$tmp/h" && ok || fail "HEAD of a system (a read-only token): $code"
 
 # --- the role x endpoint matrix: 403 or not ---
 vendor='{"name": "Acme", "kind": "cloud"}'
@@ -305,6 +314,14 @@ expect 200 "$(req project_owner POST "/api/v1/incidents/$own_inc/actions" '{"tex
 req auditor GET "/api/v1/incidents/$other_inc" >/dev/null
 jq -e '.title == "Probe" and (.systems == ["dispatch-optimiser"]) and ((.actions // []) | length) == 0 and .status == "open"' "$tmp/body" >/dev/null &&
 	ok || fail "refused incident changes changed nothing: $(head -c 300 "$tmp/body")"
+# report kinds are a query argument: 400 like format; broken JSON is 400 everywhere; application/jsonp is not JSON
+expect 400 "$(req auditor GET "/api/v1/incidents/$own_inc/report?kind=bogus")" "report kind"
+jq -e '.field == "kind"' "$tmp/body" >/dev/null && ok || fail "400 names kind"
+expect 400 "$(req auditor POST /api/v1/screening '{"sector": ')" "broken JSON to the screening"
+jq -e '.code == "invalid_json"' "$tmp/body" >/dev/null && ok || fail "invalid_json from the screening"
+for ct in 'application/jsonp:415' 'application/json; charset=utf-8:201' 'Application/JSON:201'; do
+	expect "${ct##*:}" "$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer ${tok[admin]}" -H "Content-Type: ${ct%:*}" --data-binary "$vendor" "$base/api/v1/registers/vendor")" "Content-Type: ${ct%:*}"
+done
 # personal fields: only admin and security officer see them
 pid_person=$(cg --json person list | jq -r '.[0].id')
 req auditor GET "/api/v1/registers/person/$pid_person" >/dev/null
