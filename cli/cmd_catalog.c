@@ -130,13 +130,13 @@ static void first_line(const char *s, char *out, size_t max)
 }
 
 /* "Order 745 Art. 17, effective 2021-09-01, firm" of an item with provenance, or "". */
-static void provenance(const json_t *item, char *out, size_t n)
+static void provenance(struct cli *cli, const struct cg_catalog *cat, const json_t *item, char *out, size_t n)
 {
-	char src[200];
+	char src[CG_CATALOG_SOURCE_MAX];
 	const char *eff = json_string_value(json_object_get(item, "effective"));
 	const char *conf = json_string_value(json_object_get(item, "confidence"));
 
-	cg_catalog_source(item, src, sizeof src);
+	cg_catalog_source(cat, item, cli->lang, src, sizeof src);
 	snprintf(out, n, "%s%s%s%s%s", src, eff && *src ? ", " : "", eff ? eff : "",
 		 conf && (*src || eff) ? ", " : "", conf ? conf : "");
 }
@@ -166,7 +166,8 @@ static void show_tree(struct cli *cli, const json_t *lib)
 	json_decref(depths);
 }
 
-static void show_items(struct cli *cli, const json_t *lib, const char *kind, const char *title)
+static void show_items(struct cli *cli, const struct cg_catalog *cat, const json_t *lib, const char *kind,
+		       const char *title)
 {
 	json_t *list = cg_catalog_objects(lib, kind), *item;
 	size_t i;
@@ -177,8 +178,8 @@ static void show_items(struct cli *cli, const json_t *lib, const char *kind, con
 	json_array_foreach(list, i, item) {
 		const char *text = cg_catalog_text(item, "text", cli->lang);
 		const char *perim = json_string_value(json_object_get(item, "perimeter"));
-		char src[200], line[300];
-		cg_catalog_source(item, src, sizeof src);
+		char src[CG_CATALOG_SOURCE_MAX], line[300];
+		cg_catalog_source(cat, item, cli->lang, src, sizeof src);
 		first_line(text ? text : "", line, 200);
 		printf("  %s%s%s%s%s%s\n", json_string_value(json_object_get(item, "id")),
 		       perim ? " -> " : "", perim ? perim : "", *src ? "  [" : "", src, *src ? "]" : "");
@@ -187,7 +188,7 @@ static void show_items(struct cli *cli, const json_t *lib, const char *kind, con
 	}
 }
 
-static int show_library(struct cli *cli, const json_t *lib, bool builtin)
+static int show_library(struct cli *cli, const struct cg_catalog *cat, const json_t *lib, bool builtin)
 {
 	const char *name = cg_catalog_text(lib, "name", cli->lang);
 	const char *desc = cg_catalog_text(lib, "description", cli->lang);
@@ -208,14 +209,14 @@ static int show_library(struct cli *cli, const json_t *lib, bool builtin)
 	if (desc)
 		printf("  %s: %s\n", T(cli, "Description"), desc);
 	show_tree(cli, lib);
-	show_items(cli, lib, "screening_rules", N_("Screening rules"));
-	show_items(cli, lib, "penalties", N_("Penalties"));
-	show_items(cli, lib, "ai_scenarios", N_("AI scenarios"));
+	show_items(cli, cat, lib, "screening_rules", N_("Screening rules"));
+	show_items(cli, cat, lib, "penalties", N_("Penalties"));
+	show_items(cli, cat, lib, "ai_scenarios", N_("AI scenarios"));
 	return EXIT_OK;
 }
 
 /* One item: its name and description in the language, its source, then its other keys. */
-static int show_item(struct cli *cli, const json_t *item)
+static int show_item(struct cli *cli, const struct cg_catalog *cat, const json_t *item)
 {
 	static const char *const shown[] = { "urn", "id", "ref_id", "name", "description", "text",
 					     "translations", "source", "effective", "confidence", NULL };
@@ -225,7 +226,7 @@ static int show_item(struct cli *cli, const json_t *item)
 	const char *id = json_string_value(json_object_get(item, "urn"));
 	const char *key;
 	json_t *v;
-	char ref[128], prov[400];
+	char ref[128], prov[CG_CATALOG_SOURCE_MAX + 64];
 
 	if (!id)
 		id = json_string_value(json_object_get(item, "id"));
@@ -236,7 +237,7 @@ static int show_item(struct cli *cli, const json_t *item)
 		printf("  %s: %s\n", T(cli, "Description"), desc);
 	if (text)
 		printf("  %s: %s\n", T(cli, "Text"), text);
-	provenance(item, prov, sizeof prov);
+	provenance(cli, cat, item, prov, sizeof prov);
 	if (*prov)
 		printf("  %s: %s\n", T(cli, "Source"), prov);
 	json_object_foreach((json_t *)item, key, v) {
@@ -284,9 +285,9 @@ static int do_show(struct cli *cli, struct cg_catalog *cat, int argc, char **arg
 			cg_error_set(&cli->err, CG_E_NOTFOUND, "node", N_("the library '%s' has no item '%s'"), key, node);
 			return cli_fail(cli);
 		}
-		return cli->json ? print_tree(cli, json_incref(item)) : show_item(cli, item);
+		return cli->json ? print_tree(cli, json_incref(item)) : show_item(cli, cat, item);
 	}
-	return cli->json ? print_tree(cli, json_incref(lib)) : show_library(cli, lib, builtin);
+	return cli->json ? print_tree(cli, json_incref(lib)) : show_library(cli, cat, lib, builtin);
 }
 
 /* The file name without its directories, as messages name it. */

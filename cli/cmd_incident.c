@@ -282,7 +282,7 @@ static int show(struct cli *cli, struct cg_store *st, struct cg_catalog *cat, js
 	json_t *grade = NULL, *dl = NULL;
 	int rc;
 	if (cg_incident_grade(st, cat, json_string_value(json_object_get(doc, "id")), cli->lang, &grade, &cli->err) != CG_OK ||
-	    cg_incident_deadlines(st, cat, doc, &dl, &cli->err) != CG_OK)
+	    cg_incident_deadlines(st, cat, doc, cli->lang, &dl, &cli->err) != CG_OK)
 		rc = cli_fail(cli);
 	else
 		rc = print_result(cli, doc, grade, dl, what);

@@ -533,7 +533,7 @@ static const char *const library_keys[] = { "urn", "locale", "ref_id", "name", "
 	"annotation", "copyright", "version", "publication_date", "provider", "packager",
 	"translations", "dependencies", "objects", "convert_library_version", NULL };
 static const char *const objects_keys[] = { "framework", "screening_rules", "penalties",
-	"ai_scenarios", "incident_criteria", "incident_reporting", "calendars", "register_rules", NULL };
+	"ai_scenarios", "incident_criteria", "incident_reporting", "calendars", "register_rules", "laws", NULL };
 static const char *const framework_keys[] = { "urn", "ref_id", "name", "description",
 	"annotation", "translations", "min_score", "max_score", "scores_definition",
 	"implementation_groups_definition", "requirement_nodes", NULL };
@@ -569,6 +569,7 @@ static const char *const rrule_names[] = { "agreement_current", "agreement_renew
 static const char *const scenario_keys[] = { "id", "when", "duties", "text", "source",
 	"effective", "confidence", NULL };
 static const char *const source_keys[] = { "law", "article", NULL };
+static const char *const law_keys[] = { "name", "articles", NULL };
 static const char *const fine_keys[] = { "min_cny", "max_cny", "min_times_amount",
 	"max_times_amount", NULL };
 static const char *const sanction_keys[] = { "id", "also", NULL };
@@ -1676,6 +1677,84 @@ static cg_code check_items(struct vctx *x, json_t *objects, unsigned line, const
 	return result;
 }
 
+/*
+ * A text whose `en` is the key sources cite it by (a law's name, an article label): {en, zh},
+ * or with `allow_string` a plain string outside ciiguard's own catalog. *en is that English
+ * text; `id` (NULL: the English text) and `label` name it in messages.
+ */
+static cg_code check_cited(struct vctx *x, json_t *t, const char *path, unsigned line, const char *id,
+			   const char *label, bool allow_string, const char **en)
+{
+	char pe[PATH_LEN];
+	cg_code result;
+
+	*en = NULL;
+	if (!t || json_is_null(t))
+		return verr(x, line, path, N_("is required (%s)"),
+			    tr(x, vt_expected[allow_string && !x->strict ? VT_STRING : VT_MAP]));
+	if (!allow_string && (result = check_type(x, t, VT_MAP, path, line)) != CG_OK)
+		return result;
+	*en = json_is_string(t) ? json_string_value(t) : json_string_value(json_object_get(t, "en"));
+	if ((result = check_text_value(x, t, path, line, id ? id : *en ? *en : path, label)) != CG_OK)
+		return result;
+	if (!*en) {
+		path_key(pe, path, "en");
+		return verr(x, line, pe, N_("is required (%s)"), tr(x, vt_expected[VT_STRING]));
+	}
+	return CG_OK;
+}
+
+/*
+ * objects.laws: the laws that sources cite, each by its English name (name.en, the text of
+ * source.law), with its Chinese name and the Chinese of the article labels that are not article
+ * numbers (docs/catalog-format.md, "Laws and citations").
+ */
+static cg_code check_laws(struct vctx *x, json_t *objects, unsigned oline)
+{
+	char p[PATH_LEN], pn[PATH_LEN], pa[PATH_LEN], pi[PATH_LEN], lab[PATH_LEN];
+	json_t *list, *law, *arts, *a, *seen, *labels = NULL;
+	size_t i, j;
+	cg_code result = member(x, objects, "objects", oline, "laws", VT_LIST, false, &list);
+
+	if (result != CG_OK || !list)
+		return result;
+	if (!(seen = json_object()))
+		return nomem(x->err);
+	json_array_foreach(list, i, law) {
+		unsigned line = line_of(x, list, NULL, i);
+		const char *name, *label;
+		path_idx(p, "laws", i);
+		path_key(pn, p, "name");
+		if ((result = check_type(x, law, VT_MAP, p, line)) != CG_OK ||
+		    (result = check_keys(x, law, law_keys)) != CG_OK ||
+		    (result = check_cited(x, json_object_get(law, "name"), pn,
+					  json_object_get(law, "name") ? line_of(x, law, "name", 0) : line,
+					  NULL, "name", true, &name)) != CG_OK ||
+		    (result = unique(x, seen, law, p, "name", name)) != CG_OK ||
+		    (result = member(x, law, p, line, "articles", VT_LIST, false, &arts)) != CG_OK)
+			break;
+		if (!arts)
+			continue;
+		if (!(labels = json_object())) {
+			result = nomem(x->err);
+			break;
+		}
+		path_key(pa, p, "articles");
+		json_array_foreach(arts, j, a) {
+			path_idx(pi, pa, j);
+			path_idx(lab, "articles", j);
+			if ((result = check_cited(x, a, pi, line_of(x, arts, NULL, j), name, lab, false, &label)) != CG_OK ||
+			    (result = unique(x, labels, a, pi, "en", label)) != CG_OK)
+				break;
+		}
+		json_decref(labels);
+		if (result != CG_OK)
+			break;
+	}
+	json_decref(seen);
+	return result;
+}
+
 static cg_code check_framework(struct vctx *x, json_t *objects, unsigned oline)
 {
 	char p[PATH_LEN];
@@ -1756,7 +1835,8 @@ static cg_code check_library(const char *file, const struct parsed *pl, bool str
 	    (result = check_items(&x, objects, line, "incident_criteria", ITEM_CRITERION)) != CG_OK ||
 	    (result = check_items(&x, objects, line, "incident_reporting", ITEM_REPORTING)) != CG_OK ||
 	    (result = check_items(&x, objects, line, "calendars", ITEM_CALENDAR)) != CG_OK ||
-	    (result = check_items(&x, objects, line, "register_rules", ITEM_RRULE)) != CG_OK)
+	    (result = check_items(&x, objects, line, "register_rules", ITEM_RRULE)) != CG_OK ||
+	    (result = check_laws(&x, objects, line)) != CG_OK)
 		goto out;
 	for (size_t i = 0; i < x.nunk && result == CG_OK; i++) {
 		if (x.unk[i].count == 1)
@@ -1888,6 +1968,7 @@ struct cg_catalog {
 	struct lib *libs;
 	size_t n;
 	json_t *items[NKINDS]; /* per kind, the items of all libraries in order */
+	json_t *laws;          /* English name -> the first objects.laws entry of that name */
 	char *version;
 	struct cg_warnings warnings;
 	/* cg_catalog_derived */
@@ -1921,6 +2002,7 @@ void cg_catalog_free(struct cg_catalog *c)
 	free(c->libs);
 	for (size_t k = 0; k < NKINDS; k++)
 		json_decref(c->items[k]);
+	json_decref(c->laws);
 	if (c->derived && c->derived_release)
 		c->derived_release(c->derived);
 	free(c->version);
@@ -1984,6 +2066,167 @@ static cg_code check_references(struct cg_catalog *c, enum cg_lang lang)
 	}
 	for (size_t k = 0; k < NKINDS; k++)
 		json_decref(ids[k]);
+	return result;
+}
+
+/* --- laws and citations --- */
+
+static bool is_digit(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+/* Copies the digits at *s (at most 9) into out at *at; false when there are none or no room. */
+static bool take_number(const char **s, char *out, size_t n, size_t *at)
+{
+	size_t len = 0;
+
+	while (is_digit((*s)[len]))
+		len++;
+	if (len == 0 || len > 9 || *at + len >= n)
+		return false;
+	memcpy(out + *at, *s, len);
+	*at += len;
+	out[*at] = '\0';
+	*s += len;
+	return true;
+}
+
+/*
+ * The Chinese citation of a numbered article, the convention of Chinese legal texts: "17"
+ * 第17条, "1-7" 第1-7条, "2, 9" 第2、9条, "24 ¶3" 第24条第3款, "15 (3)" 第15条第(3)项,
+ * "9 ¶2 (2)" 第9条第2款第(2)项. False (out undefined) for any other text: a label, which the
+ * catalog translates (objects.laws[].articles).
+ */
+static bool zh_article(const char *s, char *out, size_t n)
+{
+	char arts[64], para[16] = "", item[16] = "";
+	size_t at = 0, pat = 0, iat = 0;
+
+	for (;;) {
+		if (!take_number(&s, arts, sizeof arts, &at))
+			return false;
+		if (s[0] == '-' && is_digit(s[1])) {
+			s++;
+			if (at + 1 >= sizeof arts)
+				return false;
+			arts[at++] = '-';
+			if (!take_number(&s, arts, sizeof arts, &at))
+				return false;
+		}
+		if (s[0] != ',' || s[1] != ' ')
+			break;
+		s += 2;
+		if (at + sizeof "、" >= sizeof arts)
+			return false;
+		memcpy(arts + at, "、", sizeof "、");
+		at += sizeof "、" - 1;
+	}
+	if (strncmp(s, " ¶", sizeof " ¶" - 1) == 0) {
+		s += sizeof " ¶" - 1;
+		if (!take_number(&s, para, sizeof para, &pat))
+			return false;
+	}
+	if (s[0] == ' ' && s[1] == '(') {
+		s += 2;
+		if (!take_number(&s, item, sizeof item, &iat) || *s++ != ')')
+			return false;
+	}
+	if (*s)
+		return false;
+	return snprintf(out, n, "第%s条%s%s%s%s%s%s", arts, *para ? "第" : "", para, *para ? "款" : "",
+			*item ? "第(" : "", item, *item ? ")项" : "") < (int)n;
+}
+
+/* The English name of an objects.laws entry (a string, or name.en). */
+static const char *law_name(const json_t *law)
+{
+	json_t *name = json_object_get(law, "name");
+	return json_is_string(name) ? json_string_value(name) : json_string_value(json_object_get(name, "en"));
+}
+
+/* The entry {en, zh} of `article` among the labels of objects.laws entry `law`, or NULL. */
+static json_t *law_label(const json_t *law, const char *article)
+{
+	json_t *a;
+	size_t i;
+
+	json_array_foreach(json_object_get(law, "articles"), i, a) {
+		const char *en = json_string_value(json_object_get(a, "en"));
+		if (en && strcmp(en, article) == 0)
+			return a;
+	}
+	return NULL;
+}
+
+/*
+ * Gathers the laws of every library into c->laws (the first of a name wins; a different entry
+ * of the same name is a warning), then warns once per library of each law its sources cite
+ * that none names, and of each article label the law does not translate: Chinese answers then
+ * cite them in English.
+ */
+static cg_code check_citations(struct cg_catalog *c, enum cg_lang lang)
+{
+	cg_code result = (c->laws = json_object()) ? CG_OK : CG_E_NOMEM;
+
+	for (size_t l = 0; l < c->n && result == CG_OK; l++) {
+		struct lib *lib = &c->libs[l];
+		json_t *law;
+		size_t i;
+		json_array_foreach(json_object_get(json_object_get(lib->p.root, "objects"), "laws"), i, law) {
+			const char *name = law_name(law);
+			json_t *first = name ? json_object_get(c->laws, name) : NULL;
+			const struct lm_entry *at = lm_get(&lib->p.lm, law, "name", 0);
+			if (!name || result != CG_OK)
+				continue;
+			if (!first && json_object_set(c->laws, name, law) != 0)
+				result = CG_E_NOMEM;
+			else if (first && !json_equal(first, law))
+				result = warn(&c->warnings, lang, lib->file, at ? at->vline : 1,
+					      N_("the law '%s' is also named by an earlier library, whose names are used"), name);
+		}
+	}
+	for (size_t l = 0; l < c->n && result == CG_OK; l++) {
+		struct lib *lib = &c->libs[l];
+		json_t *seen = json_object();
+		if (!seen)
+			return CG_E_NOMEM;
+		for (size_t k = 0; k < NKINDS && result == CG_OK; k++) {
+			json_t *item;
+			size_t i;
+			json_array_foreach(kind_list(lib->p.root, k), i, item) {
+				json_t *src = json_object_get(item, "source"), *entry;
+				const char *law = json_string_value(json_object_get(src, "law"));
+				const char *art = json_string_value(json_object_get(src, "article"));
+				const struct lm_entry *at;
+				char key[1024], num[128];
+				if (!law || result != CG_OK)
+					continue;
+				if (!(entry = json_object_get(c->laws, law))) {
+					snprintf(key, sizeof key, "%s", law);
+					if (json_object_get(seen, key))
+						continue;
+					at = lm_get(&lib->p.lm, src, "law", 0);
+					result = warn(&c->warnings, lang, lib->file, at ? at->vline : 1,
+						      N_("source.law: no loaded library names the law '%s' (objects.laws); "
+							 "Chinese answers cite it by this name"), law);
+				} else if (art && !law_label(entry, art) && !zh_article(art, num, sizeof num)) {
+					snprintf(key, sizeof key, "%s\x1f%s", law, art);
+					if (json_object_get(seen, key))
+						continue;
+					at = lm_get(&lib->p.lm, src, "article", 0);
+					result = warn(&c->warnings, lang, lib->file, at ? at->vline : 1,
+						      N_("source.article: the law '%s' has no label for the article '%s' "
+							 "(objects.laws); Chinese answers cite it as it is"), law, art);
+				} else {
+					continue;
+				}
+				if (result == CG_OK && json_object_set_new(seen, key, json_true()) != 0)
+					result = CG_E_NOMEM;
+			}
+		}
+		json_decref(seen);
+	}
 	return result;
 }
 
@@ -2083,6 +2326,8 @@ static cg_code finish(struct cg_catalog *c, struct cg_error *err)
 		result = check_dependencies(c->libs[l].file, &c->libs[l].p, loaded, &c->warnings, lang);
 	if (result == CG_OK)
 		result = check_references(c, lang);
+	if (result == CG_OK)
+		result = check_citations(c, lang);
 	if (result == CG_OK)
 		c->version = cg_buf_take(&v);
 	cg_buf_release(&v);
@@ -2302,7 +2547,47 @@ const char *cg_catalog_text(const json_t *item, const char *key, enum cg_lang la
 	return json_string_value(v);
 }
 
-void cg_catalog_source(const json_t *item, char *out, size_t n)
+/* Cuts `out` (of `n` bytes, maybe truncated by snprintf) back to a whole UTF-8 character. */
+static void utf8_whole(char *out, size_t n)
+{
+	size_t len = strlen(out), lead = len;
+
+	if (len + 1 < n)
+		return;
+	while (lead > 0 && ((unsigned char)out[lead - 1] & 0xc0) == 0x80)
+		lead--;
+	if (lead == 0)
+		return;
+	unsigned char c = (unsigned char)out[lead - 1];
+	size_t need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+	if (len - (lead - 1) < need)
+		out[lead - 1] = '\0';
+}
+
+/* The Chinese citation (cg_catalog_source). */
+static void source_zh(const struct cg_catalog *c, const char *law, const json_t *art, char *out, size_t n)
+{
+	json_t *entry = c ? json_object_get(c->laws, law) : NULL, *label;
+	const char *name = entry ? cg_catalog_text(entry, "name", CG_LANG_ZH) : NULL;
+	const char *a = json_string_value(art);
+	char num[128];
+
+	if (!name)
+		name = law;
+	if (json_is_integer(art))
+		snprintf(out, n, "%s第%lld条", name, (long long)json_integer_value(art));
+	else if (a && (label = law_label(entry, a)))
+		snprintf(out, n, "%s%s", name, json_is_string(json_object_get(label, "zh")) ?
+			 json_string_value(json_object_get(label, "zh")) : a);
+	else if (a && zh_article(a, num, sizeof num))
+		snprintf(out, n, "%s%s", name, num);
+	else if (a)
+		snprintf(out, n, "%s，%s", name, a);
+	else
+		snprintf(out, n, "%s", name);
+}
+
+void cg_catalog_source(const struct cg_catalog *c, const json_t *item, enum cg_lang lang, char *out, size_t n)
 {
 	json_t *src = json_object_get(item, "source"), *art = json_object_get(src, "article");
 	const char *law = json_string_value(json_object_get(src, "law"));
@@ -2312,7 +2597,9 @@ void cg_catalog_source(const json_t *item, char *out, size_t n)
 	out[0] = '\0';
 	if (!law)
 		return;
-	if (json_is_integer(art))
+	if (lang == CG_LANG_ZH)
+		source_zh(c, law, art, out, n);
+	else if (json_is_integer(art))
 		snprintf(out, n, "%s Art. %lld", law, (long long)json_integer_value(art));
 	else if (json_is_string(art) && json_string_value(art)[0] >= '0' && json_string_value(art)[0] <= '9')
 		snprintf(out, n, "%s Art. %s", law, json_string_value(art));
@@ -2320,6 +2607,7 @@ void cg_catalog_source(const json_t *item, char *out, size_t n)
 		snprintf(out, n, "%s, %s", law, json_string_value(art));
 	else
 		snprintf(out, n, "%s", law);
+	utf8_whole(out, n);
 }
 
 /* --- imported libraries in the store --- */

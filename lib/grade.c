@@ -423,7 +423,7 @@ cg_code cg_grade(const struct cg_catalog *c, json_t *input, enum cg_lang lang, j
 	int grade = CG_GRADE_GENERAL, min_report = -1;
 	size_t ndraft = 0;
 	int64_t discovered;
-	char src[160], disc[40];
+	char src[CG_CATALOG_SOURCE_MAX], disc[40];
 
 	*result = NULL;
 	if (!criteria || !reports || !escalations ||
@@ -443,7 +443,7 @@ cg_code cg_grade(const struct cg_catalog *c, json_t *input, enum cg_lang lang, j
 		if (!conf)
 			conf = json_string_value(json_object_get(crit, "confidence"));
 		ndraft += conf && strcmp(conf, "draft") == 0;
-		cg_catalog_source(crit, src, sizeof src);
+		cg_catalog_source(c, crit, lang, src, sizeof src);
 		json_t *threshold = json_object_get(best, "at_least") ? json_object_get(best, "at_least") :
 				    json_object_get(best, "in");
 		json_array_append_new(criteria, json_pack("{s:s,s:s,s:s,s:s,s:o,s:O,s:O}",
@@ -461,7 +461,7 @@ cg_code cg_grade(const struct cg_catalog *c, json_t *input, enum cg_lang lang, j
 		const char *kind = json_string_value(json_object_get(item, "kind"));
 		int min = cg_grade_index(json_string_value(json_object_get(item, "min_grade")));
 		size_t k;
-		cg_catalog_source(item, src, sizeof src);
+		cg_catalog_source(c, item, lang, src, sizeof src);
 		if (strcmp(kind, "final") == 0) {
 			json_decref(final_days);
 			final_days = json_integer(duration_minutes(json_object_get(item, "within")) / 1440);

@@ -894,8 +894,8 @@ static json_t *deadline(json_t *doc, const char *kind, const char *recipient, in
 		"title", json_string_value(json_object_get(doc, "title")) ? json_string_value(json_object_get(doc, "title")) : "");
 }
 
-cg_code cg_incident_deadlines(struct cg_store *st, const struct cg_catalog *c, json_t *doc, json_t **out,
-			      struct cg_error *err)
+cg_code cg_incident_deadlines(struct cg_store *st, const struct cg_catalog *c, json_t *doc, enum cg_lang lang,
+			      json_t **out, struct cg_error *err)
 {
 	json_t *res = NULL, *rep, *hist = json_object_get(doc, "grade_history"), *items = json_array();
 	char now[CG_TIME_MAX];
@@ -906,7 +906,7 @@ cg_code cg_incident_deadlines(struct cg_store *st, const struct cg_catalog *c, j
 	*out = NULL;
 	if (!items)
 		return nomem(err);
-	if ((r = cg_now(now, err)) != CG_OK || (r = grade_doc(st, c, doc, CG_LANG_EN, &res, err)) != CG_OK) {
+	if ((r = cg_now(now, err)) != CG_OK || (r = grade_doc(st, c, doc, lang, &res, err)) != CG_OK) {
 		json_decref(items);
 		return r;
 	}
@@ -950,8 +950,8 @@ cg_code cg_incident_deadlines(struct cg_store *st, const struct cg_catalog *c, j
 /* --- due: every open deadline of the product --- */
 
 /* Appends the unmet deadlines of every incident to `all`; counts open incidents in *open. */
-static cg_code incident_deadlines_all(struct cg_store *st, const struct cg_catalog *c, json_t *all, size_t *open,
-				      struct cg_error *err)
+static cg_code incident_deadlines_all(struct cg_store *st, const struct cg_catalog *c, enum cg_lang lang, json_t *all,
+				      size_t *open, struct cg_error *err)
 {
 	json_t *list = NULL, *doc, *item;
 	size_t i, k;
@@ -965,7 +965,7 @@ static cg_code incident_deadlines_all(struct cg_store *st, const struct cg_catal
 			break;
 		if (open && strcmp(json_string_value(json_object_get(doc, "status")), "open") == 0)
 			(*open)++;
-		if ((r = cg_incident_deadlines(st, c, doc, &d, err)) != CG_OK)
+		if ((r = cg_incident_deadlines(st, c, doc, lang, &d, err)) != CG_OK)
 			break;
 		json_array_foreach(d, k, item) {
 			char ref[300];
@@ -1075,7 +1075,7 @@ cg_code cg_due_counts(struct cg_store *st, const struct cg_catalog *c, int64_t *
 	while (r == CG_OK && (s = cg_stmt_step(q, err)) == CG_STEP_ROW) {
 		json_t *doc = row_doc(q);
 		d = NULL;
-		r = doc ? cg_incident_deadlines(st, c, doc, &d, err) : nomem(err);
+		r = doc ? cg_incident_deadlines(st, c, doc, CG_LANG_EN, &d, err) : nomem(err);
 		json_decref(doc);
 		json_array_foreach(d, i, item)
 			if (!json_is_true(json_object_get(item, "met"))) {
@@ -1115,7 +1115,7 @@ cg_code cg_due(struct cg_store *st, const struct cg_catalog *c, int64_t within_m
 		goto out;
 	cg_rfc3339_parse(now, &nowms);
 	/* Incidents: every one, open or closed, whose deadlines are not all met. */
-	if ((r = incident_deadlines_all(st, c, all, NULL, err)) != CG_OK)
+	if ((r = incident_deadlines_all(st, c, lang, all, NULL, err)) != CG_OK)
 		goto out;
 	if ((r = other_deadlines(st, c, lang, all, err)) != CG_OK)
 		goto out;
@@ -1150,11 +1150,12 @@ out:
 	return r;
 }
 
-cg_code cg_incident_summary(struct cg_store *st, const struct cg_catalog *c, json_t **out, struct cg_error *err)
+cg_code cg_incident_summary(struct cg_store *st, const struct cg_catalog *c, enum cg_lang lang, json_t **out,
+			    struct cg_error *err)
 {
 	json_t *all = json_array(), *next = json_array(), **v = NULL, *item;
 	size_t open = 0, overdue = 0, i, n;
-	cg_code r = all && next ? incident_deadlines_all(st, c, all, &open, err) : nomem(err);
+	cg_code r = all && next ? incident_deadlines_all(st, c, lang, all, &open, err) : nomem(err);
 
 	*out = NULL;
 	n = json_array_size(all);

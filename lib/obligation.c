@@ -627,11 +627,11 @@ static cg_code load_status(struct cg_store *st, json_t *status, json_t *counts, 
 	return s == CG_STEP_ERROR ? step_failed(err) : CG_OK;
 }
 
-static json_t *make_item(json_t *node, const char *scope, int perim, json_t *status, json_t *derived, json_t *counts,
-			 const char *today, enum cg_lang lang)
+static json_t *make_item(const struct cg_catalog *c, json_t *node, const char *scope, int perim, json_t *status,
+			 json_t *derived, json_t *counts, const char *today, enum cg_lang lang)
 {
 	const char *urn = json_string_value(json_object_get(node, "urn"));
-	char key[1024], src[160], due[11] = "";
+	char key[1024], src[CG_CATALOG_SOURCE_MAX], due[11] = "";
 	json_t *row, *stored, *cadence = json_object_get(node, "cadence"), *sanction = json_object_get(node, "sanction");
 	const char *st, *last, *explicit_due;
 	bool overdue, gap;
@@ -650,7 +650,7 @@ static json_t *make_item(json_t *node, const char *scope, int perim, json_t *sta
 	bool na = strcmp(st, "not_applicable") == 0, met = strcmp(st, "met") == 0;
 	overdue = !na && ((due[0] && strcmp(due, today) < 0) || json_is_true(json_object_get(row, "overdue")));
 	gap = !na && (!met || overdue);
-	cg_catalog_source(node, src, sizeof src);
+	cg_catalog_source(c, node, lang, src, sizeof src);
 	json_t *n = json_object_get(counts, key), *item;
 	item = json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:s?,s:O?,s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:b,s:b,s:s?,s:I}",
 		"scope", scope, "perimeter", cg_perimeter_names[perim], "urn", urn,
@@ -747,7 +747,7 @@ cg_code cg_obligations(struct cg_store *st, const struct cg_catalog *c, const ch
 			if (only_org && !when && best < 0)
 				best = CG_PERIM_OUTSIDE;
 			if (best >= 0)
-				json_array_append_new(items, make_item(node, CG_SCOPE_ORGANISATION, best, status, derived, counts, today, lang));
+				json_array_append_new(items, make_item(c, node, CG_SCOPE_ORGANISATION, best, status, derived, counts, today, lang));
 		}
 	}
 	for (size_t i = 0; i < s.n && !org_only; i++) {
@@ -766,7 +766,7 @@ cg_code cg_obligations(struct cg_store *st, const struct cg_catalog *c, const ch
 				goto out;
 			}
 			if (h)
-				json_array_append_new(items, make_item(node, s.v[i].id, s.v[i].perim, status, derived, counts, today, lang));
+				json_array_append_new(items, make_item(c, node, s.v[i].id, s.v[i].perim, status, derived, counts, today, lang));
 		}
 	}
 	*out = json_pack("{s:s,s:s,s:O,s:O}", "today", today, "catalog_version", cg_catalog_version(c),
@@ -987,11 +987,11 @@ cg_code cg_gaps(struct cg_store *st, const struct cg_catalog *c, enum cg_lang la
 static json_t *tier(const struct cg_catalog *c, const char *id, enum cg_lang lang)
 {
 	json_t *p = cg_catalog_find(c, "penalties", id);
-	char src[160];
+	char src[CG_CATALOG_SOURCE_MAX];
 
 	if (!p)
 		return json_pack("{s:s,s:n,s:n,s:n,s:n}", "id", id, "source", "text", "entity", "persons");
-	cg_catalog_source(p, src, sizeof src);
+	cg_catalog_source(c, p, lang, src, sizeof src);
 	return json_pack("{s:s,s:s,s:s?,s:O?,s:O?}", "id", id, "source", src, "text", cg_catalog_text(p, "text", lang),
 			 "entity", json_object_get(p, "entity"), "persons", json_object_get(p, "persons"));
 }
@@ -1097,7 +1097,7 @@ cg_code cg_status_reference(struct cg_store *st, const struct cg_catalog *c, enu
 		goto out;
 	}
 	if ((r = cg_obligations(st, c, NULL, lang, &reg, err)) != CG_OK || (r = cg_exposure(st, c, lang, &ex, err)) != CG_OK ||
-	    (r = cg_incident_summary(st, c, &inc, err)) != CG_OK)
+	    (r = cg_incident_summary(st, c, lang, &inc, err)) != CG_OK)
 		goto out;
 	today = json_string_value(json_object_get(reg, "today"));
 	for (int k = CG_PERIM__COUNT - 1; k >= 0; k--)
@@ -1468,7 +1468,7 @@ static cg_code record_change(struct cg_store *st, const char *actor, const struc
 			     struct cg_error *err)
 {
 	size_t nn = cg_catalog_count(c, "requirement_nodes");
-	char today[11], due[11], src[160];
+	char today[11], due[11], src[CG_CATALOG_SOURCE_MAX];
 	cg_code r = CG_OK;
 
 	snprintf(today, sizeof today, "%.10s", now);
@@ -1502,7 +1502,8 @@ static cg_code record_change(struct cg_store *st, const char *actor, const struc
 		json_object_set_new(row, "updated_at", json_string(now));
 		json_object_set_new(row, "updated_by", json_string(actor));
 		r = write_audited(st, actor, &tables[0], row, update, err);
-		cg_catalog_source(node, src, sizeof src);
+		/* the change is answered in the language of the request (or command) */
+		cg_catalog_source(c, node, err ? err->lang : CG_LANG_EN, src, sizeof src);
 		if (r == CG_OK)
 			json_array_append_new(changes, json_pack("{s:s,s:s,s:s?,s:s,s:s,s:s,s:O}", "system", id, "urn", urn,
 				"ref_id", json_string_value(json_object_get(node, "ref_id")), "source", src,
@@ -1561,10 +1562,10 @@ cg_code cg_obl_status_row(struct cg_store *st, const char *scope, const char *ur
 	return status_row(st, scope, urn, row, err);
 }
 
-json_t *cg_obl_make_item(json_t *node, const char *scope, int perim, json_t *status, json_t *derived, json_t *counts,
-			 const char *today, enum cg_lang lang)
+json_t *cg_obl_make_item(const struct cg_catalog *c, json_t *node, const char *scope, int perim, json_t *status,
+			 json_t *derived, json_t *counts, const char *today, enum cg_lang lang)
 {
-	return make_item(node, scope, perim, status, derived, counts, today, lang);
+	return make_item(c, node, scope, perim, status, derived, counts, today, lang);
 }
 
 cg_code cg_obl_evidence_count(struct cg_store *st, const char *scope, const char *urn, json_t *counts,

@@ -21,8 +21,8 @@ cg_code cg_obl_status_row(struct cg_store *st, const char *scope, const char *ur
 			  struct cg_error *err);
 /* A register item (see cg_obligations); status and counts keyed "SCOPE|URN"; derived: what the
  * governance records show (cg_register_derive), may be NULL. */
-json_t *cg_obl_make_item(json_t *node, const char *scope, int perim, json_t *status, json_t *derived, json_t *counts,
-			 const char *today, enum cg_lang lang);
+json_t *cg_obl_make_item(const struct cg_catalog *c, json_t *node, const char *scope, int perim, json_t *status,
+			 json_t *derived, json_t *counts, const char *today, enum cg_lang lang);
 /* Sets counts[key] to the number of evidence links of (scope, urn) when there are any. */
 cg_code cg_obl_evidence_count(struct cg_store *st, const char *scope, const char *urn, json_t *counts,
 			      const char *key, struct cg_error *err);

@@ -929,7 +929,7 @@ static cg_code deadline_item(struct pass *p, struct cg_store *st, const struct c
 		json_object_set(status, key, row);
 	if (r == CG_OK)
 		r = cg_obl_evidence_count(st, c->scope, ni->urn, counts, key, err);
-	if (r == CG_OK && !(item = cg_obl_make_item(ni->node, c->scope, perim < 0 ? CG_PERIM_OUTSIDE : perim, status, p->derived,
+	if (r == CG_OK && !(item = cg_obl_make_item(p->c, ni->node, c->scope, perim < 0 ? CG_PERIM_OUTSIDE : perim, status, p->derived,
 						    counts, today, lang)))
 		r = nomem(err);
 	if (r == CG_OK)
@@ -1102,7 +1102,7 @@ cg_code cg_status(struct cg_store *st, const struct cg_catalog *c, enum cg_lang 
 			r = deadline_item(&p, st, &p.top[i], p.today, lang, next, err);
 	}
 	if (r == CG_OK)
-		r = cg_incident_summary(st, c, &inc, err);
+		r = cg_incident_summary(st, c, lang, &inc, err);
 	if (own)
 		cg_store_rollback(st);
 	if (r == CG_OK) {

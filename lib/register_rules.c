@@ -240,13 +240,13 @@ static const char *const outcome_kinds[] = { "gap", "deadline", "deadline", "fol
 static void add(struct ctx *x, json_t *rule, const char *reg, const char *id, enum outcome o, const char *due,
 		bool overdue, const char *detail, json_t *exposure, json_t *systems)
 {
-	char src[160];
+	char src[CG_CATALOG_SOURCE_MAX];
 	if (x->derive) {
 		derive(x, rule, systems, reg, id, o, due, overdue, NULL, exposure);
 		json_decref(exposure);
 		return;
 	}
-	cg_catalog_source(rule, src, sizeof src);
+	cg_catalog_source(x->c, rule, x->lang, src, sizeof src);
 	json_t *f = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s?,s:s?,s:s?,s:b,s:s?,s:o?,s:O?}", "register", reg, "id", id,
 		"kind", outcome_kinds[o], "rule", json_string_value(json_object_get(rule, "id")), "source", src,
 		"text", cg_catalog_text(rule, "text", x->lang), "detail", detail, "due", due, "overdue", overdue,

@@ -155,7 +155,7 @@ static int perimeter_of(const struct cg_catalog *c, struct eval_ctx *x, json_t *
 		const char *p = json_string_value(json_object_get(rule, "perimeter"));
 		bool refines = json_is_true(json_object_get(rule, "refines"));
 		int k = p ? perimeter_index(p) : (refines ? best : -1), r;
-		char source[160];
+		char source[CG_CATALOG_SOURCE_MAX];
 
 		x->item = item_id(rule);
 		if (k < 0) {
@@ -170,7 +170,7 @@ static int perimeter_of(const struct cg_catalog *c, struct eval_ctx *x, json_t *
 			best = k;
 		if (reasons) {
 			const char *text = cg_catalog_text(rule, "text", lang);
-			cg_catalog_source(rule, source, sizeof source);
+			cg_catalog_source(c, rule, lang, source, sizeof source);
 			json_array_append_new(reasons, json_pack("{s:s,s:s?,s:b,s:s,s:s?,s:s?}",
 				"rule", x->item, "perimeter", refines ? NULL : p, "refines", refines,
 				"source", source, "text", text,

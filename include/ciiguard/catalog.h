@@ -98,8 +98,17 @@ json_t *cg_catalog_find(const struct cg_catalog *c, const char *kind, const char
  * when absent.
  */
 const char *cg_catalog_text(const json_t *item, const char *key, enum cg_lang lang);
-/* "Order 745 Art. 17" from an item's source, into out. */
-void cg_catalog_source(const json_t *item, char *out, size_t n);
+/* Room for a citation (cg_catalog_source), Chinese names included. */
+#define CG_CATALOG_SOURCE_MAX 384
+/*
+ * The citation of an item's source in `lang`, into out (n bytes, "" without a source, cut
+ * short on a character boundary): "Order 745 Art. 17" in English, exactly as source.law and
+ * source.article read; 《关键信息基础设施安全保护条例》第17条 in Chinese, with the law's Chinese
+ * name and article labels from the laws of catalog `c` (objects.laws; NULL: none) and numbered
+ * articles in the Chinese form (第9条第2款第(2)项). A law or label the catalog does not
+ * translate is cited in English.
+ */
+void cg_catalog_source(const struct cg_catalog *c, const json_t *item, enum cg_lang lang, char *out, size_t n);
 
 /*
  * Imports a library file into the database (audited as entity "catalog:URN"), replacing an

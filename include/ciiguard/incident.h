@@ -125,10 +125,10 @@ cg_code cg_incident_grade(struct cg_store *st, const struct cg_catalog *c, const
  * grade, due from discovery; a supplement per recipient when the grade rose after the last
  * report sent to it; a final report per statutory recipient, due after handling ended. Each
  * {"source": "incident", "incident", "title", "kind", "recipient", "due_at" (Asia/Shanghai, or
- * null for "promptly"), "met", "overdue", "submitted_at", "basis"}.
+ * null for "promptly"), "met", "overdue", "submitted_at", "basis"} (the citation, in `lang`).
  */
-cg_code cg_incident_deadlines(struct cg_store *st, const struct cg_catalog *c, json_t *doc, json_t **out,
-			      struct cg_error *err) CG_MUST_CHECK;
+cg_code cg_incident_deadlines(struct cg_store *st, const struct cg_catalog *c, json_t *doc, enum cg_lang lang,
+			      json_t **out, struct cg_error *err) CG_MUST_CHECK;
 
 /*
  * Every open deadline of the product, soonest first ("promptly" ones first): the incidents'
@@ -159,9 +159,9 @@ cg_code cg_incident_report(struct cg_store *st, const struct cg_catalog *c, cons
 
 /*
  * The incidents at a glance: {"open": incidents still being handled, "reports_due": unmet report
- * deadlines, "reports_overdue", "next_reports": up to 5 of them, soonest first}.
+ * deadlines, "reports_overdue", "next_reports": up to 5 of them, soonest first, citations in `lang`}.
  */
-cg_code cg_incident_summary(struct cg_store *st, const struct cg_catalog *c, json_t **out,
+cg_code cg_incident_summary(struct cg_store *st, const struct cg_catalog *c, enum cg_lang lang, json_t **out,
 			    struct cg_error *err) CG_MUST_CHECK;
 
 /* Formats Unix milliseconds as RFC 3339 in Asia/Shanghai ("2026-11-24T16:00:00+08:00"). */

@@ -339,13 +339,13 @@ static void strict_mode(void **state)
 						      "requirement_nodes"), 1);
 	assert_string_equal(cg_catalog_text(node, "name", CG_LANG_ZH), "每年开展安全检测评估");
 	assert_string_equal(cg_catalog_text(node, "name", CG_LANG_EN), "Security assessment every year");
-	cg_catalog_source(node, src, sizeof src);
+	cg_catalog_source(NULL, node, CG_LANG_EN, src, sizeof src);
 	assert_string_equal(src, "Order 745 Art. 17");
 	json_t *rule = json_array_get(json_object_get(json_object_get(lib, "objects"), "screening_rules"), 0);
 	assert_string_equal(cg_catalog_text(rule, "text", CG_LANG_ZH), "该系统已被认定为关键信息基础设施。");
 	assert_string_equal(cg_catalog_text(rule, "text", CG_LANG_EN), "The system was notified as CII.");
 	assert_null(cg_catalog_text(rule, "name", CG_LANG_EN));
-	cg_catalog_source(rule, src, sizeof src);
+	cg_catalog_source(NULL, rule, CG_LANG_EN, src, sizeof src);
 	assert_string_equal(src, "Order 745 Art. 10");
 	json_decref(lib);
 	/* The same file without one node's source is fine for an import, not for ciiguard's own. */
@@ -402,6 +402,165 @@ static int count_events(const struct cg_audit_event *ev, void *ud)
 	if (strcmp(ev->entity_type, "catalog") == 0)
 		(*(int *)ud)++;
 	return 0;
+}
+
+/* The citation of a source {law, article} (the article a string, or an integer when `num`). */
+static void cite(const struct cg_catalog *c, const char *law, const char *article, enum cg_lang lang, char *out,
+		 size_t n)
+{
+	json_t *item = json_pack("{s:{s:s,s:s}}", "source", "law", law, "article", article);
+	cg_catalog_source(c, item, lang, out, n);
+	json_decref(item);
+}
+
+/*
+ * Citations in Chinese: the law's Chinese name from the catalog's objects.laws, numbered articles
+ * in the Chinese form, other articles by the catalog's labels; English exactly as before.
+ */
+static void citations_in_both_languages(void **state)
+{
+	static const struct { const char *law, *article, *en, *zh; } cases[] = {
+		{ "Order 745", "17", "Order 745 Art. 17", "《关键信息基础设施安全保护条例》第17条" },
+		{ "Order 745", "1-7", "Order 745 Art. 1-7", "《关键信息基础设施安全保护条例》第1-7条" },
+		{ "Order 745", "2, 9", "Order 745 Art. 2, 9", "《关键信息基础设施安全保护条例》第2、9条" },
+		{ "Order 745", "15 (3)", "Order 745 Art. 15 (3)", "《关键信息基础设施安全保护条例》第15条第(3)项" },
+		{ "Order 745", "9 ¶2 (2)", "Order 745 Art. 9 ¶2 (2)", "《关键信息基础设施安全保护条例》第9条第2款第(2)项" },
+		{ "Provisions on the Management of Algorithmic Recommendations in Internet Information Services", "24 ¶3",
+		  "Provisions on the Management of Algorithmic Recommendations in Internet Information Services Art. 24 ¶3",
+		  "《互联网信息服务算法推荐管理规定》第24条第3款" },
+		{ "Cybersecurity Law (2025 amendment)", "61 ¶3", "Cybersecurity Law (2025 amendment) Art. 61 ¶3",
+		  "《中华人民共和国网络安全法》（2025年修正）第61条第3款" },
+		{ "Incident Reporting Measures 2025", "Annex (grading guide)", "Incident Reporting Measures 2025, Annex (grading guide)",
+		  "《网络安全事件报告管理办法》附件（网络安全事件分级指南）" },
+		{ "ciiguard AI guidance (practitioner analysis of Order 745)", "advice 02",
+		  "ciiguard AI guidance (practitioner analysis of Order 745), advice 02",
+		  "ciiguard 人工智能指引（对《条例》的实务分析）建议02" },
+		{ "GB/T 39204-2022", "whole standard", "GB/T 39204-2022, whole standard",
+		  "GB/T 39204-2022《信息安全技术 关键信息基础设施安全保护要求》全文" },
+		/* a date is no article number: the catalog gives its label */
+		{ "General Office of the State Council notice on the 2026 holidays", "2025-11-04",
+		  "General Office of the State Council notice on the 2026 holidays Art. 2025-11-04",
+		  "《国务院办公厅关于2026年部分节假日安排的通知》（2025年11月4日）" },
+		/* what the catalog does not translate stays English, numbers still in the Chinese form */
+		{ "Order 745", "annex 9", "Order 745, annex 9", "《关键信息基础设施安全保护条例》，annex 9" },
+		{ "Order 745", "17 ¶", "Order 745 Art. 17 ¶", "《关键信息基础设施安全保护条例》，17 ¶" },
+		{ "Foo Act", "3 ¶1", "Foo Act Art. 3 ¶1", "Foo Act第3条第1款" },
+	};
+	struct cg_catalog *c = NULL;
+	struct cg_error err;
+	char out[CG_CATALOG_SOURCE_MAX];
+	(void)state;
+
+	cg_error_init(&err, CG_LANG_EN);
+	if (cg_catalog_open(NULL, &c, &err) != CG_OK)
+		fail_msg("%s", err.message);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cite(c, cases[i].law, cases[i].article, CG_LANG_EN, out, sizeof out);
+		assert_string_equal(out, cases[i].en);
+		cite(NULL, cases[i].law, cases[i].article, CG_LANG_EN, out, sizeof out);
+		assert_string_equal(out, cases[i].en);
+		cite(c, cases[i].law, cases[i].article, CG_LANG_ZH, out, sizeof out);
+		assert_string_equal(out, cases[i].zh);
+	}
+	/* an integer article; no catalog: the English name */
+	json_t *item = json_pack("{s:{s:s,s:i}}", "source", "law", "Order 745", "article", 17);
+	cg_catalog_source(c, item, CG_LANG_ZH, out, sizeof out);
+	assert_string_equal(out, "《关键信息基础设施安全保护条例》第17条");
+	cg_catalog_source(c, item, CG_LANG_EN, out, sizeof out);
+	assert_string_equal(out, "Order 745 Art. 17");
+	cg_catalog_source(NULL, item, CG_LANG_ZH, out, sizeof out);
+	assert_string_equal(out, "Order 745第17条");
+	/* cut short on a character boundary: 《 is three bytes */
+	cg_catalog_source(c, item, CG_LANG_ZH, out, 5);
+	assert_string_equal(out, "《");
+	json_decref(item);
+	/* every source of the built-in catalog has its Chinese citation */
+	for (size_t l = 0; l < cg_catalog_library_count(c); l++) {
+		json_t *lib = cg_catalog_library(c, l, NULL), *objects = json_object_get(lib, "objects"), *list, *it;
+		const char *kind;
+		json_object_foreach(objects, kind, list) {
+			size_t i;
+			if (strcmp(kind, "framework") == 0)
+				list = json_object_get(list, "requirement_nodes");
+			json_array_foreach(list, i, it) {
+				if (!json_object_get(it, "source"))
+					continue;
+				cg_catalog_source(c, it, CG_LANG_ZH, out, sizeof out);
+				if (strstr(out, "Art.") || strstr(out, ", ") || !strstr(out, "\xe3\x80") /* 《 or （ */)
+					fail_msg("%s[%zu]: the citation is not Chinese: %s", kind, i, out);
+			}
+		}
+	}
+	cg_catalog_free(c);
+}
+
+/* objects.laws: checked like the other items; a law or label nobody translates is a warning. */
+static void laws_are_checked(void **state)
+{
+#define LAWS(x) "urn: x\nname: y\nversion: 1\nobjects:\n  laws:\n" x
+	static const struct { const char *yaml; bool strict; const char *message; } cases[] = {
+		{ LAWS("  - {articles: []}\n"), false, "t.yaml:6: laws[0].name: is required (a string)" },
+		{ LAWS("  - {name: {zh: 条例}}\n"), false, "t.yaml:6: laws[0].name.en: is required (a string)" },
+		{ LAWS("  - {name: Act}\n"), true, "t.yaml:6: laws[0].name: expected a mapping, got a string" },
+		{ LAWS("  - {name: {en: Act}}\n"), true, "laws[0].name: 'Act' has no name.zh (required in ciiguard's own catalog)" },
+		{ LAWS("  - {name: Act}\n  - {name: {en: Act, zh: 法}}\n"), false,
+		  "t.yaml:7: laws[1].name: duplicate name 'Act' (first at line 6)" },
+		{ LAWS("  - {name: Act, articles: [annex]}\n"), false,
+		  "t.yaml:6: laws[0].articles[0]: expected a mapping, got a string" },
+		{ LAWS("  - name: Act\n    articles:\n    - {en: annex, zh: 附件}\n    - {en: annex, zh: 附录}\n"), false,
+		  "t.yaml:9: laws[0].articles[1].en: duplicate en 'annex' (first at line 8)" },
+		{ LAWS("  - name: {en: Act, zh: 法}\n    articles:\n    - {en: annex}\n"), true,
+		  "laws[0].articles[0]: 'Act' has no articles[0].zh (required in ciiguard's own catalog)" },
+	};
+#undef LAWS
+	struct cg_warnings w = { 0 };
+	struct cg_error err;
+	json_t *lib = NULL;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		if (parse(cases[i].yaml, cases[i].strict, &lib, &w, &err) == CG_OK)
+			fail_msg("case %zu was accepted:\n%s", i, cases[i].yaml);
+		if (!strstr(err.message, cases[i].message))
+			fail_msg("case %zu: expected \"%s\" in \"%s\"", i, cases[i].message, err.message);
+		cg_warnings_release(&w);
+	}
+	/* An imported library may cite laws nobody names: it loads, with a warning, cited in English. */
+	static const char imported[] =
+		"urn: urn:example:library:cites\nname: Cites\nversion: 1\nobjects:\n"
+		"  laws:\n"
+		"  - name: {en: Water Act, zh: 《水法》}\n"
+		"    articles: [{en: preamble, zh: 序言}]\n"
+		"  screening_rules:\n"
+		"  - {id: r1, perimeter: near_cii, when: {sector: water}, source: {law: Water Act, article: preamble}}\n"
+		"  - {id: r2, perimeter: near_cii, when: {sector: water}, source: {law: Water Act, article: annex}}\n"
+		"  - {id: r3, perimeter: near_cii, when: {sector: water}, source: {law: Pump Act, article: \"3\"}}\n"
+		"  - {id: r4, perimeter: near_cii, when: {sector: water}, source: {law: Pump Act, article: \"4\"}}\n";
+	struct cg_store *st = cg_test_store();
+	struct cg_catalog *c = NULL;
+	char out[CG_CATALOG_SOURCE_MAX];
+
+	cg_error_init(&err, CG_LANG_EN);
+	if (cg_catalog_import(st, "cli:test", "cites.yaml", imported, strlen(imported), &w, &err) != CG_OK)
+		fail_msg("%s", err.message);
+	cg_warnings_release(&w);
+	if (cg_catalog_open(st, &c, &err) != CG_OK)
+		fail_msg("%s", err.message);
+	print_warnings(cg_catalog_warnings(c));
+	assert_int_equal(cg_catalog_warnings(c)->n, 2);
+	assert_true(has_warning(cg_catalog_warnings(c), "urn:example:library:cites:10: source.article: the law 'Water Act' "
+				"has no label for the article 'annex' (objects.laws); Chinese answers cite it as it is"));
+	assert_true(has_warning(cg_catalog_warnings(c), "urn:example:library:cites:11: source.law: no loaded library names "
+				"the law 'Pump Act' (objects.laws); Chinese answers cite it by this name"));
+	static const struct { const char *id, *zh; } zh[] = {
+		{ "r1", "《水法》序言" }, { "r2", "《水法》，annex" }, { "r3", "Pump Act第3条" },
+	};
+	for (size_t i = 0; i < sizeof zh / sizeof zh[0]; i++) {
+		cg_catalog_source(c, cg_catalog_find(c, "screening_rules", zh[i].id), CG_LANG_ZH, out, sizeof out);
+		assert_string_equal(out, zh[i].zh);
+	}
+	cg_catalog_free(c);
+	cg_store_free(st);
 }
 
 static void import_store_and_verify(void **state)
@@ -549,6 +708,8 @@ int main(void)
 		cmocka_unit_test(scalars),
 		cmocka_unit_test(strict_mode),
 		cmocka_unit_test(messages_in_chinese),
+		cmocka_unit_test(citations_in_both_languages),
+		cmocka_unit_test(laws_are_checked),
 		cmocka_unit_test(import_store_and_verify),
 		cmocka_unit_test(import_over_builtin),
 	};
