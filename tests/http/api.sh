@@ -160,6 +160,37 @@ m=$(curl -s "$base/metrics")
 grep -q "^ciiguard_deadlines{state=\"open\"} $cli_due\$" <<<"$m" && ok || fail "/metrics counts the open deadlines ($cli_due)"
 grep -q "^ciiguard_deadlines{state=\"overdue\"} $cli_over\$" <<<"$m" && ok || fail "/metrics counts the overdue deadlines ($cli_over)"
 
+# --- citations (source, basis) in the request's language: 《关键信息基础设施安全保护条例》第17条 ---
+# cites LANG PATH SELECTOR PREFIX: the citations SELECTOR picks are all in LANG (no "Art." in
+# Chinese, no Chinese in English), and one of them starts with PREFIX
+cites() {
+	local sel="[$3 | strings]"
+	req security_officer GET "$2" '' -H "Accept-Language: $1" >/dev/null
+	jq -e --arg want "$4" --arg lang "$1" "$sel"' as $c | ($c | length > 0) and ($c | any(startswith($want))) and
+		($c | all(if $lang == "en" then test("\\p{Han}") | not else test("Art\\.|, ") | not end))' "$tmp/body" >/dev/null &&
+		ok || fail "citations of $2 in $1: $(jq -c "$sel" "$tmp/body" | head -c 400)"
+}
+due_inc=$(cg --json incident list | jq -r '[.[] | select(.title == "Due check")][0].id')
+for lang in zh-CN en; do
+	o745=$([[ $lang == en ]] && echo 'Order 745 Art. ' || echo '《关键信息基础设施安全保护条例》第')
+	irm=$([[ $lang == en ]] && echo 'Incident Reporting Measures 2025' || echo '《网络安全事件报告管理办法》')
+	cites $lang '/api/v1/gaps?limit=1000' '.gaps[].source' "$o745"
+	cites $lang /api/v1/obligations '.obligations[].source' "$o745"
+	cites $lang /api/v1/registers '.findings[].source' "$o745"
+	cites $lang /api/v1/exposure '.gaps[] | .source, .penalty.source?' "$o745"
+	cites $lang /api/v1/systems/ems-scada/screening '.reasons[].source' "$o745"
+	cites $lang /api/v1/due '.deadlines[].basis' "$irm"
+	cites $lang /api/v1/status '.incidents.next_reports[].basis' "$irm"
+	cites $lang "/api/v1/incidents/$due_inc/grade" '.criteria[].source, .reports[].source' "$irm"
+done
+req security_officer POST /api/v1/grade '{"discovered_at": "2026-11-24T01:30:00Z", "involves_cii": true, "pi_subjects_leaked": 1000000}' \
+	-H 'Accept-Language: zh-CN' >/dev/null
+jq -e '[.criteria[].source, .reports[].source] | length > 0 and all(startswith("《网络安全事件报告管理办法》"))' "$tmp/body" >/dev/null &&
+	ok || fail "grade citations in Chinese: $(head -c 300 "$tmp/body")"
+req security_officer GET "/api/v1/incidents/$due_inc/report?kind=initial&format=md" '' -H 'Accept-Language: zh-CN' >/dev/null
+grep -q '《网络安全事件报告管理办法》' "$tmp/body" && ! grep -q 'Incident Reporting Measures' "$tmp/body" && ok ||
+	fail "Chinese incident report cites in English"
+
 # --- a system read twice, then changed by another process (the command line): the server shows
 # the change (on PostgreSQL it caches what it read and drops it when the database notifies) ---
 expect 200 "$(req auditor GET /api/v1/systems/office-copilot)" "a system"
