@@ -1293,14 +1293,27 @@ static struct {
 static pthread_mutex_t throttle_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Seconds the key (a user name or an address) is blocked for, 0 when not. */
+/* Seconds until `key` may try again (0: now). A key not in the table while every slot holds a
+ * block waits for the first block to end: its failures could not be counted (fail closed). */
 static int64_t throttle_blocked(const char *key)
 {
-	int64_t now = now_ms(), left = 0;
+	int64_t now = now_ms(), left = 0, first_end = INT64_MAX;
+	bool found = false;
 	pthread_mutex_lock(&throttle_lock);
-	for (int i = 0; i < THROTTLE_SLOTS; i++)
-		if (strcmp(throttle[i].key, key) == 0 && throttle[i].blocked_until > now)
-			left = (throttle[i].blocked_until - now + 999) / 1000;
+	for (int i = 0; i < THROTTLE_SLOTS; i++) {
+		if (strcmp(throttle[i].key, key) == 0) {
+			found = true;
+			if (throttle[i].blocked_until > now)
+				left = (throttle[i].blocked_until - now + 999) / 1000;
+		}
+		if (throttle[i].blocked_until > now && throttle[i].blocked_until < first_end)
+			first_end = throttle[i].blocked_until;
+		else if (throttle[i].blocked_until <= now)
+			first_end = INT64_MIN; /* a slot that may be taken */
+	}
 	pthread_mutex_unlock(&throttle_lock);
+	if (!found && first_end != INT64_MIN && first_end != INT64_MAX)
+		left = (first_end - now + 999) / 1000;
 	return left;
 }
 
@@ -1309,16 +1322,17 @@ static void throttle_note(const char *key, bool failed)
 	int64_t now = now_ms();
 	int at = -1, free_slot = -1, oldest = -1;
 	pthread_mutex_lock(&throttle_lock);
-	/* a new key takes a free slot (one without a key), else the one whose window began longest
-	 * ago (the clock is monotonic and may read less than a window just after boot: a window's
-	 * start of 0 is a time, not "free") */
+	/* a new key takes a free slot (one without a key), else the one not blocked whose window
+	 * began longest ago: a block is never evicted, or failures for other names would lift it (the
+	 * clock is monotonic and may read less than a window just after boot: a window's start of 0
+	 * is a time, not "free") */
 	for (int i = 0; i < THROTTLE_SLOTS; i++) {
 		if (!throttle[i].key[0]) {
 			if (free_slot < 0)
 				free_slot = i;
 		} else if (strcmp(throttle[i].key, key) == 0) {
 			at = i;
-		} else if (oldest < 0 || throttle[i].first < throttle[oldest].first) {
+		} else if (throttle[i].blocked_until <= now && (oldest < 0 || throttle[i].first < throttle[oldest].first)) {
 			oldest = i;
 		}
 	}
@@ -1328,6 +1342,10 @@ static void throttle_note(const char *key, bool failed)
 	} else {
 		if (at < 0) {
 			at = free_slot >= 0 ? free_slot : oldest;
+			if (at < 0) { /* every slot blocked: throttle_blocked refuses unknown keys meanwhile */
+				pthread_mutex_unlock(&throttle_lock);
+				return;
+			}
 			memset(&throttle[at], 0, sizeof throttle[at]);
 			snprintf(throttle[at].key, sizeof throttle[at].key, "%s", key);
 			throttle[at].first = now;
@@ -1341,7 +1359,9 @@ static void throttle_note(const char *key, bool failed)
 	pthread_mutex_unlock(&throttle_lock);
 }
 
-static void client_address(struct call *x, char *out, size_t n)
+/* The client's address as text; with `net`, an IPv6 address as its /64 network (a client
+ * commonly holds a whole /64: the sign-in throttle counts by network). */
+static void client_address(struct call *x, char *out, size_t n, bool net)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(x->c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	snprintf(out, n, "?");
@@ -1349,8 +1369,12 @@ static void client_address(struct call *x, char *out, size_t n)
 		return;
 	if (ci->client_addr->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out, (socklen_t)n);
-	else if (ci->client_addr->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, out, (socklen_t)n);
+	else if (ci->client_addr->sa_family == AF_INET6) {
+		struct in6_addr a = ((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr;
+		if (net)
+			memset(a.s6_addr + 8, 0, 8);
+		inet_ntop(AF_INET6, &a, out, (socklen_t)n);
+	}
 }
 
 enum { SESSION_TTL_MS = 8 * 3600 * 1000 };
@@ -1359,15 +1383,16 @@ static enum MHD_Result h_login(struct call *x)
 {
 	const char *user = json_string_value(json_object_get(x->body, "user"));
 	const char *pw = json_string_value(json_object_get(x->body, "password"));
-	char addr[64], who[200], ukey[CG_USER_MAX + 64], akey[96], role[32], retry[32];
+	char addr[64], net[64], who[200], ukey[CG_USER_MAX + 64], akey[96], role[32], retry[32];
 	int64_t left;
 
 	if (!json_is_object(x->body) || !user || !pw)
 		return problem(x, 422, "invalid", !user ? "user" : "password",
 			       cg_tr(x->lang, N_("send {\"user\": NAME, \"password\": PASSWORD}")));
-	client_address(x, addr, sizeof addr);
+	client_address(x, addr, sizeof addr, false);
+	client_address(x, net, sizeof net, true);
 	snprintf(ukey, sizeof ukey, "user:%.64s", user);
-	snprintf(akey, sizeof akey, "addr:%s", addr);
+	snprintf(akey, sizeof akey, "addr:%s", net);
 	if ((left = throttle_blocked(ukey)) > 0 || (left = throttle_blocked(akey)) > 0) {
 		atomic_fetch_add(&M.throttled, 1);
 		fprintf(stderr, "{\"event\":\"login_throttled\",\"user\":\"%s\",\"address\":\"%s\"}\n", esc(who, sizeof who, user), addr);

@@ -713,6 +713,10 @@ for i in 1 2 3 4; do
 done
 expect 429 "$(curl -s -o "$tmp/body" -D "$tmp/h" -w '%{http_code}' -H "$J0" -X POST --data-binary '{"user": "u_auditor", "password": "password of auditor here"}' "$base/api/v1/session")" "throttled, even with the right password"
 grep -qi '^retry-after: [0-9]' "$tmp/h" && ok || fail "Retry-After"
+# failed sign-ins for other names from other addresses fill the table but lift no block
+seq 1 600 | xargs -P 4 -I{} sh -c 'command curl -s -o /dev/null --interface 127.0.3.$(({} % 200 + 1)) -H "$0" -X POST \
+	--data-binary "{\"user\": \"n{}\", \"password\": \"wrong password!\"}" "$1/api/v1/session"' "$J0" "$base"
+expect 429 "$(curl -s -o "$tmp/body" -w '%{http_code}' -H "$J0" -X POST --data-binary '{"user": "u_auditor", "password": "password of auditor here"}' "$base/api/v1/session")" "still throttled after 600 failures for other names"
 grep -q '^ciiguard_login_failures_total{kind="throttled"} [1-9]' <<<"$(curl -s "$base/metrics")" && ok || fail "throttling counted"
 
 # --- every response against the OpenAPI document ---
