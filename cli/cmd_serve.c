@@ -163,6 +163,8 @@ struct req {
 	char *body;
 	size_t len, max;
 	bool too_large, done;
+	bool busy;       /* the bodies in flight would pass INFLIGHT_MAX: 503 */
+	size_t reserved; /* of INFLIGHT_MAX, for its Content-Length (counted before the body comes) */
 	/* A write run by the writer thread in a batch (see "batched writes"): its response waits in
 	 * `stash` until the batch has committed, the connection suspended meanwhile. */
 	bool deferred, resumed;
@@ -2818,6 +2820,12 @@ static void *batch_writer(void *arg)
 	return NULL;
 }
 
+/* Request bodies are read whole before the request is checked (route, token, permission): all
+ * of them together are held to this, so that many clients sending large bodies, signed in or not,
+ * cannot exhaust memory; past it a request gets 503 and Retry-After. */
+#define INFLIGHT_MAX ((size_t)64 << 20)
+static _Atomic size_t inflight;
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 			       const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
@@ -2834,29 +2842,44 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		*con_cls = r;
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		int64_t n;
-		/* an evidence file may be larger than a JSON body */
-		/* evidence files and rule libraries may be larger than a JSON body */
-		r->max = strcmp(url, "/api/v1/evidence") == 0 || strcmp(url, "/api/v1/catalogs") == 0 ?
+		/* evidence files and rule libraries may be larger than a JSON body, for a request that
+		 * carries credentials (checked once the body is in) */
+		bool creds = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION) ||
+			     MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "cg_session");
+		r->max = creds && (strcmp(url, "/api/v1/evidence") == 0 || strcmp(url, "/api/v1/catalogs") == 0) ?
 			 CG_EVIDENCE_MAX_BYTES : S.body_max;
-		if (cl && (cg_parse_number(cl, &n) != 0 || (uint64_t)n > r->max))
+		if (cl && (cg_parse_number(cl, &n) != 0 || (uint64_t)n > r->max)) {
 			r->too_large = true;
-		else
+		} else if (cl && n > 0 && atomic_fetch_add(&inflight, (size_t)n) + (size_t)n > INFLIGHT_MAX) {
+			/* refused before the body is sent (a client waiting for 100 Continue hears it) */
+			atomic_fetch_sub(&inflight, (size_t)n);
+			r->busy = true;
+		} else {
+			r->reserved = cl ? (size_t)n : 0;
 			return MHD_YES;
+		}
 	}
-	if (*upload_size && !r->too_large) {
+	if (*upload_size && !r->too_large && !r->busy) {
 		if (r->len + *upload_size > r->max) {
 			r->too_large = true;
+		} else if (r->len + *upload_size > r->reserved && /* a body without Content-Length */
+			   atomic_fetch_add(&inflight, *upload_size) + *upload_size > INFLIGHT_MAX) {
+			atomic_fetch_sub(&inflight, *upload_size);
+			r->busy = true;
 		} else {
 			char *b = realloc(r->body, r->len + *upload_size + 1);
-			if (!b)
+			if (!b) {
+				if (r->len + *upload_size > r->reserved)
+					atomic_fetch_sub(&inflight, *upload_size);
 				return MHD_NO;
+			}
 			memcpy(b + r->len, upload, *upload_size);
 			r->body = b;
 			r->len += *upload_size;
 			r->body[r->len] = '\0';
 		}
 		*upload_size = 0;
-		if (!r->too_large)
+		if (!r->too_large && !r->busy)
 			return MHD_YES;
 	}
 	if (r->done) {
@@ -2892,6 +2915,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		char detail[128];
 		snprintf(detail, sizeof detail, cg_tr(x.lang, N_("the body is larger than %zu bytes")), r->max);
 		ok = problem(&x, 413, "too_large", NULL, detail);
+	} else if (r->busy) {
+		json_t *doc = json_pack("{s:s,s:s,s:i,s:s,s:s}", "type", "about:blank", "title", cg_tr(x.lang, status_title(503)),
+					"status", 503, "detail", cg_tr(x.lang, N_("too many large requests at once: try again")),
+					"code", "busy");
+		char *text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
+		json_decref(doc);
+		ok = text ? respond_ex(&x, 503, "application/problem+json", text, strlen(text), NULL, NULL, "1") : MHD_NO;
 	} else if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 || strcmp(url, "/api/v1/grade") == 0 ||
 		   strcmp(url, "/api/v1/screening") == 0 || strcmp(url, "/api/v1/session") == 0) {
 		/* reads, questions (grading, screening a description); and sign-in, whose slow password
@@ -2954,6 +2984,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 			why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
 	stash_drop(r);
 	drop_call(r);
+	atomic_fetch_sub(&inflight, r->len > r->reserved ? r->len : r->reserved);
 	free(r->body);
 	free(r);
 	*con_cls = NULL;

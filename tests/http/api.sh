@@ -696,6 +696,17 @@ hostile '^4|^000$' -H "$A" "${hdrs[@]:0:40}" "$base/api/v1/status"
 hostile '^401$' -H "$J" -X POST --data-binary '{"user": "x\"}\n{\"event\":\"login\",\"user\":\"admin\",\"address\":\"6.6.6.6\"}", "password": "p"}' "$base/api/v1/session"
 hostile '^403$' -H "Authorization: Bearer ${tok[auditor]}" -H 'If-Match: *' -X DELETE "$base/api/v1/systems/a%22%5Cb%E2%80%A8"
 hostile '^4' -H "$A" -X 'A"B\' "$base/api/v1/status"
+# bodies are read before the request is checked: without credentials only a JSON body's size, and
+# all bodies in flight together at most 64 MiB (503 with Retry-After past it)
+head -c 2000000 /dev/zero >"$tmp/two-mb"
+hostile '^413$' -H 'Content-Type: application/octet-stream' --data-binary @"$tmp/two-mb" "$base/api/v1/evidence?scope=organisation&urn=x&name=a.bin"
+head -c 10000000 /dev/zero >"$tmp/ten-mb"
+seq 1 9 | xargs -P 9 -I{} sh -c 'command curl -s -o /dev/null -w "%{http_code}\n" --limit-rate 8M -H "Authorization: Bearer cgt_0000000000000000_{}" \
+	-H "Content-Type: application/octet-stream" --data-binary @"$0" "$1/api/v1/evidence?scope=organisation&urn=x&name=a.bin" || true' "$tmp/ten-mb" "$base" >"$tmp/busy.codes"
+sort "$tmp/busy.codes" | uniq -c | tr '\n' ' ' >"$tmp/busy.sum"
+grep -q 503 "$tmp/busy.codes" && ! grep -qv -e '^401$' -e '^503$' "$tmp/busy.codes" && ok || fail "bodies in flight past 64 MiB: $(cat "$tmp/busy.sum")"
+hostile '^401$' -H "Authorization: Bearer cgt_0000000000000000_x" -H 'Content-Type: application/octet-stream' --data-binary @"$tmp/ten-mb" "$base/api/v1/evidence?scope=organisation&urn=x&name=a.bin"
+bad=$((bad + 9))
 [[ $bad -ge 1000 ]] && ok || fail "only $bad hostile requests"
 after=$(cg --json audit head | jq .count)
 expect "$before" "$after" "no hostile request changed data"
