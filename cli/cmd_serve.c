@@ -799,6 +799,45 @@ static enum MHD_Result h_kinds(struct call *x)
 	return send_json(x, 200, json_pack("{s:o}", "kinds", kinds), NULL);
 }
 
+/* An obligation's ETag: of what is recorded about it (status, owner, reason, when last met, due),
+ * not of what the clock changes (overdue). */
+static void obligation_tag(json_t *item, char tag[CG_HASH_HEX + 4])
+{
+	static const char *const keys[] = { "status", "owner", "reason", "last_met", "due" };
+	json_t *k = json_object();
+	for (size_t i = 0; k && i < sizeof keys / sizeof keys[0]; i++)
+		json_object_set(k, keys[i], json_object_get(item, keys[i]) ? json_object_get(item, keys[i]) : json_null());
+	etag_of(k, tag);
+	json_decref(k);
+}
+
+/* Each obligation of a register (cg_obligations) with its ETag, as `etag`. */
+static void obligation_tags(json_t *doc)
+{
+	json_t *item;
+	size_t i;
+	json_array_foreach(json_object_get(doc, "obligations"), i, item) {
+		char tag[CG_HASH_HEX + 4];
+		obligation_tag(item, tag);
+		json_object_set_new(item, "etag", json_string(tag));
+	}
+}
+
+/* The obligation SCOPE/URN (or its short URN) of a register, or NULL. */
+static json_t *obligation_in(json_t *doc, const char *scope, const char *urn)
+{
+	json_t *item, *found = NULL;
+	size_t i, m = strlen(urn);
+	json_array_foreach(json_object_get(doc, "obligations"), i, item) {
+		const char *u = json_string_value(json_object_get(item, "urn"));
+		size_t n = strlen(u);
+		if (strcmp(json_string_value(json_object_get(item, "scope")), scope) == 0 &&
+		    (strcmp(u, urn) == 0 || (n > m && u[n - m - 1] == ':' && strcmp(u + n - m, urn) == 0)))
+			found = item;
+	}
+	return found;
+}
+
 static enum MHD_Result h_report(struct call *x)
 {
 	const struct cg_catalog *c = catalog(x);
@@ -827,6 +866,8 @@ static enum MHD_Result h_report(struct call *x)
 		r = cg_register_findings(x->t->st, c, x->lang, &doc, &x->err);
 	} else {
 		r = cg_obligations(x->t->st, c, arg(x, "scope"), x->lang, &doc, &x->err);
+		if (r == CG_OK)
+			obligation_tags(doc);
 	}
 	return r == CG_OK ? send_json(x, 200, doc, NULL) : fail(x);
 }
@@ -1573,23 +1614,36 @@ static enum MHD_Result h_obligation_set(struct call *x)
 		json_string_value(json_object_get(x->body, "reason")), json_string_value(json_object_get(x->body, "met_on")),
 		json_string_value(json_object_get(x->body, "due")),
 	};
-	if (cg_obligation_set(x->t->st, x->actor, c, x->parts[3], x->parts[4], &u, &x->err) != CG_OK)
+	/* If-Match against what is recorded now, and the change, in one write transaction */
+	json_t *doc = NULL, *cur;
+	char tag[CG_HASH_HEX + 4];
+	bool ok;
+	if (cg_store_begin(x->t->st, &x->err) != CG_OK ||
+	    cg_obligations(x->t->st, c, x->parts[3], x->lang, &doc, &x->err) != CG_OK)
 		return fail(x);
-	json_t *doc = NULL;
-	if (cg_obligations(x->t->st, c, x->parts[3], x->lang, &doc, &x->err) != CG_OK)
-		return fail(x);
-	json_t *item, *found = NULL;
-	size_t i;
-	json_array_foreach(json_object_get(doc, "obligations"), i, item) {
-		const char *urn = json_string_value(json_object_get(item, "urn"));
-		size_t n = strlen(urn), m = strlen(x->parts[4]);
-		if (strcmp(json_string_value(json_object_get(item, "scope")), x->parts[3]) == 0 &&
-		    (strcmp(urn, x->parts[4]) == 0 || (n > m && urn[n - m - 1] == ':' && strcmp(urn + n - m, x->parts[4]) == 0)))
-			found = item;
+	if (!(cur = obligation_in(doc, x->parts[3], x->parts[4]))) {
+		json_decref(doc);
+		return problem(x, 404, "not_found", "urn", cg_tr(x->lang, N_("no such obligation in this scope")));
 	}
-	json_t *out = json_incref(found);
+	obligation_tag(cur, tag);
 	json_decref(doc);
-	return out ? send_json(x, 200, out, NULL) : send_json(x, 200, json_pack("{s:s}", "status", u.status), NULL);
+	doc = NULL;
+	enum MHD_Result m = precondition_tag(x, tag, &ok);
+	if (!ok)
+		return m;
+	if (cg_obligation_set(x->t->st, x->actor, c, x->parts[3], x->parts[4], &u, &x->err) != CG_OK ||
+	    cg_obligations(x->t->st, c, x->parts[3], x->lang, &doc, &x->err) != CG_OK ||
+	    cg_store_commit(x->t->st, &x->err) != CG_OK) {
+		json_decref(doc);
+		return fail(x);
+	}
+	json_t *out = json_incref(obligation_in(doc, x->parts[3], x->parts[4]));
+	json_decref(doc);
+	if (!out)
+		return send_json(x, 200, json_pack("{s:s}", "status", u.status), NULL);
+	obligation_tag(out, tag);
+	json_object_set_new(out, "etag", json_string(tag));
+	return send_json(x, 200, out, tag);
 }
 
 /* POST /evidence?scope=&urn=&filename=&note= (the file as the body); GET /evidence?scope=&urn=;

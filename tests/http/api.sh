@@ -453,9 +453,21 @@ expect 200 "$(req security_officer POST /api/v1/incidents/INC-H1/close '{}')" "c
 jq -e '.status == "closed"' "$tmp/body" >/dev/null && ok || fail "closed"
 
 # --- obligation status and evidence ---
-expect 200 "$(req security_officer PUT /api/v1/obligations/organisation/order-745:art-14-body '{"status": "in_progress", "owner": "Li Wei", "due": "2026-12-31"}')" "obligation set"
+# a change needs If-Match with the obligation's ETag (given in each item of GET /obligations)
+ob=/api/v1/obligations/organisation/order-745:art-14-body
+expect 428 "$(req security_officer PUT $ob '{"status": "in_progress"}')" "obligation without If-Match"
+req auditor GET '/api/v1/obligations?scope=organisation' >/dev/null
+otag=$(jq -r '.obligations[] | select(.urn | endswith(":art-14-body")) | .etag' "$tmp/body")
+[[ $otag =~ ^\"[0-9a-f]{32}\"$ ]] && ok || fail "obligation etag: $otag"
+expect 200 "$(req security_officer PUT $ob '{"status": "in_progress", "owner": "Li Wei", "due": "2026-12-31"}' -H "If-Match: $otag")" "obligation set"
 jq -e '.status == "in_progress" and .owner == "Li Wei" and .due == "2026-12-31"' "$tmp/body" >/dev/null && ok || fail "obligation set result"
-expect 422 "$(req security_officer PUT /api/v1/obligations/organisation/order-745:art-14-body '{"status": "done"}')" "bad status"
+expect 412 "$(req admin PUT $ob '{"status": "met", "met_on": "2026-11-30"}' -H "If-Match: $otag")" "a second editor with the old ETag"
+req auditor GET "/api/v1/obligations?scope=organisation" >/dev/null
+jq -e '.obligations[] | select(.urn | endswith(":art-14-body")) | .status == "in_progress" and .owner == "Li Wei"' "$tmp/body" >/dev/null && ok || fail "the refused change changed nothing"
+otag2=$(jq -r '.obligations[] | select(.urn | endswith(":art-14-body")) | .etag' "$tmp/body")
+[[ $otag2 != "$otag" ]] && ok || fail "the ETag changes with the obligation"
+expect 404 "$(req security_officer PUT /api/v1/obligations/organisation/order-745:art-999 '{"status": "met"}' -H 'If-Match: *')" "no such obligation"
+expect 422 "$(req security_officer PUT $ob '{"status": "done"}' -H 'If-Match: *')" "bad status"
 expect 403 "$(req project_owner PUT /api/v1/obligations/organisation/order-745:art-14-body '{"status": "met"}')" "project owner sets no obligation"
 head -c 200000 /dev/urandom >"$tmp/evidence.bin"
 code=$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer ${tok[security_officer]}" -H 'Content-Type: application/octet-stream' --data-binary @"$tmp/evidence.bin" "$base/api/v1/evidence?scope=ems-scada&urn=order-745:art-17&filename=report.pdf")

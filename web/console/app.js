@@ -440,7 +440,7 @@ async function evidencePanel(cell, scope, o) {
     box.append(form([{ name: 'status', label: t('status'), type: 'enum', values: ['not_started', 'in_progress', 'met', 'not_applicable'], group: 'obligation_status', required: true },
       { name: 'owner', label: t('owner') }, { name: 'met_on', label: t('last_met'), type: 'date' }, { name: 'reason', label: t('reason') }], { status: o.status, owner: o.owner, met_on: o.last_met, reason: o.reason },
     // an emptied owner or reason is sent as "" (the API keeps a field that is left out)
-    async (v) => { await api('PUT', `/obligations/${enc(scope)}/${enc(o.urn)}`, clean({ ...v, owner: v.owner ?? '', reason: v.reason ?? '' })); }, { label: t('obligation') + ' ' + o.ref_id }));
+    async (v) => { await api('PUT', `/obligations/${enc(scope)}/${enc(o.urn)}`, clean({ ...v, owner: v.owner ?? '', reason: v.reason ?? '' }), { headers: { 'If-Match': o.etag } }); }, { label: t('obligation') + ' ' + o.ref_id }));
     box.append(form([{ name: 'file', label: t('file'), type: 'file', required: true }, { name: 'note', label: t('note') }], {}, async (v) => {
       await api('POST', '/evidence' + q({ scope, urn: o.urn, filename: v.file.name, note: v.note }), v.file);
       await evidencePanel(cell, scope, o);
