@@ -655,6 +655,15 @@ cg_code cg_session_create(struct cg_store *st, const char *user, int64_t ttl_ms,
 	if (!cg_rfc3339_parse(now, &ms))
 		return cg_error_set(err, CG_E_INTERNAL, NULL, N_("the clock is not valid"));
 	cg_rfc3339_format(ms + ttl_ms, expires_at);
+	/* expired sessions go, and a user keeps its 15 newest besides this one (16 in all): the table
+	 * stays small however often anyone signs in */
+	if ((r = cg_store_prepare(st, "DELETE FROM sessions WHERE expires_at <= ? OR (user_name = ? AND id_sha256 NOT IN "
+				  "(SELECT id_sha256 FROM sessions WHERE user_name = ? ORDER BY created_at DESC, id_sha256 LIMIT 15))", &q, err)) != CG_OK)
+		return r;
+	if (cg_stmt_bind_text(q, 1, now) || cg_stmt_bind_text(q, 2, user) || cg_stmt_bind_text(q, 3, user))
+		return bind_fail(q, err);
+	if ((r = cg_stmt_run(q, err)) != CG_OK)
+		return r;
 	if ((r = cg_store_prepare(st, "INSERT INTO sessions (id_sha256, user_name, csrf, created_at, expires_at) "
 				  "VALUES (?, ?, ?, ?, ?)", &q, err)) != CG_OK)
 		return r;

@@ -596,6 +596,12 @@ expect 200 "$(signin "$tmp/jar-erin" 'erin second password')" "the new password"
 expect 200 "$(req admin PUT /api/v1/users/erin '{"disabled": true}')" "disable erin"
 expect 200 "$(req admin PUT /api/v1/users/erin '{"disabled": false}')" "enable erin"
 expect 401 "$(curl -s -o "$tmp/body" -w '%{http_code}' -b "$tmp/jar-erin" "$base/api/v1/me")" "the session before disabling, after enabling again"
+# a user keeps its 16 newest sessions: the oldest goes at the 17th sign-in
+expect 200 "$(signin "$tmp/jar-erin" 'erin second password')" "erin's first session"
+for i in $(seq 15); do signin "$tmp/jar-x" 'erin second password' >/dev/null; done
+expect 200 "$(curl -s -o "$tmp/body" -w '%{http_code}' -b "$tmp/jar-erin" "$base/api/v1/me")" "the 16th newest session"
+expect 200 "$(signin "$tmp/jar-x" 'erin second password')" "a 17th sign-in"
+expect 401 "$(curl -s -o "$tmp/body" -w '%{http_code}' -b "$tmp/jar-erin" "$base/api/v1/me")" "the oldest of 17 sessions"
 
 # --- concurrent writes: run in batches, one transaction each, a refused one undoing only itself ---
 n_inc=$(cg --json incident list | jq length)
