@@ -1139,6 +1139,12 @@ static enum MHD_Result h_incidents(struct call *x)
 		return problem(x, 400, "invalid", "status", cg_tr(x->lang, N_("status: expected open or closed")));
 	if (cg_incident_list(x->t->st, status, &doc, &x->err) != CG_OK)
 		return fail(x);
+	static const char *const sortable[] = { "id", "title", "status", "discovered_at", "created_at", "updated_at", NULL };
+	int sorted = sort_list(x, doc, sortable, NULL); /* else newest first */
+	if (sorted) {
+		json_decref(doc);
+		return sorted < 0 ? MHD_NO : problem(x, 400, "invalid", "sort", cg_tr(x->lang, N_("sort: expected id, title, status, discovered_at, created_at or updated_at, optionally with a leading -")));
+	}
 	return send_page(x, doc);
 }
 

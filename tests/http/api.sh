@@ -411,6 +411,11 @@ for id in INC-20200101-1000 INC-20200101-999; do
 done
 cg --json incident list | jq -e '[.[].id | select(startswith("INC-20200101-"))] == ["INC-20200101-999", "INC-20200101-1000"]' >/dev/null &&
 	ok || fail "incident list order: $(cg --json incident list | jq -c '[.[].id | select(startswith("INC-20200101-"))]')"
+req auditor GET '/api/v1/incidents?sort=id&limit=1000' >/dev/null
+jq -e '[.items[].id | select(startswith("INC-20200101-"))] == ["INC-20200101-999", "INC-20200101-1000"] and ([.items[].id] | length) == .total' "$tmp/body" >/dev/null && ok || fail "incidents sorted by id"
+req auditor GET '/api/v1/incidents?sort=-discovered_at&limit=1000' >/dev/null
+jq -e '[.items[].discovered_at] as $d | $d == ($d | sort | reverse)' "$tmp/body" >/dev/null && ok || fail "incidents sorted by discovery, newest first"
+expect 400 "$(req auditor GET '/api/v1/incidents?sort=bogus')" "unknown incident sort key"
 expect 400 "$(req auditor GET '/api/v1/systems?limit=-1')" "negative limit"
 req auditor GET '/api/v1/systems?owner=u_project_owner' >/dev/null
 jq -e '[.items[].owner] | unique == ["u_project_owner"]' "$tmp/body" >/dev/null && ok || fail "filter"
