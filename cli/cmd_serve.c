@@ -1208,7 +1208,8 @@ static enum MHD_Result h_register(struct call *x)
 				      N_("this role does not change that register"));
 		if (strcmp(x->method, "DELETE") != 0 && !json_is_object(x->body))
 			return problem(x, 400, "invalid", NULL, cg_tr(x->lang, N_("expected a JSON object")));
-		if (!approve && json_object_get(x->body, "systems") && !owns_systems(x, json_object_get(x->body, "systems")))
+		/* a change's new systems (a new record's are checked below, present or not) */
+		if (x->nparts == 5 && json_object_get(x->body, "systems") && !owns_systems(x, json_object_get(x->body, "systems")))
 			return denied(x, N_("a project owner records only decisions about systems it owns (systems: its own)"));
 	}
 	if (!(c = catalog(x)))
@@ -1346,24 +1347,24 @@ static pthread_mutex_t throttle_lock = PTHREAD_MUTEX_INITIALIZER;
  * block waits for the first block to end: its failures could not be counted (fail closed). */
 static int64_t throttle_blocked(const char *key)
 {
-	int64_t now = now_ms(), left = 0, first_end = INT64_MAX;
-	bool found = false;
+	int64_t now = now_ms(), until = 0, first_end = INT64_MAX;
+	bool found = false, room = false;
 	pthread_mutex_lock(&throttle_lock);
 	for (int i = 0; i < THROTTLE_SLOTS; i++) {
+		int64_t b = throttle[i].blocked_until;
 		if (strcmp(throttle[i].key, key) == 0) {
 			found = true;
-			if (throttle[i].blocked_until > now)
-				left = (throttle[i].blocked_until - now + 999) / 1000;
+			until = b;
 		}
-		if (throttle[i].blocked_until > now && throttle[i].blocked_until < first_end)
-			first_end = throttle[i].blocked_until;
-		else if (throttle[i].blocked_until <= now)
-			first_end = INT64_MIN; /* a slot that may be taken */
+		if (b <= now)
+			room = true; /* a slot that may be taken */
+		else if (b < first_end)
+			first_end = b;
 	}
 	pthread_mutex_unlock(&throttle_lock);
-	if (!found && first_end != INT64_MIN && first_end != INT64_MAX)
-		left = (first_end - now + 999) / 1000;
-	return left;
+	if (!found && !room)
+		until = first_end;
+	return until > now ? (until - now + 999) / 1000 : 0;
 }
 
 static void throttle_note(const char *key, bool failed)
