@@ -578,18 +578,79 @@ static bool id_ok(const char *id)
 	return true;
 }
 
+/* The highest N of the ids PREFIX-N that query `sql` (bound to kind, lo, hi) answers, into *n. */
+static cg_code highest(struct cg_store *st, const char *sql, const struct cg_rkind *k, const char *prefix, int64_t *n,
+		       struct cg_error *err)
+{
+	struct cg_stmt *q;
+	enum cg_step s;
+	char hi[40];
+	size_t pl = strlen(prefix);
+	cg_code r = cg_store_prepare(st, sql, &q, err);
+	if (r != CG_OK)
+		return r;
+	/* '-' + 1 is '.': the range holds exactly the ids that start with the prefix */
+	snprintf(hi, sizeof hi, "%.*s.", (int)pl - 1, prefix);
+	if (cg_stmt_bind_text(q, 1, k->name) || cg_stmt_bind_text(q, 2, prefix) || cg_stmt_bind_text(q, 3, hi))
+		return bind_fail(q, err);
+	while ((s = cg_stmt_step(q, err)) == CG_STEP_ROW) {
+		int64_t v;
+		if (cg_parse_number(cg_stmt_text(q, 0) + pl, &v) == 0 && v > *n)
+			*n = v;
+	}
+	cg_stmt_done(q);
+	return s == CG_STEP_ERROR ? (err && err->code ? err->code : CG_E_STORE) : CG_OK;
+}
+
+/*
+ * The next PREFIX-NNNN of a register, inside the caller's write transaction: one more than the
+ * highest ever given, so that the id of a deleted record is never given to another (the audit
+ * trail keeps the old one's history under it). The counter (table counters, "record:KIND") is
+ * derived: when it is missing (the first record, a database from before it, or one restored from
+ * an export) it is rebuilt once from the ids of the records and of the audit trail, deleted ones
+ * included. An id someone chose by hand is skipped.
+ */
 static cg_code new_id(struct cg_store *st, const struct cg_rkind *k, char out[80], struct cg_error *err)
 {
-	for (int n = 1; n < 1000000; n++) {
-		bool found;
-		cg_code r;
-		snprintf(out, 80, "%s-%04d", k->prefix, n);
-		if ((r = record_exists(st, k->name, out, &found, err)) != CG_OK)
-			return r;
-		if (!found)
-			return CG_OK;
+	struct cg_stmt *q;
+	enum cg_step s;
+	char prefix[40], name[48];
+	int64_t n = 0;
+	bool have = false, taken = true;
+	cg_code r;
+
+	snprintf(prefix, sizeof prefix, "%s-", k->prefix);
+	snprintf(name, sizeof name, "record:%s", k->name);
+	if ((r = cg_store_prepare(st, "SELECT value FROM counters WHERE name = ?", &q, err)) != CG_OK)
+		return r;
+	if (cg_stmt_bind_text(q, 1, name))
+		return bind_fail(q, err);
+	if ((s = cg_stmt_step(q, err)) == CG_STEP_ROW) {
+		n = cg_stmt_int64(q, 0);
+		have = true;
 	}
-	return cg_error_set(err, CG_E_CONFLICT, "id", N_("id: no free id left; give one"));
+	cg_stmt_done(q);
+	if (s == CG_STEP_ERROR)
+		return err && err->code ? err->code : CG_E_STORE;
+	if (!have && ((r = highest(st, "SELECT id FROM records WHERE kind = ? AND id >= ? AND id < ?", k, prefix, &n, err)) != CG_OK ||
+		      (r = highest(st, "SELECT entity_id FROM audit_events WHERE entity_type = ? AND entity_id >= ? AND entity_id < ?",
+				   k, prefix, &n, err)) != CG_OK))
+		return r;
+	while (taken) {
+		if (n >= 999999999)
+			return cg_error_set(err, CG_E_CONFLICT, "id", N_("id: no free id left; give one"));
+		snprintf(out, 80, "%s%04lld", prefix, (long long)++n);
+		if ((r = record_exists(st, k->name, out, &taken, err)) != CG_OK)
+			return r;
+	}
+	if ((r = cg_store_prepare(st, have ? "UPDATE counters SET value = ? WHERE name = ?" :
+				  "INSERT INTO counters (value, name) VALUES (?, ?)", &q, err)) != CG_OK)
+		return r;
+	if (cg_stmt_bind_int64(q, 1, n) || cg_stmt_bind_text(q, 2, name))
+		return bind_fail(q, err);
+	s = cg_stmt_step(q, err);
+	cg_stmt_done(q);
+	return s == CG_STEP_ERROR ? (err && err->code ? err->code : CG_E_STORE) : CG_OK;
 }
 
 static cg_code add_one(struct cg_store *st, const char *actor, const struct cg_catalog *c, const struct cg_rkind *k,
