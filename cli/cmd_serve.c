@@ -35,12 +35,14 @@
 
 static const char help[] = N_(
 	"Usage: ciiguard serve [--listen ADDRESS:PORT] [--tls-cert FILE --tls-key FILE]\n"
-	"                      [--threads N] [--max-body BYTES]\n\n"
+	"                      [--threads N] [--max-body BYTES] [--body-timeout SECONDS]\n\n"
 	"Serves the HTTP API (/api/v1, described by /api/v1/openapi.json) on ADDRESS:PORT\n"
 	"(default 127.0.0.1:8080), over TLS when a certificate and key are given. Requests carry\n"
 	"'Authorization: Bearer TOKEN' (ciiguard token create). /healthz and /metrics\n"
 	"(Prometheus text) need no token. The web console is at / (it signs in with a user's\n"
 	"password). Logs go to standard error, one JSON object per line.\n"
+	"--max-body limits a JSON body (default 1048576 bytes); --body-timeout the time a\n"
+	"request's body may take to arrive (default 120 s; a slower one's connection is closed).\n"
 	"Stops on SIGINT or SIGTERM.\n");
 
 enum { MAX_PARTS = 8, CACHE = 16, TOKEN_TTL_MS = 5000 };
@@ -75,7 +77,7 @@ static struct {
 	_Atomic uint64_t by_class[NROUTES][6]; /* 1xx..5xx by hundreds */
 	_Atomic uint64_t hist[NROUTES][NBUCKETS + 1];
 	_Atomic uint64_t sum_us[NROUTES];
-	_Atomic uint64_t denied, unauthenticated, login_failed, throttled;
+	_Atomic uint64_t denied, unauthenticated, login_failed, throttled, slow_bodies;
 	/* batched writes: batches, their requests; group commit: syncs of the log and checkpoints
 	 * (by the checkpointer, by the writer), and the time they took */
 	_Atomic uint64_t batches, batched, batch_retries, writer_us, sync_us, ckpts[2], ckpt_us[2];
@@ -87,6 +89,7 @@ static struct {
 static struct {
 	const char *db;
 	size_t body_max;
+	int64_t body_us; /* the time a body may take to arrive */
 	struct cli *cli;
 	pthread_key_t key;
 	bool tls;
@@ -161,7 +164,7 @@ static int64_t now_us(void)
 /* One request in progress. */
 struct req {
 	char *body;
-	size_t len, max;
+	size_t len, cap, max; /* cap: the bytes allocated for body, its NUL included */
 	bool too_large, done;
 	bool busy;       /* the bodies in flight would pass INFLIGHT_MAX: 503 */
 	size_t reserved; /* of INFLIGHT_MAX, for its Content-Length (counted before the body comes) */
@@ -2162,6 +2165,9 @@ static enum MHD_Result metrics(struct call *x)
 	     "# TYPE ciiguard_login_failures_total counter\nciiguard_login_failures_total{kind=\"wrong\"} %llu\n"
 	     "ciiguard_login_failures_total{kind=\"throttled\"} %llu\n", (unsigned long long)atomic_load(&M.login_failed),
 	     (unsigned long long)atomic_load(&M.throttled));
+	emit_counter(&b, &bad, "ciiguard_http_slow_bodies_total",
+		     "Connections closed because a request's body took longer than --body-timeout.",
+		     (double)atomic_load(&M.slow_bodies), false);
 	emit(&b, &bad, "# HELP ciiguard_http_unauthenticated_total Requests without a valid token (401).\n"
 		    "# TYPE ciiguard_http_unauthenticated_total counter\nciiguard_http_unauthenticated_total %llu\n",
 		    (unsigned long long)atomic_load(&M.unauthenticated));
@@ -2921,21 +2927,36 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		}
 	}
 	if (*upload_size && !r->too_large && !r->busy) {
-		if (r->len + *upload_size > r->max) {
+		/* the idle timeout does not end a body sent a byte at a time: its whole time does. The
+		 * connection is closed, logged as 408: libmicrohttpd 0.9.75 takes no answer while a body
+		 * is coming in (a client that slow has stopped listening anyway, as nginx assumes). */
+		if (now_us() - r->t0 > S.body_us) {
+			r->status = 408;
+			atomic_fetch_add(&M.slow_bodies, 1);
+			return MHD_NO;
+		} else if (r->len + *upload_size > r->max) {
 			r->too_large = true;
 		} else if (r->len + *upload_size > r->reserved && /* a body without Content-Length */
 			   atomic_fetch_add(&inflight, *upload_size) + *upload_size > INFLIGHT_MAX) {
 			atomic_fetch_sub(&inflight, *upload_size);
 			r->busy = true;
 		} else {
-			char *b = realloc(r->body, r->len + *upload_size + 1);
-			if (!b) {
-				if (r->len + *upload_size > r->reserved)
-					atomic_fetch_sub(&inflight, *upload_size);
-				return MHD_NO;
+			/* once, for its Content-Length; else doubling, not a copy per piece */
+			size_t need = r->len + *upload_size + 1, cap = r->cap;
+			if (need > cap) {
+				cap = r->reserved + 1 >= need ? r->reserved + 1 : cap * 2 >= need ? cap * 2 : need;
+				if (cap > r->max + 1) /* need is not: the body is within max */
+					cap = r->max + 1;
+				char *b = realloc(r->body, cap);
+				if (!b) {
+					if (r->len + *upload_size > r->reserved)
+						atomic_fetch_sub(&inflight, *upload_size);
+					return MHD_NO;
+				}
+				r->body = b;
+				r->cap = cap;
 			}
-			memcpy(b + r->len, upload, *upload_size);
-			r->body = b;
+			memcpy(r->body + r->len, upload, *upload_size);
 			r->len += *upload_size;
 			r->body[r->len] = '\0';
 		}
@@ -3060,7 +3081,7 @@ static char *read_file(struct cli *cli, const char *path)
 int cmd_serve(struct cli *cli, int argc, char **argv)
 {
 	const char *listen = "127.0.0.1:8080", *cert = NULL, *key = NULL;
-	int64_t threads = 2, body_max = 1024 * 1024;
+	int64_t threads = 2, body_max = 1024 * 1024, body_s = 120;
 	int rc = EXIT_OK;
 
 	for (int i = 1; i < argc; i++) {
@@ -3070,7 +3091,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 			return EXIT_OK;
 		}
 		if (cli_opt(argv[i], "listen") || cli_opt(argv[i], "tls-cert") || cli_opt(argv[i], "tls-key") ||
-		    cli_opt(argv[i], "threads") || cli_opt(argv[i], "max-body")) {
+		    cli_opt(argv[i], "threads") || cli_opt(argv[i], "max-body") || cli_opt(argv[i], "body-timeout")) {
 			const char *name = argv[i];
 			if (!(v = cli_optval(cli, "serve", argc, argv, &i, &rc)))
 				return rc;
@@ -3081,6 +3102,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 			else if (cli_opt(name, "tls-key"))
 				key = v;
 			else if (cli_opt(name, "threads") ? cg_parse_number(v, &threads) != 0 || threads < 1 || threads > 64 :
+				 cli_opt(name, "body-timeout") ? cg_parse_number(v, &body_s) != 0 || body_s < 1 || body_s > 3600 :
 				 cg_parse_number(v, &body_max) != 0 || body_max < 1024 || body_max > 64 * 1024 * 1024)
 				return cli_usage(cli, "serve", N_("%s: out of range: '%s'"), name, v);
 		} else {
@@ -3129,6 +3151,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	S.tls = cert != NULL;
 	S.db = cli->db;
 	S.body_max = (size_t)body_max;
+	S.body_us = body_s * 1000000;
 	S.cli = cli;
 	if (pthread_key_create(&S.key, tctx_free) != 0) {
 		free(cert_pem);

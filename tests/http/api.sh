@@ -74,7 +74,7 @@ cg token revoke "$(cg --json token list --user admin | jq -r '.[-1].id')" >/dev/
 cg system update ems-scada --owner u_project_owner >/dev/null
 
 # --- the server, on a port of its choosing ---
-"$bin" serve --listen 127.0.0.1:0 --threads 2 >"$tmp/serve.out" 2>"$tmp/serve.err" &
+"$bin" serve --listen 127.0.0.1:0 --threads 2 --body-timeout 2 >"$tmp/serve.out" 2>"$tmp/serve.err" &
 pid=$!
 for _ in $(seq 100); do
 	grep -q "listening on" "$tmp/serve.out" 2>/dev/null && break
@@ -805,6 +805,26 @@ grep -q "^ciiguard_build_info{version=\"$("$bin" --version | awk '{print $2}')\"
 	ok || fail "/metrics build info: $(grep build_info <<<"$m") (expected allocator $alloc)"
 if grep -q libjemalloc "/proc/$pid/maps"; then loaded=jemalloc; else loaded=libc; fi
 expect "$alloc" "$loaded" "the server runs with the configured allocator"
+
+# --- a body sent a byte at a time: once it has taken --body-timeout (2 s here), the connection is
+# closed (libmicrohttpd takes no answer mid-body), counted in /metrics, and nothing is stored ---
+slow() { curl -s "$base/metrics" | awk '$1 == "ciiguard_http_slow_bodies_total" {print $2}'; }
+slow0=$(slow)
+req admin GET /api/v1/incidents >/dev/null
+inc0=$(jq .total "$tmp/body")
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'POST /api/v1/incidents HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %s\r\n\r\n{' \
+	"${tok[admin]}" "${#incident}" >&3
+sleep 1
+printf '"' >&3
+sleep 1.3
+printf 't' >&3 || true
+if timeout 5 cat <&3 >"$tmp/slow.out"; then ok; else fail "a body past --body-timeout: the connection stayed open"; fi
+exec 3>&-
+[[ ! -s $tmp/slow.out ]] && ok || fail "a body past --body-timeout: an answer came: $(head -c 200 "$tmp/slow.out")"
+expect $((slow0 + 1)) "$(slow)" "ciiguard_http_slow_bodies_total"
+req admin GET /api/v1/incidents >/dev/null
+expect "$inc0" "$(jq .total "$tmp/body")" "incidents after a body past --body-timeout"
 
 # --- 1,000+ malformed or hostile requests ---
 before=$(cg --json audit head | jq .count)
