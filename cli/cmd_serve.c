@@ -620,10 +620,11 @@ static enum MHD_Result precondition(struct call *x, json_t *doc, bool *ok)
 	return precondition_tag(x, tag, ok);
 }
 
-static json_t *page(struct call *x, json_t *items, bool *bad)
+/* The page of `items` (stolen) the arguments ask for; *bad names the argument at fault, or NULL. */
+static json_t *page(struct call *x, json_t *items, const char **bad)
 {
 	int64_t limit = 100, offset = 0;
-	*bad = !int_arg(x, "limit", 1000, &limit) || !int_arg(x, "offset", INT32_MAX, &offset);
+	*bad = !int_arg(x, "limit", 1000, &limit) ? "limit" : !int_arg(x, "offset", INT32_MAX, &offset) ? "offset" : NULL;
 	json_t *out = json_array();
 	size_t n = json_array_size(items);
 	for (size_t i = (size_t)offset; i < n && i < (size_t)(offset + limit); i++)
@@ -637,13 +638,52 @@ static json_t *page(struct call *x, json_t *items, bool *bad)
 /* Sends the page the arguments ask for of `items` (stolen), or 400 when they are malformed. */
 static enum MHD_Result send_page(struct call *x, json_t *items)
 {
-	bool bad;
+	const char *bad;
 	json_t *doc = page(x, items, &bad);
 	if (bad) {
 		json_decref(doc);
-		return problem(x, 400, "invalid", "limit", cg_tr(x->lang, N_("limit and offset: expected whole numbers (limit at most 1000)")));
+		return problem(x, 400, "invalid", bad, cg_tr(x->lang, N_("limit and offset: expected whole numbers (limit at most 1000)")));
 	}
 	return send_json(x, 200, doc, NULL);
+}
+
+/* The largest page of a document's main array (GET /gaps took up to this many before it paged). */
+enum { DOC_LIMIT_MAX = 100000 };
+
+/* The paging arguments of a document (see doc_page): *limit -1 when absent. NULL, or the name of
+ * the argument at fault. */
+static const char *doc_args(struct call *x, int64_t *limit, int64_t *offset)
+{
+	*limit = -1;
+	*offset = 0;
+	return !int_arg(x, "limit", DOC_LIMIT_MAX, limit) ? "limit" : !int_arg(x, "offset", INT32_MAX, offset) ? "offset" : NULL;
+}
+
+static enum MHD_Result bad_doc_args(struct call *x, const char *field)
+{
+	return problem(x, 400, "invalid", field, cg_tr(x->lang, N_("limit and offset: expected whole numbers (limit at most 100000)")));
+}
+
+/* Pages the main array `key` of a document (GET /obligations, /due, /gaps, /catalogs), the rest of
+ * it unchanged: whole when neither limit (-1: absent) nor offset is given, since these documents
+ * were always whole and their clients read them so. Adds `offset`, `limit` when given, and
+ * `total`, the length before paging, unless the document has it already (cg_gaps_top counts
+ * every gap, not only those it lists). */
+static void doc_page(json_t *doc, const char *key, int64_t limit, int64_t offset)
+{
+	json_t *all = json_object_get(doc, key);
+	size_t n = json_array_size(all);
+	if (!json_object_get(doc, "total"))
+		json_object_set_new(doc, "total", json_integer((json_int_t)n));
+	if (limit >= 0 || offset > 0) {
+		json_t *out = json_array();
+		for (size_t i = (size_t)offset; out && i < n && (limit < 0 || i < (size_t)(offset + limit)); i++)
+			json_array_append(out, json_array_get(all, i));
+		json_object_set_new(doc, key, out ? out : json_array());
+	}
+	if (limit >= 0)
+		json_object_set_new(doc, "limit", json_integer((json_int_t)limit));
+	json_object_set_new(doc, "offset", json_integer((json_int_t)offset));
 }
 
 /* Text in which a run of digits counts by its value: line-9 before line-10, INC-20261207-999
@@ -754,6 +794,51 @@ static void filter(struct call *x, json_t *list, const char *key)
 	}
 }
 
+/* Keeps the items whose boolean `key` is the argument of that name, "true" or "false", when
+ * given; false (the list unchanged) when it is neither. */
+static bool filter_bool(struct call *x, json_t *list, const char *key)
+{
+	const char *want = arg(x, key);
+	size_t i = 0;
+	if (!want)
+		return true;
+	if (strcmp(want, "true") != 0 && strcmp(want, "false") != 0)
+		return false;
+	while (i < json_array_size(list)) {
+		json_t *v = json_object_get(json_array_get(list, i), key);
+		if (!json_is_boolean(v) || json_is_true(v) != (want[0] == 't'))
+			json_array_remove(list, i);
+		else
+			i++;
+	}
+	return true;
+}
+
+/* The filters of a register's records: ?system=ID keeps those whose systems include ID, and each
+ * enum field of the registers (kind, status, review_status, severity, ...) those whose field has
+ * the value given. A value no record has, or a field the kind lacks, matches nothing. Personal
+ * fields filter nothing: a count of matches would tell what the role may not see. */
+static void filter_records(struct call *x, json_t *list)
+{
+	const char *sys = arg(x, "system");
+	size_t i = 0;
+	while (sys && i < json_array_size(list)) {
+		json_t *v, *systems = json_object_get(json_array_get(list, i), "systems");
+		size_t j;
+		bool in = false;
+		json_array_foreach(systems, j, v)
+			in |= json_is_string(v) && strcmp(json_string_value(v), sys) == 0;
+		if (!in)
+			json_array_remove(list, i);
+		else
+			i++;
+	}
+	for (const struct cg_rkind *k = cg_rkinds; k->name; k++)
+		for (const struct cg_rfield *f = k->fields; f->name; f++)
+			if (f->type == CG_R_ENUM && !(f->flags & CG_RF_PERSONAL))
+				filter(x, list, f->name);
+}
+
 /* --- handlers --- */
 
 /* GET /me: who is signed in; PUT /me {lang}: the user's own language (the console's switch) */
@@ -846,16 +931,29 @@ static enum MHD_Result h_report(struct call *x)
 	const struct cg_catalog *c = catalog(x);
 	json_t *doc = NULL;
 	cg_code r;
-	const char *what = x->parts[2];
+	const char *what = x->parts[2], *bad;
+	/* the main array of /gaps, /due and /obligations is paged when asked (doc_page) */
+	const char *key = strcmp(what, "gaps") == 0 ? "gaps" : strcmp(what, "due") == 0 ? "deadlines" :
+			  strcmp(what, "obligations") == 0 ? "obligations" : NULL;
+	int64_t limit = -1, offset = 0;
+	if (key && (bad = doc_args(x, &limit, &offset)))
+		return bad_doc_args(x, bad);
 	if (!c)
 		return fail(x);
 	if (strcmp(what, "status") == 0) {
 		r = cg_status(x->t->st, c, x->lang, &doc, &x->err);
 	} else if (strcmp(what, "gaps") == 0) {
-		int64_t limit = 0;
-		if (!int_arg(x, "limit", 100000, &limit))
-			return problem(x, 400, "invalid", "limit", cg_tr(x->lang, N_("limit: expected a whole number from 1 to 100000")));
-		r = limit ? cg_gaps_top(x->t->st, c, (size_t)limit, x->lang, &doc, &x->err) : cg_gaps(x->t->st, c, x->lang, &doc, &x->err);
+		/* a page in one pass over the tables (cg_gaps_top) while it is small, else the register */
+		if (limit >= 0 && offset + limit <= DOC_LIMIT_MAX) {
+			r = cg_gaps_top(x->t->st, c, (size_t)(offset + limit), x->lang, &doc, &x->err);
+		} else if ((r = cg_gaps(x->t->st, c, x->lang, &doc, &x->err)) == CG_OK) {
+			json_t *g;
+			size_t i, overdue = 0;
+			json_array_foreach(json_object_get(doc, "gaps"), i, g)
+				overdue += json_is_true(json_object_get(g, "overdue"));
+			json_object_set_new(doc, "total", json_integer((json_int_t)json_array_size(json_object_get(doc, "gaps"))));
+			json_object_set_new(doc, "overdue", json_integer((json_int_t)overdue));
+		}
 	} else if (strcmp(what, "exposure") == 0) {
 		r = cg_exposure(x->t->st, c, x->lang, &doc, &x->err);
 	} else if (strcmp(what, "due") == 0) {
@@ -872,6 +970,8 @@ static enum MHD_Result h_report(struct call *x)
 		if (r == CG_OK)
 			obligation_tags(doc);
 	}
+	if (r == CG_OK && key)
+		doc_page(doc, key, limit, offset);
 	return r == CG_OK ? send_json(x, 200, doc, NULL) : fail(x);
 }
 
@@ -1231,6 +1331,7 @@ static enum MHD_Result h_register(struct call *x)
 		}
 		if (cg_record_list(x->t->st, k, &doc, &x->err) != CG_OK)
 			return fail(x);
+		filter_records(x, doc);
 		static const char *const sortable[] = { "id", "name", "title", "created_at", "updated_at", NULL };
 		int sorted = sort_list(x, doc, sortable, "id");
 		if (sorted) {
@@ -1668,10 +1769,16 @@ static enum MHD_Result h_evidence(struct call *x)
 		return respond(x, 200, "application/octet-stream", data, len, NULL);
 	}
 	if (strcmp(x->method, "GET") == 0) {
+		static const char *const sortable[] = { "added_at", "filename", "sha256", "scope", "urn", NULL };
 		json_t *doc = NULL;
 		if (cg_evidence_list(x->t->st, arg(x, "scope"), arg(x, "urn"), &doc, &x->err) != CG_OK)
 			return fail(x);
-		return send_json(x, 200, json_pack("{s:o}", "items", doc), NULL);
+		int sorted = sort_list(x, doc, sortable, NULL); /* else by scope, obligation and time added */
+		if (sorted) {
+			json_decref(doc);
+			return sorted < 0 ? MHD_NO : problem(x, 400, "invalid", "sort", cg_tr(x->lang, N_("sort: expected added_at, filename, sha256, scope or urn, optionally with a leading -")));
+		}
+		return send_page(x, doc);
 	}
 	const struct cg_catalog *c = catalog(x);
 	char sha[CG_HASH_HEX];
@@ -1692,9 +1799,20 @@ static enum MHD_Result h_users(struct call *x)
 {
 	json_t *doc = NULL;
 	if (strcmp(x->method, "GET") == 0) {
+		static const char *const sortable[] = { "name", "role", "created_at", "updated_at", NULL };
 		if (cg_user_list(x->t->st, &doc, &x->err) != CG_OK)
 			return fail(x);
-		return send_json(x, 200, json_pack("{s:o}", "items", doc), NULL);
+		filter(x, doc, "role");
+		if (!filter_bool(x, doc, "disabled")) {
+			json_decref(doc);
+			return problem(x, 400, "invalid", "disabled", cg_tr(x->lang, N_("disabled: expected true or false")));
+		}
+		int sorted = sort_list(x, doc, sortable, "name");
+		if (sorted) {
+			json_decref(doc);
+			return sorted < 0 ? MHD_NO : problem(x, 400, "invalid", "sort", cg_tr(x->lang, N_("sort: expected name, role, created_at or updated_at, optionally with a leading -")));
+		}
+		return send_page(x, doc);
 	}
 	if (!json_is_object(x->body))
 		return problem(x, 400, "invalid", NULL, cg_tr(x->lang, N_("expected a JSON object")));
@@ -1732,9 +1850,15 @@ static enum MHD_Result h_tokens(struct call *x)
 	bool admin = strcmp(x->role, "admin") == 0;
 	json_t *doc = NULL;
 	if (strcmp(x->method, "GET") == 0) {
+		static const char *const sortable[] = { "id", "user", "created_at", "expires_at", NULL };
 		if (cg_token_list(x->t->st, admin ? arg(x, "user") : x->user, &doc, &x->err) != CG_OK)
 			return fail(x);
-		return send_json(x, 200, json_pack("{s:o}", "items", doc), NULL);
+		int sorted = sort_list(x, doc, sortable, NULL); /* else oldest first */
+		if (sorted) {
+			json_decref(doc);
+			return sorted < 0 ? MHD_NO : problem(x, 400, "invalid", "sort", cg_tr(x->lang, N_("sort: expected id, user, created_at or expires_at, optionally with a leading -")));
+		}
+		return send_page(x, doc);
 	}
 	if (strcmp(x->method, "DELETE") == 0) {
 		json_t *mine = NULL, *e;
@@ -1806,8 +1930,17 @@ static enum MHD_Result h_catalogs(struct call *x)
 			"version", (json_int_t)res.version, "requirement_nodes", (json_int_t)res.nodes,
 			"replaced", res.replaced, "warnings", warnings), NULL);
 	}
-	if (x->nparts == 3)
-		return send_json(x, 200, cg_catalog_list(c, x->lang), NULL);
+	if (x->nparts == 3) {
+		int64_t limit, offset;
+		const char *bad = doc_args(x, &limit, &offset);
+		if (bad)
+			return bad_doc_args(x, bad);
+		json_t *doc = cg_catalog_list(c, x->lang);
+		if (!doc)
+			return MHD_NO;
+		doc_page(doc, "libraries", limit, offset);
+		return send_json(x, 200, doc, NULL);
+	}
 	bool builtin;
 	json_t *lib = cg_catalog_library_find(c, x->parts[3], &builtin), *item;
 	if (!lib) {

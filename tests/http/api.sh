@@ -156,6 +156,33 @@ jq -e --argjson n "$cli_due" '(.deadlines | length) == $n and $n >= 2 and .open 
 expect 200 "$(req auditor GET '/api/v1/due?within=1m')" "due within a minute"
 jq -e --argjson n "$cli_due" '(.deadlines | length) < $n' "$tmp/body" >/dev/null && ok || fail "?within keeps fewer"
 expect 422 "$(req auditor GET '/api/v1/due?within=soon')" "a bad duration"
+# the main array of /due, /gaps and /obligations: whole without limit or offset, else the page
+# asked for; `total` counts it all; the rest of the document unchanged
+req auditor GET /api/v1/due >/dev/null
+cp "$tmp/body" "$tmp/due.all"
+jq -e '.total == (.deadlines | length) and .offset == 0 and (has("limit") | not)' "$tmp/due.all" >/dev/null && ok || fail "/due: total without paging"
+expect 200 "$(req auditor GET '/api/v1/due?limit=1&offset=1')" "a page of /due"
+jq -e --slurpfile a "$tmp/due.all" '.deadlines == $a[0].deadlines[1:2] and .total == $a[0].total and .open == $a[0].open and
+	.overdue == $a[0].overdue and .limit == 1 and .offset == 1' "$tmp/body" >/dev/null && ok || fail "/due?limit=1&offset=1: $(head -c 300 "$tmp/body")"
+req auditor GET /api/v1/gaps >/dev/null
+cp "$tmp/body" "$tmp/gaps.all"
+jq -e '.total == (.gaps | length) and .total >= 3 and .overdue == ([.gaps[] | select(.overdue)] | length) and .offset == 0 and (has("limit") | not)' \
+	"$tmp/gaps.all" >/dev/null && ok || fail "/gaps without limit: total and overdue: $(jq -c '{total, overdue, n: (.gaps | length)}' "$tmp/gaps.all")"
+expect 200 "$(req auditor GET '/api/v1/gaps?limit=2&offset=1')" "a page of /gaps (one pass)"
+jq -e --slurpfile a "$tmp/gaps.all" '[.gaps[] | [.scope, .urn]] == [$a[0].gaps[1:3][] | [.scope, .urn]] and .total == $a[0].total and
+	.overdue == $a[0].overdue and .limit == 2 and .offset == 1' "$tmp/body" >/dev/null && ok || fail "/gaps?limit=2&offset=1: $(jq -c '[.gaps[].urn], .total' "$tmp/body")"
+expect 200 "$(req auditor GET '/api/v1/gaps?offset=2')" "/gaps from an offset"
+jq -e --slurpfile a "$tmp/gaps.all" '[.gaps[] | [.scope, .urn]] == [$a[0].gaps[2:][] | [.scope, .urn]] and .total == $a[0].total' "$tmp/body" >/dev/null &&
+	ok || fail "/gaps?offset=2: $(jq -c '[.gaps[].urn], .total' "$tmp/body")"
+expect 400 "$(req auditor GET '/api/v1/gaps?limit=2&offset=x')" "/gaps: a bad offset"
+jq -e '.field == "offset"' "$tmp/body" >/dev/null && ok || fail "400 names offset"
+req auditor GET '/api/v1/obligations?scope=organisation' >/dev/null
+cp "$tmp/body" "$tmp/obl.all"
+expect 200 "$(req auditor GET '/api/v1/obligations?scope=organisation&limit=2&offset=1')" "a page of /obligations"
+jq -e --slurpfile a "$tmp/obl.all" '.obligations == $a[0].obligations[1:3] and .systems == $a[0].systems and .total == ($a[0].obligations | length) and
+	.total == $a[0].total and .total >= 3' "$tmp/body" >/dev/null && ok || fail "/obligations?limit=2&offset=1: $(head -c 300 "$tmp/body")"
+expect 400 "$(req auditor GET '/api/v1/obligations?limit=100001')" "/obligations: limit over 100000"
+jq -e '.field == "limit"' "$tmp/body" >/dev/null && ok || fail "400 names limit"
 cli_over=$({ cg --json due || true; } | jq '.overdue')
 m=$(curl -s "$base/metrics")
 grep -q "^ciiguard_deadlines{state=\"open\"} $cli_due\$" <<<"$m" && ok || fail "/metrics counts the open deadlines ($cli_due)"
@@ -756,6 +783,76 @@ for i in $(seq 15); do signin "$tmp/jar-x" 'erin second password' >/dev/null; do
 expect 200 "$(curl -s -o "$tmp/body" -w '%{http_code}' -b "$tmp/jar-erin" "$base/api/v1/me")" "the 16th newest session"
 expect 200 "$(signin "$tmp/jar-x" 'erin second password')" "a 17th sign-in"
 expect 401 "$(curl -s -o "$tmp/body" -w '%{http_code}' -b "$tmp/jar-erin" "$base/api/v1/me")" "the oldest of 17 sessions"
+
+# --- paging, sorting and filters of evidence, users, tokens, the catalog and register records ---
+for f in b-page.txt a-page.txt; do
+	expect 201 "$(req_ct=application/octet-stream req security_officer POST "/api/v1/evidence?scope=ems-scada&urn=order-745:art-17&filename=$f" "page $f")" "evidence $f"
+done
+req_ct=
+req auditor GET '/api/v1/evidence?scope=ems-scada&sort=filename&limit=1000' >/dev/null
+cp "$tmp/body" "$tmp/ev.all"
+jq -e '.total == (.items | length) and .total >= 4 and ([.items[].filename // ""] as $f | $f == ($f | sort)) and
+	([.items[].filename] | index("a-page.txt") < index("b-page.txt")) and ([.items[].scope] | unique == ["ems-scada"])' "$tmp/ev.all" >/dev/null &&
+	ok || fail "evidence sorted by filename: $(jq -c '[.items[].filename]' "$tmp/ev.all")"
+req auditor GET '/api/v1/evidence?scope=ems-scada&sort=filename&limit=2' >/dev/null
+cp "$tmp/body" "$tmp/ev.p1"
+req auditor GET '/api/v1/evidence?scope=ems-scada&sort=filename&limit=1000&offset=2' >/dev/null
+jq -e --slurpfile a "$tmp/ev.all" --slurpfile p "$tmp/ev.p1" '($p[0].items | length) == 2 and $p[0].items + .items == $a[0].items and
+	.total == $a[0].total and $p[0].total == $a[0].total' "$tmp/body" >/dev/null && ok || fail "two pages of evidence: disjoint, covering the total"
+req auditor GET '/api/v1/evidence?sort=-added_at&limit=1000' >/dev/null
+jq -e '[.items[].added_at] as $t | $t == ($t | sort | reverse) and .total >= ('"$(jq .total "$tmp/ev.all")"')' "$tmp/body" >/dev/null && ok || fail "evidence, newest first"
+for a in 'limit=1001:limit' 'offset=-1:offset' 'sort=size:sort'; do
+	expect 400 "$(req auditor GET "/api/v1/evidence?${a%:*}")" "evidence?${a%:*}"
+	jq -e --arg f "${a##*:}" '.field == $f' "$tmp/body" >/dev/null && ok || fail "400 names ${a##*:}"
+done
+# users: by role, disabled or not, sorted, paged
+cg --json user list >"$tmp/users.cli"
+req admin GET '/api/v1/users?role=auditor&limit=1000' >/dev/null
+jq -e --slurpfile c "$tmp/users.cli" '([.items[].name] | sort) == ([$c[0][] | select(.role == "auditor") | .name] | sort) and .total == (.items | length) and .total >= 3' \
+	"$tmp/body" >/dev/null && ok || fail "users?role=auditor: $(jq -c '[.items[].name]' "$tmp/body")"
+req admin GET '/api/v1/users?disabled=true' >/dev/null
+jq -e --slurpfile c "$tmp/users.cli" '[.items[].name] == [$c[0][] | select(.disabled) | .name] and (.items | length) >= 1' "$tmp/body" >/dev/null &&
+	ok || fail "users?disabled=true: $(jq -c '[.items[].name]' "$tmp/body")"
+expect 400 "$(req admin GET '/api/v1/users?disabled=maybe')" "users?disabled=maybe"
+jq -e '.field == "disabled"' "$tmp/body" >/dev/null && ok || fail "400 names disabled"
+expect 200 "$(req admin GET '/api/v1/users?role=nobody')" "users of a role no one has"
+jq -e '.items == [] and .total == 0' "$tmp/body" >/dev/null && ok || fail "a role no one has matches nothing"
+req admin GET '/api/v1/users?sort=-role&limit=1000' >/dev/null
+jq -e --slurpfile c "$tmp/users.cli" '[.items[].role] as $r | $r == ($r | sort | reverse) and .total == ($c[0] | length)' "$tmp/body" >/dev/null &&
+	ok || fail "users sorted by role, descending: $(jq -c '[.items[].role]' "$tmp/body")"
+req admin GET '/api/v1/users?limit=1000' >/dev/null
+cp "$tmp/body" "$tmp/users.all"
+req admin GET '/api/v1/users?limit=2&offset=1' >/dev/null
+jq -e --slurpfile a "$tmp/users.all" '.items == $a[0].items[1:3] and .total == $a[0].total' "$tmp/body" >/dev/null && ok || fail "a page of users"
+# tokens: one user's (an admin), sorted, paged
+req admin GET "/api/v1/tokens?user=u_auditor&sort=-created_at&limit=1000" >/dev/null
+jq -e --argjson n "$(cg --json token list --user u_auditor | jq length)" '.total == $n and $n >= 2 and ([.items[].user] | unique == ["u_auditor"]) and
+	([.items[].created_at] as $t | $t == ($t | sort | reverse))' "$tmp/body" >/dev/null && ok || fail "tokens of one user, newest first: $(head -c 300 "$tmp/body")"
+req admin GET "/api/v1/tokens?user=u_auditor&limit=1&offset=1" >/dev/null
+jq -e --argjson n "$(cg --json token list --user u_auditor | jq length)" --arg id "$(cg --json token list --user u_auditor | jq -r '.[1].id')" \
+	'.total == $n and [.items[].id] == [$id]' "$tmp/body" >/dev/null && ok || fail "a page of tokens: $(head -c 300 "$tmp/body")"
+# the catalog's libraries: whole, or the page asked for
+req auditor GET /api/v1/catalogs >/dev/null
+cp "$tmp/body" "$tmp/cat.all"
+expect 200 "$(req auditor GET '/api/v1/catalogs?limit=1&offset=1')" "a page of the libraries"
+jq -e --slurpfile a "$tmp/cat.all" '.libraries == $a[0].libraries[1:2] and .total == ($a[0].libraries | length) and .total >= 2 and
+	$a[0].total == .total and .catalog_version == $a[0].catalog_version and .warnings == $a[0].warnings' "$tmp/body" >/dev/null && ok || fail "/catalogs?limit=1&offset=1"
+# register records: by system and by an enum field (a pentest's status); a value no record has,
+# or a field the kind lacks, matches nothing
+expect 201 "$(req admin POST /api/v1/registers/pentest '{"systems": ["dispatch-optimiser"], "status": "cancelled", "authorised_by": "CISO", "scope": "web", "window_start": "2026-10-01", "window_end": "2026-10-02"}')" "a cancelled pentest"
+pen=$(jq -r .id "$tmp/body")
+cg --json pentest list >"$tmp/pen.cli"
+for f in "status=cancelled:[\"$pen\"]" "system=dispatch-optimiser:[\"$pen\"]" "status=cancelled&system=ems-scada:[]" "status=bogus:[]" "role=principal:[]" \
+	"status=scheduled:$(jq -c '[.[] | select(.status == "scheduled") | .id]' "$tmp/pen.cli")" \
+	"system=ems-scada:$(jq -c '[.[] | select(.systems | index("ems-scada")) | .id]' "$tmp/pen.cli")"; do
+	req auditor GET "/api/v1/registers/pentest?${f%%:*}&limit=1000" >/dev/null
+	jq -e --argjson want "${f#*:}" '([.items[].id] | sort) == ($want | sort) and .total == ($want | length)' "$tmp/body" >/dev/null &&
+		ok || fail "pentests?${f%%:*}: $(jq -c '[.items[].id]' "$tmp/body"), wanted ${f#*:}"
+done
+jq -e 'length >= 4' "$tmp/pen.cli" >/dev/null && ok || fail "pentests to filter: $(jq length "$tmp/pen.cli")"
+req auditor GET '/api/v1/registers/person?role=principal&limit=1000' >/dev/null
+jq -e --arg p "$pid_principal" '[.items[].id] | index($p)' "$tmp/body" >/dev/null && jq -e '[.items[].role] | unique == ["principal"]' "$tmp/body" >/dev/null &&
+	ok || fail "people?role=principal: $(jq -c '[.items[] | [.id, .role]]' "$tmp/body")"
 
 # --- concurrent writes: run in batches, one transaction each, a refused one undoing only itself ---
 n_inc=$(cg --json incident list | jq length)

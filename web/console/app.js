@@ -433,8 +433,7 @@ function obligationsTable(list, scope) {
   return h('div', { class: 'scroll' }, h('table', { class: 'obligations' }, h('thead', {}, h('tr', {}, h('th', {}, t('obligation')), h('th', {}, t('status')), h('th', {}, t('due_at')), h('th', {}, t('evidence')))), tb));
 }
 async function evidencePanel(cell, scope, o) {
-  const list = await api('GET', '/evidence' + q({ scope, urn: o.urn }));
-  const items = list.items;
+  const { items } = await listAll('/evidence', { scope, urn: o.urn });
   const box = h('div', { class: 'evidence' }, h('ul', {}, items.map((e) => h('li', {}, h('a', { href: '/api/v1/evidence/' + e.sha256, download: e.filename || e.sha256 }, e.filename || e.sha256.slice(0, 12)), ` (${e.size} B) `, e.note || ''))));
   if (can('body')) {
     box.append(form([{ name: 'status', label: t('status'), type: 'enum', values: ['not_started', 'in_progress', 'met', 'not_applicable'], group: 'obligation_status', required: true },
@@ -772,8 +771,7 @@ async function auditPage(main, _x, offset = 0) {
 async function adminPage(main) {
   main.append(h('h1', {}, t('admin')));
   if (can('admin')) {
-    const users = await api('GET', '/users');
-    const items = users.items;
+    const { items } = await listAll('/users');
     main.append(h('h2', {}, t('users')), h('div', { class: 'scroll' }, h('table', { id: 'users' }, h('thead', {}, h('tr', {}, h('th', {}, t('user')), h('th', {}, t('role')), h('th', {}, t('language')), h('th', {}, t('status')), h('th', {}, ''))),
       h('tbody', {}, items.map((u) => h('tr', {}, h('td', {}, u.name), h('td', {}, lab('role', u.role)), h('td', {}, u.lang || ''), h('td', {}, u.disabled ? t('disabled') : ''),
         h('td', {}, u.name === S.me.user ? '' : actionButton({ class: 'secondary' }, u.disabled ? t('enable') : t('disable'), async () => { await api('PUT', '/users/' + enc(u.name), { disabled: !u.disabled }); render(); }))))))));
@@ -781,8 +779,7 @@ async function adminPage(main) {
       { name: 'password', type: 'password', required: true, hint: S.lang === 'zh' ? '至少 12 个字符' : 'at least 12 characters' }, { name: 'lang', type: 'enum', values: ['zh', 'en'] }], { role: 'auditor', lang: S.lang },
     async (v) => { await api('POST', '/users', clean(v)); render(); }, { submit: t('add'), label: t('new_user') }));
   }
-  const toks = await api('GET', '/tokens');
-  const tl = toks.items;
+  const { items: tl } = await listAll('/tokens');
   const shown = h('div', { id: 'new-token', role: 'status' });
   main.append(h('h2', {}, t('tokens')), h('div', { class: 'scroll' }, h('table', { id: 'tokens' }, h('thead', {}, h('tr', {}, h('th', {}, 'id'), h('th', {}, t('user')), h('th', {}, t('scope')), h('th', {}, t('expires')), h('th', {}, t('status')), h('th', {}, ''))),
     h('tbody', {}, tl.map((x) => h('tr', {}, h('td', {}, x.id), h('td', {}, x.user), h('td', {}, x.scope), h('td', {}, x.expires_at ? fmtTime(x.expires_at) : '—'), h('td', {}, x.revoked_at ? t('revoked') : x.expired ? t('expires') : ''),
