@@ -1669,6 +1669,19 @@ static enum MHD_Result h_incident_op(struct call *x)
 	}
 	if (!json_is_object(x->body))
 		return problem(x, 400, "invalid", NULL, cg_tr(x->lang, N_("expected a JSON object")));
+	/* close, actions, submissions: If-Match with the incident's ETag, checked in the write
+	 * transaction of the change (one who has not seen the last action or submission would act on
+	 * an incident that is not the one they read) */
+	if (cg_store_begin(x->t->st, &x->err) != CG_OK || cg_incident_get(x->t->st, id, &doc, &x->err) != CG_OK)
+		return fail(x);
+	enum MHD_Result m = precondition(x, doc, &ok);
+	bool own = owns_systems(x, json_object_get(doc, "systems"));
+	json_decref(doc);
+	doc = NULL;
+	if (!ok)
+		return m;
+	if (!own) /* changed since the check above */
+		return denied(x, N_("a project owner handles only incidents about systems it owns"));
 	cg_code r;
 	if (strcmp(op, "close") == 0) {
 		r = cg_incident_close(x->t->st, x->actor, c, id, json_string_value(json_object_get(x->body, "handled_at")), &doc, &x->err);
@@ -1707,9 +1720,13 @@ static enum MHD_Result h_incident_op(struct call *x)
 	if (r != CG_OK)
 		return fail(x);
 	json_decref(doc);
-	if (cg_incident_get(x->t->st, id, &doc, &x->err) != CG_OK)
+	if (cg_incident_get(x->t->st, id, &doc, &x->err) != CG_OK || cg_store_commit(x->t->st, &x->err) != CG_OK) {
+		json_decref(doc);
 		return fail(x);
-	return send_json(x, 200, doc, NULL);
+	}
+	char tag[CG_HASH_HEX + 4];
+	etag_of(doc, tag);
+	return send_json(x, 200, doc, tag);
 }
 
 /* PUT /obligations/SCOPE/URN {status, owner?, reason?, met_on?, due?} */
@@ -1795,11 +1812,43 @@ static enum MHD_Result h_evidence(struct call *x)
 
 /* --- users and tokens --- */
 
+/* A user's ETag: of the user as GET /users lists it (role, language, disabled, when the password
+ * and the user last changed), for PUT /users/NAME's If-Match. */
+static void user_tag(json_t *user, char tag[CG_HASH_HEX + 4])
+{
+	json_object_del(user, "etag");
+	etag_of(user, tag);
+}
+
+/* User `name` as GET /users lists it, with `etag`, or NULL (x->err: no such user). */
+static json_t *user_doc(struct call *x, const char *name, char tag[CG_HASH_HEX + 4])
+{
+	json_t *all = NULL, *u, *found = NULL;
+	size_t i;
+	if (cg_user_list(x->t->st, &all, &x->err) != CG_OK) {
+		json_decref(all);
+		return NULL;
+	}
+	json_array_foreach(all, i, u)
+		if (!found && strcmp(json_string_value(json_object_get(u, "name")), name) == 0)
+			found = json_incref(u);
+	json_decref(all);
+	if (!found) {
+		cg_error_set(&x->err, CG_E_NOTFOUND, "name", N_("user '%s' does not exist"), name);
+		return NULL;
+	}
+	user_tag(found, tag);
+	json_object_set_new(found, "etag", json_string(tag));
+	return found;
+}
+
 static enum MHD_Result h_users(struct call *x)
 {
 	json_t *doc = NULL;
 	if (strcmp(x->method, "GET") == 0) {
 		static const char *const sortable[] = { "name", "role", "created_at", "updated_at", NULL };
+		json_t *u;
+		size_t i;
 		if (cg_user_list(x->t->st, &doc, &x->err) != CG_OK)
 			return fail(x);
 		filter(x, doc, "role");
@@ -1811,6 +1860,11 @@ static enum MHD_Result h_users(struct call *x)
 		if (sorted) {
 			json_decref(doc);
 			return sorted < 0 ? MHD_NO : problem(x, 400, "invalid", "sort", cg_tr(x->lang, N_("sort: expected name, role, created_at or updated_at, optionally with a leading -")));
+		}
+		json_array_foreach(doc, i, u) {
+			char tag[CG_HASH_HEX + 4];
+			user_tag(u, tag);
+			json_object_set_new(u, "etag", json_string(tag));
 		}
 		return send_page(x, doc);
 	}
@@ -1835,13 +1889,23 @@ static enum MHD_Result h_users(struct call *x)
 		return problem(x, 422, "invalid", "password", cg_tr(x->lang, N_("password: expected a string")));
 	if ((dis && !json_is_boolean(dis)) || (!pw && !dis))
 		return problem(x, 422, "invalid", "disabled", cg_tr(x->lang, N_("send password or disabled (true or false)")));
-	if (cg_store_begin(x->t->st, &x->err) != CG_OK ||
-	    (pw && cg_user_set_password(x->t->st, x->actor, name, pw, &x->err) != CG_OK) ||
-	    (dis && cg_user_set_disabled(x->t->st, x->actor, name, json_is_true(dis), &x->err) != CG_OK) ||
-	    cg_store_commit(x->t->st, &x->err) != CG_OK)
+	/* If-Match against the user as it is, and the change, in one write transaction */
+	char tag[CG_HASH_HEX + 4];
+	bool ok;
+	if (cg_store_begin(x->t->st, &x->err) != CG_OK || !(doc = user_doc(x, name, tag)))
 		return fail(x);
+	json_decref(doc);
+	enum MHD_Result m = precondition_tag(x, tag, &ok);
+	if (!ok)
+		return m;
+	if ((pw && cg_user_set_password(x->t->st, x->actor, name, pw, &x->err) != CG_OK) ||
+	    (dis && cg_user_set_disabled(x->t->st, x->actor, name, json_is_true(dis), &x->err) != CG_OK) ||
+	    !(doc = user_doc(x, name, tag)) || cg_store_commit(x->t->st, &x->err) != CG_OK) {
+		json_decref(doc);
+		return fail(x);
+	}
 	atomic_fetch_add(&users_gen, 1); /* and again once committed (batch_run) */
-	return send_json(x, 200, json_pack("{s:s}", "name", name), NULL);
+	return send_json(x, 200, doc, tag);
 }
 
 /* Tokens: an admin manages everyone's; others their own. */

@@ -187,6 +187,11 @@ try {
   await sub.locator('input[name=channel]').fill('phone');
   await sub.locator('button[type=submit]').click();
   await page.waitForFunction(() => document.querySelectorAll('#submissions tbody tr').length === 1);
+  // an action recorded: the console sends the incident's ETag (If-Match), as for the submission
+  const act = page.locator('form[aria-label="Add an action"]');
+  await act.locator('textarea[name=text]').fill('Isolated the affected host');
+  await act.locator('button[type=submit]').click();
+  await page.waitForFunction(() => document.querySelector('#actions')?.innerText.includes('Isolated the affected host'));
   await shot('en-incident');
   // the dashboard counts down to the open incident's next report
   await go('#/');
@@ -312,6 +317,20 @@ try {
   ok(refused === 403, 'the API refuses an auditor\'s edit (got ' + refused + ')');
   await shot('en-auditor-incident');
 
+  await page.click('#signout');
+  await page.waitForSelector('.signin');
+
+  // --- an admin disables a user (If-Match with the user's etag), then enables it again ---
+  await signIn('boss', 'admin password of the test');
+  await page.waitForSelector('#whoami');
+  await go('#/admin');
+  const readerRow = page.locator('#users tbody tr:has(td:text-is("reader"))');
+  await readerRow.locator('button:text-is("Disable")').click();
+  await page.waitForSelector('#users tbody tr:has(td:text-is("reader")) button:text-is("Enable")');
+  const readerOff = await page.evaluate(async () => (await (await fetch('/api/v1/users?role=auditor')).json()).items.find((u) => u.name === 'reader').disabled);
+  ok(readerOff === true, 'an admin disables a user from the console');
+  await page.locator('#users tbody tr:has(td:text-is("reader")) button:text-is("Enable")').click();
+  await page.waitForSelector('#users tbody tr:has(td:text-is("reader")) button:text-is("Disable")');
   await page.click('#signout');
   await page.waitForSelector('.signin');
 

@@ -33,6 +33,7 @@ fi
 printf 'officer password of the test\n' | "$bin" user add officer --role security_officer --lang en --password-stdin >/dev/null
 printf 'auditor password of the test\n' | "$bin" user add reader --role auditor --lang en --password-stdin >/dev/null
 printf 'principal password of the test\n' | "$bin" user add chief --role principal --lang en --password-stdin >/dev/null
+printf 'admin password of the test\n' | "$bin" user add boss --role admin --lang en --password-stdin >/dev/null
 "$bin" serve --listen 127.0.0.1:0 --threads 2 >"$tmp/serve.out" 2>"$tmp/serve.err" &
 pid=$!
 for _ in $(seq 600); do # up to 30 s: ctest runs other suites beside this one

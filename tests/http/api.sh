@@ -515,7 +515,7 @@ for op in "POST /api/v1/incidents/$other_inc/actions {\"text\":\"x\"}" "POST /ap
 	read -r method path body <<<"$op"
 	expect 403 "$(req project_owner "$method" "$path" "$body" -H 'If-Match: *')" "project owner: $method $path $body"
 done
-expect 200 "$(req project_owner POST "/api/v1/incidents/$own_inc/actions" '{"text": "isolated the host"}')" "project owner acts on its incident"
+expect 200 "$(req project_owner POST "/api/v1/incidents/$own_inc/actions" '{"text": "isolated the host"}' -H 'If-Match: *')" "project owner acts on its incident"
 req auditor GET "/api/v1/incidents/$other_inc" >/dev/null
 jq -e '.title == "Probe" and (.systems == ["dispatch-optimiser"]) and ((.actions // []) | length) == 0 and .status == "open"' "$tmp/body" >/dev/null &&
 	ok || fail "refused incident changes changed nothing: $(head -c 300 "$tmp/body")"
@@ -618,19 +618,36 @@ jq -e 'has("grade") and has("reports")' "$tmp/body" >/dev/null && ok || fail "gr
 curl -s -D "$tmp/h" -o /dev/null -H "Authorization: Bearer ${tok[security_officer]}" "$base/api/v1/incidents/INC-H1"
 ietag=$(grep -i '^etag:' "$tmp/h" | cut -d' ' -f2 | tr -d '\r')
 expect 428 "$(req security_officer PUT /api/v1/incidents/INC-H1 '{"description": "x"}')" "incident change without If-Match"
-expect 200 "$(req security_officer PUT /api/v1/incidents/INC-H1 '{"description": "Files encrypted on two servers"}' -H "If-Match: $ietag")" "incident change"
-expect 200 "$(req security_officer POST /api/v1/incidents/INC-H1/actions '{"text": "Isolated the servers"}')" "action"
-expect 200 "$(req security_officer POST /api/v1/incidents/INC-H1/submissions '{"kind": "initial", "recipient": "protection_work_department", "channel": "portal"}')" "submission"
+expect 200 "$(req security_officer PUT /api/v1/incidents/INC-H1 '{"description": "Files encrypted on two servers"}' -H "If-Match: $ietag" -D "$tmp/h")" "incident change"
+# actions, submissions and closing need the incident's ETag too; each answers the new one
+hetag() { sed -n 's/^[Ee][Tt]ag: \(.*\)\r$/\1/p' "$tmp/h"; }
+stale=$ietag ietag=$(hetag)
+expect 428 "$(req security_officer POST /api/v1/incidents/INC-H1/actions '{"text": "Isolated the servers"}')" "action without If-Match"
+jq -e '.field == "If-Match" and .code == "precondition_required"' "$tmp/body" >/dev/null && ok || fail "428 names If-Match"
+expect 412 "$(req security_officer POST /api/v1/incidents/INC-H1/actions '{"text": "Isolated the servers"}' -H "If-Match: $stale")" "action, stale ETag"
+expect 200 "$(req security_officer POST /api/v1/incidents/INC-H1/actions '{"text": "Isolated the servers"}' -H "If-Match: $ietag" -D "$tmp/h")" "action"
+jq -e '[.actions[].text] == ["Isolated the servers"]' "$tmp/body" >/dev/null && ok || fail "one action, the refused ones not recorded: $(jq -c .actions "$tmp/body")"
+stale=$ietag ietag=$(hetag)
+[[ $ietag =~ ^\"[0-9a-f]{32}\"$ && $ietag != "$stale" ]] && ok || fail "an action answers the incident's new ETag: $ietag"
+expect 412 "$(req security_officer POST /api/v1/incidents/INC-H1/submissions '{"kind": "initial", "recipient": "protection_work_department", "channel": "portal"}' -H "If-Match: $stale")" "submission, stale ETag"
+expect 412 "$(req security_officer POST /api/v1/incidents/INC-H1/close '{}' -H "If-Match: $stale")" "close, stale ETag"
+expect 428 "$(req security_officer POST /api/v1/incidents/INC-H1/close '{}')" "close without If-Match"
+req auditor GET /api/v1/incidents/INC-H1 '' -D "$tmp/h" >/dev/null
+jq -e '.status == "open" and ((.submissions // []) | length) == 0 and (.actions | length) == 1' "$tmp/body" >/dev/null && [[ $(hetag) == "$ietag" ]] &&
+	ok || fail "the refused submission and closings changed nothing: $(head -c 300 "$tmp/body")"
+expect 200 "$(req security_officer POST /api/v1/incidents/INC-H1/submissions '{"kind": "initial", "recipient": "protection_work_department", "channel": "portal"}' -H "If-Match: $ietag" -D "$tmp/h")" "submission"
 jq -e '.submissions[0].sha256 | test("^[0-9a-f]{64}$")' "$tmp/body" >/dev/null && ok || fail "the report's hash recorded"
-expect 422 "$(req security_officer POST /api/v1/incidents/INC-H1/submissions '{"kind": "initial", "recipient": "protection_work_department", "sha256": "not a hash"}')" "bad sha256"
-expect 422 "$(req security_officer POST /api/v1/incidents/INC-H1/submissions '{"kind": "initial", "recipient": "the moon"}')" "bad recipient"
-expect 200 "$(req security_officer POST /api/v1/incidents/INC-H1/submissions '{"kind": "initial", "recipient": "public_security"}')" "a submission with no channel"
+ietag=$(hetag)
+expect 422 "$(req security_officer POST /api/v1/incidents/INC-H1/submissions '{"kind": "initial", "recipient": "protection_work_department", "sha256": "not a hash"}' -H 'If-Match: *')" "bad sha256"
+expect 422 "$(req security_officer POST /api/v1/incidents/INC-H1/submissions '{"kind": "initial", "recipient": "the moon"}' -H 'If-Match: *')" "bad recipient"
+expect 200 "$(req security_officer POST /api/v1/incidents/INC-H1/submissions '{"kind": "initial", "recipient": "public_security"}' -H "If-Match: $ietag" -D "$tmp/h")" "a submission with no channel"
 jq -e '.submissions[1] | .recipient == "public_security" and .channel == null and .recorded_by == "api:u_security_officer"' "$tmp/body" >/dev/null && ok || fail "the submission with no channel: $(jq -c '.submissions[1]' "$tmp/body")"
-expect 403 "$(req auditor POST /api/v1/incidents/INC-H1/actions '{"text": "x"}')" "auditor writes no action"
+ietag=$(hetag)
+expect 403 "$(req auditor POST /api/v1/incidents/INC-H1/actions '{"text": "x"}' -H 'If-Match: *')" "auditor writes no action"
 expect 200 "$(req auditor GET '/api/v1/incidents/INC-H1/report?kind=initial&format=md')" "report md"
 grep -q "Ransomware" "$tmp/body" && ok || fail "report content"
 expect 400 "$(req auditor GET '/api/v1/incidents/INC-H1/report?format=pdf')" "report format"
-expect 200 "$(req security_officer POST /api/v1/incidents/INC-H1/close '{}')" "close"
+expect 200 "$(req security_officer POST /api/v1/incidents/INC-H1/close '{}' -H "If-Match: $ietag")" "close"
 jq -e '.status == "closed"' "$tmp/body" >/dev/null && ok || fail "closed"
 
 # --- obligation status and evidence ---
@@ -736,7 +753,7 @@ other=$(cg --json token list --user dave | jq -r '.[0].id')
 expect 403 "$(req auditor DELETE "/api/v1/tokens/$other")" "revoke another's token"
 req auditor GET /api/v1/tokens >/dev/null
 jq -e '[.items[].user] | unique == ["u_auditor"]' "$tmp/body" >/dev/null && ok || fail "a user lists only its tokens"
-expect 200 "$(req admin PUT /api/v1/users/dave '{"disabled": true}')" "disable dave"
+expect 200 "$(req admin PUT /api/v1/users/dave '{"disabled": true}' -H 'If-Match: *')" "disable dave"
 # no wait: a user changed through the API makes every thread forget the tokens it checked
 expect 401 "$(req dave GET /api/v1/me)" "a disabled user's token"
 
@@ -770,13 +787,27 @@ jq -e '.field == "disabled"' "$tmp/body" >/dev/null && ok || fail "422 names dis
 expect 422 "$(req admin PUT /api/v1/users/erin '{"password": "erin second password", "role": "admin"}')" "PUT /users: an unknown key"
 jq -e '.field == "role"' "$tmp/body" >/dev/null && ok || fail "422 names role"
 expect 200 "$(curl -s -o "$tmp/body" -w '%{http_code}' -b "$tmp/jar-erin" "$base/api/v1/me")" "refused changes kept erin's session"
-expect 200 "$(req admin PUT /api/v1/users/erin '{"password": "erin second password"}')" "new password for erin"
+expect 200 "$(req admin PUT /api/v1/users/erin '{"password": "erin second password"}' -H 'If-Match: *')" "new password for erin"
 expect 401 "$(curl -s -o "$tmp/body" -w '%{http_code}' -b "$tmp/jar-erin" "$base/api/v1/me")" "the session before the new password"
 expect 401 "$(signin "$tmp/jar-erin" 'erin first password')" "the old password"
 expect 200 "$(signin "$tmp/jar-erin" 'erin second password')" "the new password"
-expect 200 "$(req admin PUT /api/v1/users/erin '{"disabled": true}')" "disable erin"
-expect 200 "$(req admin PUT /api/v1/users/erin '{"disabled": false}')" "enable erin"
+expect 200 "$(req admin PUT /api/v1/users/erin '{"disabled": true}' -H 'If-Match: *')" "disable erin"
+expect 200 "$(req admin PUT /api/v1/users/erin '{"disabled": false}' -H 'If-Match: *')" "enable erin"
 expect 401 "$(curl -s -o "$tmp/body" -w '%{http_code}' -b "$tmp/jar-erin" "$base/api/v1/me")" "the session before disabling, after enabling again"
+# a change of a user needs If-Match with its `etag` (GET /users): a second admin's stale one changes nothing
+req admin GET '/api/v1/users?limit=1000' >/dev/null
+utag=$(jq -r '.items[] | select(.name == "erin") | .etag' "$tmp/body")
+[[ $utag =~ ^\"[0-9a-f]{32}\"$ ]] && ok || fail "a user's etag: $utag"
+expect 428 "$(req admin PUT /api/v1/users/erin '{"disabled": true}')" "a user changed without If-Match"
+jq -e '.field == "If-Match"' "$tmp/body" >/dev/null && ok || fail "428 of a user names If-Match"
+expect 200 "$(req admin PUT /api/v1/users/erin '{"disabled": true}' -H "If-Match: $utag" -D "$tmp/h")" "a user changed with its etag"
+jq -e --arg old "$utag" '.name == "erin" and .disabled == true and .etag != $old' "$tmp/body" >/dev/null &&
+	[[ $(sed -n 's/^[Ee][Tt]ag: \(.*\)\r$/\1/p' "$tmp/h") == "$(jq -r .etag "$tmp/body")" ]] && ok || fail "PUT /users answers the user and its new ETag: $(head -c 300 "$tmp/body")"
+expect 412 "$(req admin PUT /api/v1/users/erin '{"disabled": false}' -H "If-Match: $utag")" "a user changed with a stale etag"
+req admin GET '/api/v1/users?disabled=true&limit=1000' >/dev/null
+jq -e '[.items[].name] | index("erin")' "$tmp/body" >/dev/null && ok || fail "the stale change changed nothing: $(jq -c '[.items[].name]' "$tmp/body")"
+expect 404 "$(req admin PUT /api/v1/users/nobody '{"disabled": true}' -H 'If-Match: *')" "no such user"
+expect 200 "$(req admin PUT /api/v1/users/erin '{"disabled": false}' -H 'If-Match: *')" "erin enabled again"
 # a user keeps its 16 newest sessions: the oldest goes at the 17th sign-in
 expect 200 "$(signin "$tmp/jar-erin" 'erin second password')" "erin's first session"
 for i in $(seq 15); do signin "$tmp/jar-x" 'erin second password' >/dev/null; done

@@ -625,11 +625,11 @@ async function incidentDetail(main, id) {
   if (editable) main.append(form([{ name: 'kind', type: 'enum', values: ['initial', 'supplement', 'final'], group: 'report_kind', required: true, label: t('report_kind') },
     { name: 'recipient', type: 'enum', values: [...new Set([...g.reports.map((r) => r.recipient), ...Object.keys(LABELS.recipient)])], group: 'recipient', required: true, label: t('recipient') },
     { name: 'at', type: 'datetime', label: t('submitted_at'), hint: 'UTC+8' }, { name: 'channel', label: t('channel') }], { kind: 'initial', at: new Date().toISOString(), recipient: g.reports[0]?.recipient },
-  async (v) => { await api('POST', `/incidents/${enc(id)}/submissions`, clean(v)); render(); }, { submit: t('record_submission'), label: t('record_submission') }));
+  async (v) => { await api('POST', `/incidents/${enc(id)}/submissions`, clean(v), { headers: { 'If-Match': etag } }); render(); }, { submit: t('record_submission'), label: t('record_submission') }));
   main.append(h('h2', {}, t('actions')), h('ul', { id: 'actions' }, (inc.actions || []).map((a) => h('li', {}, fmtTime(a.at), ' — ', a.text))));
   if (editable) {
-    main.append(form([{ name: 'text', type: 'long', required: true, label: t('text') }], {}, async (v) => { await api('POST', `/incidents/${enc(id)}/actions`, v); render(); }, { submit: t('add_action'), label: t('add_action') }));
-    main.append(h('div', { class: 'actions' }, actionButton({ class: 'danger', id: 'close-incident' }, t('close_incident'), async () => { if (confirm(t('close_incident') + '?')) { await api('POST', `/incidents/${enc(id)}/close`, {}); render(); } })));
+    main.append(form([{ name: 'text', type: 'long', required: true, label: t('text') }], {}, async (v) => { await api('POST', `/incidents/${enc(id)}/actions`, v, { headers: { 'If-Match': etag } }); render(); }, { submit: t('add_action'), label: t('add_action') }));
+    main.append(h('div', { class: 'actions' }, actionButton({ class: 'danger', id: 'close-incident' }, t('close_incident'), async () => { if (confirm(t('close_incident') + '?')) { await api('POST', `/incidents/${enc(id)}/close`, {}, { headers: { 'If-Match': etag } }); render(); } })));
   }
 }
 
@@ -774,7 +774,7 @@ async function adminPage(main) {
     const { items } = await listAll('/users');
     main.append(h('h2', {}, t('users')), h('div', { class: 'scroll' }, h('table', { id: 'users' }, h('thead', {}, h('tr', {}, h('th', {}, t('user')), h('th', {}, t('role')), h('th', {}, t('language')), h('th', {}, t('status')), h('th', {}, ''))),
       h('tbody', {}, items.map((u) => h('tr', {}, h('td', {}, u.name), h('td', {}, lab('role', u.role)), h('td', {}, u.lang || ''), h('td', {}, u.disabled ? t('disabled') : ''),
-        h('td', {}, u.name === S.me.user ? '' : actionButton({ class: 'secondary' }, u.disabled ? t('enable') : t('disable'), async () => { await api('PUT', '/users/' + enc(u.name), { disabled: !u.disabled }); render(); }))))))));
+        h('td', {}, u.name === S.me.user ? '' : actionButton({ class: 'secondary' }, u.disabled ? t('enable') : t('disable'), async () => { await api('PUT', '/users/' + enc(u.name), { disabled: !u.disabled }, { headers: { 'If-Match': u.etag } }); render(); }))))))));
     main.append(h('h3', {}, t('new_user')), form([{ name: 'name', required: true }, { name: 'role', type: 'enum', values: Object.keys(LABELS.role), group: 'role', required: true },
       { name: 'password', type: 'password', required: true, hint: S.lang === 'zh' ? '至少 12 个字符' : 'at least 12 characters' }, { name: 'lang', type: 'enum', values: ['zh', 'en'] }], { role: 'auditor', lang: S.lang },
     async (v) => { await api('POST', '/users', clean(v)); render(); }, { submit: t('add'), label: t('new_user') }));
