@@ -75,6 +75,13 @@ typedef cg_code (*cli_setter)(void *rec, const char *name, const char *value, st
 int cli_apply_fields(struct cli *cli, const char *cmd, int argc, char **argv, int start,
 		     const char *const *own, cli_setter set, void *rec);
 
+/*
+ * The inventory's summary as `system summary --json` prints it (the operator or null, the
+ * counts of systems, the audit trail's count and head), appended to `b` as compact JSON. Shared
+ * by the command line and GET /api/v1/summary. CG_OK, or the failure in `err`.
+ */
+cg_code cli_system_summary_json(struct cg_store *st, struct cg_buf *b, struct cg_error *err) CG_MUST_CHECK;
+
 /* Commands: each returns the process exit code. */
 int cmd_init(struct cli *cli, int argc, char **argv);
 int cmd_operator(struct cli *cli, int argc, char **argv);

@@ -414,6 +414,50 @@ static int do_import(struct cli *cli, struct cg_store *st, int argc, char **argv
 	return rc;
 }
 
+cg_code cli_system_summary_json(struct cg_store *st, struct cg_buf *b, struct cg_error *err)
+{
+	struct cg_inventory_summary sum;
+	struct cg_operator op;
+	char head[CG_HASH_HEX];
+	int64_t count = 0;
+	bool have_op;
+	enum cg_lang lang = err->lang;
+
+	cg_operator_init(&op);
+	if (cg_inventory_summarise(st, &sum, err) != CG_OK || cg_audit_head(st, &count, head, err) != CG_OK) {
+		cg_operator_release(&op);
+		return err->code;
+	}
+	/* no operator profile yet: null */
+	have_op = cg_operator_get(st, &op, err) == CG_OK;
+	cg_error_init(err, lang);
+	int bad = cg_buf_adds(b, "{\"operator\":") != CG_OK ||
+		  (have_op ? cg_operator_to_json(&op, b) : cg_buf_adds(b, "null")) != CG_OK;
+#define SECTION(name, names, arr, n) \
+	bad |= cg_buf_addf(b, ",\"%s\":{", name) != CG_OK; \
+	for (int i = 0; i < n; i++) \
+		bad |= cg_buf_addf(b, "%s\"%s\":%lld", i ? "," : "", names[i], (long long)arr[i]) != CG_OK; \
+	bad |= cg_buf_addc(b, '}') != CG_OK
+	bad |= cg_buf_addf(b, ",\"systems\":%lld", (long long)sum.systems) != CG_OK;
+	SECTION("by_status", cg_status_names, sum.by_status, CG_STATUS__COUNT);
+	SECTION("by_sector", cg_sector_names, sum.by_sector, CG_SECTOR__COUNT);
+	SECTION("by_ai_kind", cg_ai_kind_names, sum.by_ai_kind, CG_AI__COUNT);
+#undef SECTION
+	bad |= cg_buf_addf(b, ",\"ai_systems\":%lld,\"notified_cii\":%lld,\"serves_cii_operators\":%lld,"
+			   "\"supports_core_business\":%lld,\"harm_serious\":%lld,\"cross_sector_impact\":%lld,"
+			   "\"public_generative_services\":%lld,\"with_personal_information\":%lld,"
+			   "\"pi_subjects\":%lld,\"important_data\":%lld,\"core_data\":%lld,\"links\":%lld,"
+			   "\"audit\":{\"count\":%lld,\"head\":\"%s\"}}",
+			   (long long)sum.ai_systems, (long long)sum.notified_cii, (long long)sum.serves_cii_operators,
+			   (long long)sum.supports_core_business, (long long)sum.harm_serious,
+			   (long long)sum.cross_sector_impact, (long long)sum.public_generative_services,
+			   (long long)sum.with_personal_information, (long long)sum.pi_subjects,
+			   (long long)sum.important_data, (long long)sum.core_data, (long long)sum.links,
+			   (long long)count, head) != CG_OK;
+	cg_operator_release(&op);
+	return bad ? cg_error_set(err, CG_E_NOMEM, NULL, N_("out of memory")) : CG_OK;
+}
+
 static int do_summary(struct cli *cli, struct cg_store *st)
 {
 	struct cg_inventory_summary sum;
@@ -423,6 +467,13 @@ static int do_summary(struct cli *cli, struct cg_store *st)
 	bool have_op;
 	int rc = EXIT_OK;
 
+	if (cli->json) {
+		struct cg_buf b;
+		cg_buf_init(&b, 0);
+		rc = cli_system_summary_json(st, &b, &cli->err) == CG_OK ? cli_print_json(cli, b.ptr) : cli_fail(cli);
+		cg_buf_release(&b);
+		return rc;
+	}
 	cg_operator_init(&op);
 	if (cg_inventory_summarise(st, &sum, &cli->err) != CG_OK ||
 	    cg_audit_head(st, &count, head, &cli->err) != CG_OK) {
@@ -431,74 +482,39 @@ static int do_summary(struct cli *cli, struct cg_store *st)
 	}
 	have_op = cg_operator_get(st, &op, &cli->err) == CG_OK;
 	cg_error_init(&cli->err, cli->lang);
-	if (cli->json) {
-		struct cg_buf b;
-		cg_buf_init(&b, 0);
-		int bad = cg_buf_adds(&b, "{\"operator\":") != CG_OK ||
-			  (have_op ? cg_operator_to_json(&op, &b) : cg_buf_adds(&b, "null")) != CG_OK;
-#define SECTION(name, names, arr, n) \
-		bad |= cg_buf_addf(&b, ",\"%s\":{", name) != CG_OK; \
-		for (int i = 0; i < n; i++) \
-			bad |= cg_buf_addf(&b, "%s\"%s\":%lld", i ? "," : "", names[i], (long long)arr[i]) != CG_OK; \
-		bad |= cg_buf_addc(&b, '}') != CG_OK
-		bad |= cg_buf_addf(&b, ",\"systems\":%lld", (long long)sum.systems) != CG_OK;
-		SECTION("by_status", cg_status_names, sum.by_status, CG_STATUS__COUNT);
-		SECTION("by_sector", cg_sector_names, sum.by_sector, CG_SECTOR__COUNT);
-		SECTION("by_ai_kind", cg_ai_kind_names, sum.by_ai_kind, CG_AI__COUNT);
-#undef SECTION
-		bad |= cg_buf_addf(&b, ",\"ai_systems\":%lld,\"notified_cii\":%lld,\"serves_cii_operators\":%lld,"
-				   "\"supports_core_business\":%lld,\"harm_serious\":%lld,\"cross_sector_impact\":%lld,"
-				   "\"public_generative_services\":%lld,\"with_personal_information\":%lld,"
-				   "\"pi_subjects\":%lld,\"important_data\":%lld,\"core_data\":%lld,\"links\":%lld,"
-				   "\"audit\":{\"count\":%lld,\"head\":\"%s\"}}",
-				   (long long)sum.ai_systems, (long long)sum.notified_cii, (long long)sum.serves_cii_operators,
-				   (long long)sum.supports_core_business, (long long)sum.harm_serious,
-				   (long long)sum.cross_sector_impact, (long long)sum.public_generative_services,
-				   (long long)sum.with_personal_information, (long long)sum.pi_subjects,
-				   (long long)sum.important_data, (long long)sum.core_data, (long long)sum.links,
-				   (long long)count, head) != CG_OK;
-		if (bad) {
-			cg_error_set(&cli->err, CG_E_NOMEM, NULL, N_("out of memory"));
-			rc = cli_fail(cli);
-		} else {
-			rc = cli_print_json(cli, b.ptr);
-		}
-		cg_buf_release(&b);
-	} else {
-		if (have_op) {
-			printf(T(cli, "Operator: %s\n"), op.name);
-			printf(T(cli, "  sector: %s; protection work department: %s\n"),
-			       op.sector >= 0 ? cli_label(cli, "sector", cg_sector_names[op.sector]) : "-",
-			       op.protection_department);
-			if (op.notified_cii)
-				printf(T(cli, "  notified as a CII operator%s%s\n"), op.notified_at ? T(cli, " on ") : "",
-				       op.notified_at ? op.notified_at : "");
-		}
-		printf(T(cli, "Systems: %lld (AI systems: %lld)\n"), (long long)sum.systems, (long long)sum.ai_systems);
-		printf("  %s:", T(cli, "by status"));
-		for (int i = 0; i < CG_STATUS__COUNT; i++)
-			if (sum.by_status[i])
-				printf(" %s %lld", cli_label(cli, "status", cg_status_names[i]), (long long)sum.by_status[i]);
-		printf("\n  %s:", T(cli, "by AI kind"));
-		for (int i = 0; i < CG_AI__COUNT; i++)
-			if (sum.by_ai_kind[i])
-				printf(" %s %lld", cli_label(cli, "ai_kind", cg_ai_kind_names[i]), (long long)sum.by_ai_kind[i]);
-		printf("\n  %s:", T(cli, "by sector"));
-		for (int i = 0; i < CG_SECTOR__COUNT; i++)
-			if (sum.by_sector[i])
-				printf(" %s %lld", cli_label(cli, "sector", cg_sector_names[i]), (long long)sum.by_sector[i]);
-		printf("\n");
-		printf(T(cli, "  notified as CII: %lld; serving CII operators: %lld\n"),
-		       (long long)sum.notified_cii, (long long)sum.serves_cii_operators);
-		printf(T(cli, "  supporting key core business: %lld; serious harm if compromised: %lld; knock-on impact on other sectors: %lld\n"),
-		       (long long)sum.supports_core_business, (long long)sum.harm_serious, (long long)sum.cross_sector_impact);
-		printf(T(cli, "  holding personal information: %lld (%lld subjects in all); important data: %lld; core data: %lld\n"),
-		       (long long)sum.with_personal_information, (long long)sum.pi_subjects,
-		       (long long)sum.important_data, (long long)sum.core_data);
-		printf(T(cli, "  public generative AI services: %lld; dependency links: %lld\n"),
-		       (long long)sum.public_generative_services, (long long)sum.links);
-		printf(T(cli, "Audit trail: %lld events, head %s\n"), (long long)count, head);
+	if (have_op) {
+		printf(T(cli, "Operator: %s\n"), op.name);
+		printf(T(cli, "  sector: %s; protection work department: %s\n"),
+		       op.sector >= 0 ? cli_label(cli, "sector", cg_sector_names[op.sector]) : "-",
+		       op.protection_department);
+		if (op.notified_cii)
+			printf(T(cli, "  notified as a CII operator%s%s\n"), op.notified_at ? T(cli, " on ") : "",
+			       op.notified_at ? op.notified_at : "");
 	}
+	printf(T(cli, "Systems: %lld (AI systems: %lld)\n"), (long long)sum.systems, (long long)sum.ai_systems);
+	printf("  %s:", T(cli, "by status"));
+	for (int i = 0; i < CG_STATUS__COUNT; i++)
+		if (sum.by_status[i])
+			printf(" %s %lld", cli_label(cli, "status", cg_status_names[i]), (long long)sum.by_status[i]);
+	printf("\n  %s:", T(cli, "by AI kind"));
+	for (int i = 0; i < CG_AI__COUNT; i++)
+		if (sum.by_ai_kind[i])
+			printf(" %s %lld", cli_label(cli, "ai_kind", cg_ai_kind_names[i]), (long long)sum.by_ai_kind[i]);
+	printf("\n  %s:", T(cli, "by sector"));
+	for (int i = 0; i < CG_SECTOR__COUNT; i++)
+		if (sum.by_sector[i])
+			printf(" %s %lld", cli_label(cli, "sector", cg_sector_names[i]), (long long)sum.by_sector[i]);
+	printf("\n");
+	printf(T(cli, "  notified as CII: %lld; serving CII operators: %lld\n"),
+	       (long long)sum.notified_cii, (long long)sum.serves_cii_operators);
+	printf(T(cli, "  supporting key core business: %lld; serious harm if compromised: %lld; knock-on impact on other sectors: %lld\n"),
+	       (long long)sum.supports_core_business, (long long)sum.harm_serious, (long long)sum.cross_sector_impact);
+	printf(T(cli, "  holding personal information: %lld (%lld subjects in all); important data: %lld; core data: %lld\n"),
+	       (long long)sum.with_personal_information, (long long)sum.pi_subjects,
+	       (long long)sum.important_data, (long long)sum.core_data);
+	printf(T(cli, "  public generative AI services: %lld; dependency links: %lld\n"),
+	       (long long)sum.public_generative_services, (long long)sum.links);
+	printf(T(cli, "Audit trail: %lld events, head %s\n"), (long long)count, head);
 	cg_operator_release(&op);
 	return rc;
 }
