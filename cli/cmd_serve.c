@@ -62,7 +62,8 @@ static const char *const route_names[] = {
 	"token_create", "token_delete", "incident_grade", "incident_report", "incident_put", "incident_close",
 	"incident_action", "incident_submit", "obligation_set", "evidence_list", "evidence_add", "evidence_get",
 	"catalogs_list", "catalog_import", "catalog_get", "catalog_item", "screen_input", "screen_record",
-	"screen_history", "operator_get", "operator_put", "me_put", "register_kinds", "console", NULL
+	"screen_history", "operator_get", "operator_put", "me_put", "register_kinds", "console", "summary",
+	"audit_head", NULL
 };
 enum { NROUTES = sizeof route_names / sizeof route_names[0] - 1 };
 /* the routes that change a user (their index in route_names) */
@@ -1026,6 +1027,29 @@ static bool owns(const struct call *x, json_t *doc)
 	return strcmp(x->role, "project_owner") != 0 || (owner && strcmp(owner, x->user) == 0);
 }
 
+/* Keeps the systems whose AI kind (ai.kind) is the argument ai_kind, when given, as
+ * `system list --ai-kind`: a system without AI is no kind. False when the kind is unknown. */
+static bool filter_ai_kind(struct call *x, json_t *list)
+{
+	const char *want = arg(x, "ai_kind");
+	bool known = false;
+	size_t i = 0;
+	if (!want)
+		return true;
+	for (int k = 0; cg_ai_kind_names[k]; k++)
+		known |= strcmp(cg_ai_kind_names[k], want) == 0;
+	if (!known)
+		return false;
+	while (i < json_array_size(list)) {
+		const char *v = json_string_value(json_object_get(json_object_get(json_array_get(list, i), "ai"), "kind"));
+		if (!v || strcmp(v, want) != 0)
+			json_array_remove(list, i);
+		else
+			i++;
+	}
+	return true;
+}
+
 static enum MHD_Result h_systems(struct call *x)
 {
 	static const char *const sortable[] = { "id", "name", "owner", "sector", "status", NULL };
@@ -1039,6 +1063,10 @@ static enum MHD_Result h_systems(struct call *x)
 	filter(x, list, "owner");
 	filter(x, list, "sector");
 	filter(x, list, "status");
+	if (!filter_ai_kind(x, list)) {
+		json_decref(list);
+		return problem(x, 400, "invalid", "ai_kind", cg_tr(x->lang, N_("ai_kind: expected predictive, generative, decision, optimisation or agent")));
+	}
 	int sorted = sort_list(x, list, sortable, "id");
 	if (sorted) {
 		json_decref(list);
@@ -1188,6 +1216,22 @@ static enum MHD_Result h_screening(struct call *x)
 	if (!c || cg_screen_stored(x->t->st, c, x->parts[3], x->lang, &doc, &x->err) != CG_OK)
 		return fail(x);
 	return send_json(x, 200, doc, NULL);
+}
+
+/* GET /summary: the inventory in numbers, as `system summary`. Not /systems/summary: a system
+ * may have the id "summary". */
+static enum MHD_Result h_summary(struct call *x)
+{
+	struct cg_buf b;
+	json_t *doc;
+	cg_buf_init(&b, 0);
+	if (cli_system_summary_json(x->t->st, &b, &x->err) != CG_OK) {
+		cg_buf_release(&b);
+		return fail(x);
+	}
+	doc = json_loadb(b.ptr, b.len, 0, NULL);
+	cg_buf_release(&b);
+	return doc ? send_json(x, 200, doc, NULL) : MHD_NO;
 }
 
 /* A project owner reports and handles only incidents, and records only decisions, about its own
@@ -1414,10 +1458,21 @@ static int put_event(const struct cg_audit_event *ev, void *ud)
 
 static enum MHD_Result h_audit(struct call *x)
 {
+	if (strcmp(x->parts[3], "head") == 0) {
+		char head[CG_HASH_HEX];
+		int64_t count = 0;
+		if (cg_audit_head(x->t->st, &count, head, &x->err) != CG_OK)
+			return fail(x);
+		return send_json(x, 200, json_pack("{s:s,s:I}", "head", head, "count", (json_int_t)count), NULL);
+	}
 	if (strcmp(x->parts[3], "verify") == 0) {
+		/* ?expect_head=HASH: a head kept outside (GET /audit/head) is still in the chain */
+		const char *expect = arg(x, "expect_head");
+		if (expect && (strlen(expect) != 64 || strspn(expect, "0123456789abcdef") != 64))
+			return problem(x, 400, "invalid", "expect_head", cg_tr(x->lang, N_("expect_head: expected 64 lowercase hex digits")));
 		struct cg_audit_report rep;
 		memset(&rep, 0, sizeof rep);
-		cg_code r = cg_audit_verify(x->t->st, NULL, &rep, &x->err);
+		cg_code r = cg_audit_verify(x->t->st, expect, &rep, &x->err);
 		if (r != CG_OK && r != CG_E_TAMPERED)
 			return fail(x);
 		return send_json(x, 200, json_pack("{s:b,s:I,s:I,s:s,s:s*}", "ok", r == CG_OK, "events", (json_int_t)rep.events,
@@ -1774,6 +1829,38 @@ static enum MHD_Result h_obligation_set(struct call *x)
 	return send_json(x, 200, out, tag);
 }
 
+/* POST /evidence?scope=&urn=&link=TYPE:ID[&note=]: a ciiguard record as evidence, as `evidence add
+ * SCOPE URN --link TYPE:ID` (cg_evidence_link); no body. The answer is the link as GET /evidence
+ * lists it. */
+static enum MHD_Result evidence_link(struct call *x, const struct cg_catalog *c)
+{
+	const char *scope = arg(x, "scope"), *urn = arg(x, "urn"), *link = arg(x, "link");
+	json_t *list = NULL, *e, *found = NULL;
+	size_t i, m = strlen(urn);
+	if (x->r->len)
+		return problem(x, 400, "invalid", "link", cg_tr(x->lang, N_("link: a link to a record has no body: send the file or the link, not both")));
+	if (arg(x, "filename"))
+		return problem(x, 400, "invalid", "filename", cg_tr(x->lang, N_("filename: a link to a record has no file name")));
+	if (cg_evidence_link(x->t->st, x->actor, c, scope, urn, link, arg(x, "note"), &x->err) != CG_OK ||
+	    cg_evidence_list(x->t->st, scope, NULL, &list, &x->err) != CG_OK)
+		return fail(x);
+	/* the urn as given, or its short form (order-745:art-17) */
+	json_array_foreach(list, i, e) {
+		const char *u = json_string_value(json_object_get(e, "urn"));
+		size_t n = u ? strlen(u) : 0;
+		if (strcmp(json_string_value(json_object_get(e, "target")), link) == 0 &&
+		    (strcmp(u, urn) == 0 || (n > m && u[n - m - 1] == ':' && strcmp(u + n - m, urn) == 0)))
+			found = e;
+	}
+	json_incref(found);
+	json_decref(list);
+	if (!found) {
+		cg_error_set(&x->err, CG_E_INTERNAL, NULL, N_("the server could not complete the request"));
+		return fail(x);
+	}
+	return send_json(x, 201, found, NULL);
+}
+
 /* POST /evidence?scope=&urn=&filename=&note= (the file as the body); GET /evidence?scope=&urn=;
  * GET /evidence/SHA (the file). */
 static enum MHD_Result h_evidence(struct call *x)
@@ -1804,6 +1891,8 @@ static enum MHD_Result h_evidence(struct call *x)
 	if (!arg(x, "scope") || !arg(x, "urn"))
 		return problem(x, 422, "invalid", !arg(x, "scope") ? "scope" : "urn",
 			       cg_tr(x->lang, N_("give scope and urn as query parameters, the file as the body")));
+	if (arg(x, "link"))
+		return evidence_link(x, c);
 	if (cg_evidence_add(x->t->st, x->actor, c, arg(x, "scope"), arg(x, "urn"), x->r->body ? x->r->body : "", x->r->len,
 			    arg(x, "filename"), arg(x, "note"), sha, &x->err) != CG_OK)
 		return fail(x);
@@ -2193,6 +2282,8 @@ static const struct route routes[] = {
 	{ "GET", "/api/v1/systems/*/screening/history", P_READ, 54, h_screen_record },
 	{ "GET", "/api/v1/operator", P_READ, 55, h_operator },
 	{ "PUT", "/api/v1/operator", P_OPERATOR, 56, h_operator },
+	{ "GET", "/api/v1/summary", P_READ, 60, h_summary },
+	{ "GET", "/api/v1/audit/head", P_AUDIT, 61, h_audit },
 };
 
 static enum MHD_Result h_create_system(struct call *x)

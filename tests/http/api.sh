@@ -111,7 +111,8 @@ for p in /healthz /metrics /api/v1/me /api/v1/status /api/v1/gaps /api/v1/exposu
 	'/api/v1/incidents/{id}/report' '/api/v1/incidents/{id}/close' '/api/v1/incidents/{id}/actions' \
 	'/api/v1/incidents/{id}/submissions' '/api/v1/obligations/{scope}/{urn}' /api/v1/evidence '/api/v1/evidence/{sha256}' \
 	/api/v1/catalogs '/api/v1/catalogs/{key}' '/api/v1/catalogs/{key}/items/{item}' /api/v1/screening \
-	'/api/v1/systems/{id}/screening/history' /api/v1/operator /api/v1/kinds / '/console/{name}'; do
+	'/api/v1/systems/{id}/screening/history' /api/v1/operator /api/v1/kinds / '/console/{name}' /api/v1/summary \
+	/api/v1/audit/head; do
 	jq -e --arg p "$p" '.paths | has($p)' "$tmp/openapi.json" >/dev/null && ok || fail "openapi lacks $p"
 done
 
@@ -410,9 +411,12 @@ declare -a endpoints=(
 	"POST /api/v1/grade GRADE all"
 	"GET /api/v1/audit/verify - audit"
 	"GET /api/v1/audit/log?limit=2 - audit"
+	"GET /api/v1/audit/head - audit"
+	"GET /api/v1/summary - all"
 	"PUT /api/v1/obligations/organisation/order-745:art-15-8 OBL body"
 	"GET /api/v1/evidence?scope=ems-scada - all"
 	"POST /api/v1/evidence?scope=ems-scada&urn=order-745:art-17&filename=m.txt EVI body"
+	"POST /api/v1/evidence?scope=ems-scada&urn=order-745:art-17&link=system:@SYS - body"
 	"GET /api/v1/evidence/$msha - all"
 	"GET /api/v1/catalogs - all"
 	"POST /api/v1/catalogs?filename=matrix.yaml LIB body"
@@ -441,9 +445,9 @@ for k in "${kinds[@]}"; do
 		"PUT /api/v1/registers/$k/${mrec[$k]} $k $w" "DELETE /api/v1/registers/$k/@REC - $w")
 	[[ $k == decision || $k == assessment ]] && endpoints+=("POST /api/v1/registers/$k/@REC/approve APPROVE approve")
 done
-# fresh WHAT ROLE: makes a target for one role's write (as admin); its id in $fid
+# fresh WHAT ROLE: makes a target for one role's write (as admin, in JSON); its id in $fid
 fresh() {
-	local k
+	local k req_ct=
 	case $1 in
 	@SYS) expect 201 "$(req admin POST /api/v1/systems "${mb[SYS]//@N/$n}")" "matrix: a system to delete"; fid=m$n ;;
 	@INC) expect 201 "$(req admin POST /api/v1/incidents "${mb[INC]}")" "matrix: an incident to close"; fid=$(jq -r .id "$tmp/body") ;;
@@ -678,6 +682,37 @@ head -c 11000000 /dev/zero >"$tmp/evidence.big"
 expect 413 "$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer ${tok[security_officer]}" --data-binary @"$tmp/evidence.big" "$base/api/v1/evidence?scope=ems-scada&urn=order-745:art-17")" "evidence too large"
 expect 403 "$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer ${tok[auditor]}" --data-binary @"$tmp/evidence.bin" "$base/api/v1/evidence?scope=ems-scada&urn=order-745:art-17")" "auditor uploads no evidence"
 expect 404 "$(req auditor GET /api/v1/evidence/0000)" "unknown evidence"
+
+# --- the command line's other operations: links as evidence, the summary, the audit head ---
+# evidence that is a link to a ciiguard record, listed with the files
+expect 201 "$(req security_officer POST '/api/v1/evidence?scope=ems-scada&urn=order-745:art-17&link=system:ems-scada&note=the%20inventory%20entry')" "a record linked as evidence"
+jq -e '.target == "system:ems-scada" and .note == "the inventory entry" and .added_by == "api:u_security_officer" and .size == null and (.urn | endswith(":art-17"))' "$tmp/body" >/dev/null && ok || fail "the link answered: $(head -c 300 "$tmp/body")"
+jq -c . "$tmp/body" >"$tmp/link.json"
+expect 200 "$(req auditor GET '/api/v1/evidence?scope=ems-scada&urn=order-745:art-17')" "evidence with a link"
+jq -e --slurpfile l "$tmp/link.json" '[.items[] | select(.target == "system:ems-scada")] == $l and ([.items[] | select(.sha256 == "'"$sha"'")] | length) == 1' "$tmp/body" >/dev/null && ok || fail "the list shows the link and the file: $(head -c 400 "$tmp/body")"
+n_ev=$(jq '.items | length' "$tmp/body")
+expect 400 "$(req_ct=application/octet-stream req security_officer POST '/api/v1/evidence?scope=ems-scada&urn=order-745:art-17&link=system:dispatch-optimiser' 'a file too')" "a link and a file at once"
+jq -e '.field == "link"' "$tmp/body" >/dev/null && ok || fail "400 names link"
+expect 404 "$(req security_officer POST '/api/v1/evidence?scope=ems-scada&urn=order-745:art-17&link=system:nope')" "a link to no record"
+jq -e '.field == "link"' "$tmp/body" >/dev/null && ok || fail "404 names link"
+req auditor GET '/api/v1/evidence?scope=ems-scada&urn=order-745:art-17' >/dev/null
+expect "$n_ev" "$(jq '.items | length' "$tmp/body")" "refused links add nothing"
+# the summary, the audit head and a verify against it; the systems of an AI kind
+expect 200 "$(req procurement GET /api/v1/summary)" "summary"
+jq -e --argjson c "$(cg --json system summary)" '. == $c and .systems > 0 and .audit.count > 0' "$tmp/body" >/dev/null && ok || fail "the summary is the command line's: $(head -c 300 "$tmp/body")"
+expect 200 "$(req auditor GET /api/v1/audit/head)" "audit head"
+jq -e --argjson c "$(cg --json audit head)" '. == $c' "$tmp/body" >/dev/null && ok || fail "the head is the command line's: $(cat "$tmp/body")"
+head=$(jq -r .head "$tmp/body")
+expect 200 "$(req auditor GET "/api/v1/audit/verify?expect_head=$head")" "verify against the head"
+jq -e --arg h "$head" '.ok == true and .head == $h' "$tmp/body" >/dev/null && ok || fail "verify with the real head: $(cat "$tmp/body")"
+expect 200 "$(req auditor GET "/api/v1/audit/verify?expect_head=$(head -c 32 /dev/urandom | sha256sum | cut -c1-64)")" "verify against a head not in the chain"
+jq -e '.ok == false and (.problem | test("anchored head"))' "$tmp/body" >/dev/null && ok || fail "an unknown head fails verify: $(cat "$tmp/body")"
+expect 400 "$(req auditor GET "/api/v1/audit/verify?expect_head=${head^^}")" "a head not in lowercase hex"
+jq -e '.field == "expect_head"' "$tmp/body" >/dev/null && ok || fail "400 names expect_head"
+req auditor GET '/api/v1/systems?ai_kind=generative&limit=1000' >/dev/null
+jq -e --argjson c "$(cg --json system list --ai-kind generative | jq '[.[].id] | sort')" '([.items[].id] | sort) == $c and ($c | length) >= 2' "$tmp/body" >/dev/null && ok || fail "ai_kind filters as system list --ai-kind: $(jq -c '[.items[].id]' "$tmp/body")"
+expect 400 "$(req auditor GET '/api/v1/systems?ai_kind=oracle')" "an unknown AI kind"
+jq -e '.field == "ai_kind"' "$tmp/body" >/dev/null && ok || fail "400 names ai_kind"
 
 # --- the catalog: read in either language, import a library ---
 req auditor GET /api/v1/catalogs >/dev/null
