@@ -63,7 +63,7 @@ static const char *const route_names[] = {
 	"incident_action", "incident_submit", "obligation_set", "evidence_list", "evidence_add", "evidence_get",
 	"catalogs_list", "catalog_import", "catalog_get", "catalog_item", "screen_input", "screen_record",
 	"screen_history", "operator_get", "operator_put", "me_put", "register_kinds", "console", "summary",
-	"audit_head", NULL
+	"audit_head", "systems_import", "register_import", "register_export", NULL
 };
 enum { NROUTES = sizeof route_names / sizeof route_names[0] - 1 };
 /* the routes that change a user (their index in route_names) */
@@ -1218,6 +1218,131 @@ static enum MHD_Result h_screening(struct call *x)
 	return send_json(x, 200, doc, NULL);
 }
 
+/* Whether a Content-Type is JSON: application/json, with parameters (charset) or none. */
+static bool is_json_type(const char *ct)
+{
+	return ct && strncasecmp(ct, "application/json", 16) == 0 && (!ct[16] || ct[16] == ';' || ct[16] == ' ');
+}
+
+/* Whether the body is CSV the import reads: text/csv, in UTF-8 (with or without BOM) or GB18030
+ * (GBK and GB2312 are part of it). The bytes decide, as on the command line: text that is not
+ * UTF-8 is read as GB18030. A charset parameter, when given, must name one of these. */
+static bool csv_body(struct call *x)
+{
+	static const char *const charsets[] = { "utf-8", "utf8", "gb18030", "gbk", "gb2312", NULL };
+	const char *ct = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE), *cs;
+	if (!ct || strncasecmp(ct, "text/csv", 8) != 0 || (ct[8] && ct[8] != ';' && ct[8] != ' '))
+		return false;
+	if (!(cs = strcasestr(ct + 8, "charset=")))
+		return true;
+	cs += 8 + (cs[8] == '"');
+	for (int i = 0; charsets[i]; i++) {
+		size_t n = strlen(charsets[i]);
+		if (strncasecmp(cs, charsets[i], n) == 0 && (!cs[n] || strchr("\"; ", cs[n])))
+			return true;
+	}
+	return false;
+}
+
+/* An import's arguments: ?update=true|false, and the format from the Content-Type (JSON, which
+ * dispatch parsed into x->body, or CSV). False after answering 400 or 415 (in *m). */
+static bool import_args(struct call *x, bool *csv, bool *update, enum MHD_Result *m)
+{
+	const char *u = arg(x, "update");
+	char detail[128];
+	*update = u && strcmp(u, "true") == 0;
+	if (u && !*update && strcmp(u, "false") != 0) {
+		snprintf(detail, sizeof detail, cg_tr(x->lang, N_("%s: expected true or false")), "update");
+		*m = problem(x, 400, "invalid", "update", detail);
+		return false;
+	}
+	*csv = !x->body;
+	if (*csv && !csv_body(x)) {
+		*m = problem(x, 415, "unsupported_media_type", "Content-Type",
+			     cg_tr(x->lang, N_("send the records as application/json (an array) or as text/csv in UTF-8 or GB18030")));
+		return false;
+	}
+	return true;
+}
+
+/* A project owner imports only systems whose owner is itself and, with update, replaces only the
+ * systems it owns (as POST and PUT /systems do). Other roles: true. False after answering (*m). */
+static bool owns_imported(struct call *x, enum cg_format fmt, bool update, enum MHD_Result *m)
+{
+	struct cg_system *v = NULL;
+	size_t n = 0, i;
+	const char *why = NULL;
+	if (strcmp(x->role, "project_owner") != 0)
+		return true;
+	if (cg_system_parse(x->r->body ? x->r->body : "", x->r->len, fmt, &v, &n, &x->err) != CG_OK) {
+		*m = fail(x);
+		return false;
+	}
+	for (i = 0; !why && i < n; i++) {
+		struct cg_system old;
+		struct cg_error e;
+		if (!v[i].owner || strcmp(v[i].owner, x->user) != 0) {
+			why = N_("a project owner records only systems it owns (owner: its user name)");
+			break;
+		}
+		if (!update || !v[i].id)
+			continue;
+		cg_error_init(&e, x->lang);
+		cg_system_init(&old);
+		cg_code r = cg_system_get(x->t->st, v[i].id, &old, &e);
+		if (r == CG_OK && (!old.owner || strcmp(old.owner, x->user) != 0))
+			why = N_("a project owner changes only the systems it owns");
+		cg_system_release(&old);
+		if (r != CG_OK && r != CG_E_NOTFOUND) {
+			cg_system_array_free(v, n);
+			x->err = e;
+			*m = fail(x);
+			return false;
+		}
+	}
+	cg_system_array_free(v, n);
+	if (why)
+		*m = denied(x, why);
+	return !why;
+}
+
+/* POST /imports/systems[?update=true]: systems from a JSON array or a CSV table, all or nothing,
+ * as `system import` (cg_system_import, the Art. 11 duties of notified CII recorded as there).
+ * Imports and exports have paths of their own: under /systems or /registers/KIND they would
+ * share a path with a system or a record whose id is "import" or "export". */
+static enum MHD_Result h_systems_import(struct call *x)
+{
+	const struct cg_catalog *c;
+	struct cg_cii_watch w = { 0, NULL, NULL };
+	struct cg_import_result res;
+	json_t *changes = NULL;
+	bool csv, update;
+	enum MHD_Result m;
+	cg_code r;
+
+	if (!import_args(x, &csv, &update, &m))
+		return m;
+	enum cg_format fmt = csv ? CG_FORMAT_CSV : CG_FORMAT_JSON;
+	if (!(c = catalog(x)) || cg_store_begin(x->t->st, &x->err) != CG_OK)
+		return fail(x);
+	if (!owns_imported(x, fmt, update, &m))
+		return m;
+	r = cg_cii_watch_begin(x->t->st, c, NULL, &w, &x->err);
+	if (r == CG_OK)
+		r = cg_system_import(x->t->st, x->actor, x->r->body ? x->r->body : "", x->r->len, fmt, update, &res, &x->err);
+	if (r == CG_OK)
+		r = cg_cii_watch_end(x->t->st, x->actor, c, &w, &changes, &x->err);
+	cg_cii_watch_release(&w);
+	if (r == CG_OK)
+		r = cg_store_commit(x->t->st, &x->err);
+	if (r != CG_OK) {
+		json_decref(changes);
+		return fail(x);
+	}
+	return send_json(x, 200, json_pack("{s:I,s:I,s:o}", "created", (json_int_t)res.created, "updated",
+					   (json_int_t)res.updated, "changes", changes ? changes : json_array()), NULL);
+}
+
 /* GET /summary: the inventory in numbers, as `system summary`. Not /systems/summary: a system
  * may have the id "summary". */
 static enum MHD_Result h_summary(struct call *x)
@@ -1323,17 +1448,22 @@ static const struct cg_rkind *kind_of(struct call *x)
 /* Whether the body would record or change the principal's approval of a decision or an
  * assessment (`cur`: the stored record, NULL when creating). Only the principal and an admin may,
  * and they do it through POST .../approve; as ordinary fields they would let anyone forge it. */
-static bool touches_approval(const struct call *x, json_t *cur)
+static bool approval_changed(json_t *body, json_t *cur)
 {
 	static const char *const fields[] = { "principal_approval_by", "principal_approval_on" };
 	for (size_t i = 0; i < 2; i++) {
-		json_t *v = json_object_get(x->body, fields[i]), *old = cur ? json_object_get(cur, fields[i]) : NULL;
+		json_t *v = json_object_get(body, fields[i]), *old = cur ? json_object_get(cur, fields[i]) : NULL;
 		if (!v || (json_is_null(v) && (!old || json_is_null(old))))
 			continue;
 		if (!old || !json_equal(v, old))
 			return true;
 	}
 	return false;
+}
+
+static bool touches_approval(const struct call *x, json_t *cur)
+{
+	return approval_changed(x->body, cur);
 }
 
 static enum MHD_Result h_register(struct call *x)
@@ -1445,6 +1575,101 @@ static enum MHD_Result h_register(struct call *x)
 	cg_record_redact(k, doc, x->role);
 	etag_of(doc, tag);
 	return send_json(x, 200, doc, tag);
+}
+
+/* Why a record of an import may not be written by this role (NULL: it may), by the rules of
+ * POST and PUT /registers: a project owner's decisions are about its own systems, and with update
+ * it replaces only such; only the principal and an admin approve, so a role that may not sends no
+ * approval (an import replaces a record whole: an approval it leaves out is withdrawn). */
+static const char *import_refused(struct call *x, const struct cg_rkind *k, json_t *rec, bool update)
+{
+	const char *id = json_string_value(json_object_get(rec, "id"));
+	json_t *cur = NULL;
+	struct cg_error e;
+	if (!json_is_object(rec))
+		return NULL; /* refused by cg_record_import, naming the record */
+	if (!role_in(x, R_APPROVE) && approval_changed(rec, NULL))
+		return N_("only the principal person in charge approves (POST .../approve)");
+	if (!owns_systems(x, json_object_get(rec, "systems")))
+		return N_("a project owner records only decisions about systems it owns (systems: its own)");
+	if (!update || !id || strcmp(x->role, "project_owner") != 0)
+		return NULL;
+	cg_error_init(&e, x->lang);
+	bool mine = cg_record_get(x->t->st, k, id, &cur, &e) != CG_OK || owns_systems(x, json_object_get(cur, "systems"));
+	json_decref(cur);
+	return mine ? NULL : N_("a project owner records only decisions about systems it owns (systems: its own)");
+}
+
+/* POST /imports/KIND[?update=true]: records from a JSON array or a CSV table, all or nothing, as
+ * `KIND import` (cg_record_import); "systems" is no register kind. */
+static enum MHD_Result h_register_import(struct call *x)
+{
+	const struct cg_rkind *k = kind_of(x);
+	const struct cg_catalog *c;
+	json_t *arr = NULL, *e;
+	size_t i, created, updated;
+	bool csv, update;
+	enum MHD_Result m;
+
+	if (!k)
+		return problem(x, 404, "not_found", "kind", cg_tr(x->lang, N_("no such register")));
+	if (!may_write_register(x, k->name))
+		return denied(x, N_("this role does not change that register"));
+	if (!import_args(x, &csv, &update, &m))
+		return m;
+	if (!(c = catalog(x)))
+		return fail(x);
+	if (csv ? cg_record_parse_csv(k, x->r->body ? x->r->body : "", x->r->len, &arr, &x->err) != CG_OK :
+	    !(arr = json_incref(x->body)))
+		return fail(x);
+	if (cg_store_begin(x->t->st, &x->err) != CG_OK) {
+		json_decref(arr);
+		return fail(x);
+	}
+	json_array_foreach(arr, i, e) {
+		const char *why = import_refused(x, k, e, update);
+		if (why) {
+			json_decref(arr);
+			return denied(x, why);
+		}
+	}
+	cg_code r = cg_record_import(x->t->st, x->actor, c, k, arr, update, &created, &updated, &x->err);
+	json_decref(arr);
+	if (r == CG_OK)
+		r = cg_store_commit(x->t->st, &x->err);
+	if (r != CG_OK)
+		return fail(x);
+	return send_json(x, 200, json_pack("{s:I,s:I}", "created", (json_int_t)created, "updated", (json_int_t)updated), NULL);
+}
+
+/* GET /exports/KIND?format=json|csv: every record of a register in id order, as `KIND export`
+ * (JSON: an array; CSV: the command's columns), the personal fields removed for the roles that
+ * may not see them, as in the list. */
+static enum MHD_Result h_register_export(struct call *x)
+{
+	const struct cg_rkind *k = kind_of(x);
+	const char *format = arg(x, "format");
+	json_t *list = NULL;
+	struct cg_buf b;
+
+	if (!k)
+		return problem(x, 404, "not_found", "kind", cg_tr(x->lang, N_("no such register")));
+	if (format && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)
+		return problem(x, 400, "invalid", "format", cg_tr(x->lang, N_("format: expected json or csv")));
+	if (cg_record_list(x->t->st, k, &list, &x->err) != CG_OK)
+		return fail(x);
+	cg_record_redact(k, list, x->role);
+	if (!format || strcmp(format, "json") == 0)
+		return send_json(x, 200, list, NULL);
+	cg_buf_init(&b, 0);
+	cg_code r = cg_record_csv(k, list, &b, &x->err);
+	json_decref(list);
+	if (r != CG_OK) {
+		cg_buf_release(&b);
+		return fail(x);
+	}
+	size_t len = b.len;
+	return respond(x, 200, "text/csv; charset=utf-8", cg_buf_take(&b), len, NULL);
 }
 
 static int put_event(const struct cg_audit_event *ev, void *ud)
@@ -2284,6 +2509,9 @@ static const struct route routes[] = {
 	{ "PUT", "/api/v1/operator", P_OPERATOR, 56, h_operator },
 	{ "GET", "/api/v1/summary", P_READ, 60, h_summary },
 	{ "GET", "/api/v1/audit/head", P_AUDIT, 61, h_audit },
+	{ "POST", "/api/v1/imports/systems", P_SYSTEMS, 62, h_systems_import },
+	{ "POST", "/api/v1/imports/*", P_REGISTER, 63, h_register_import },
+	{ "GET", "/api/v1/exports/*", P_READ, 64, h_register_export },
 };
 
 static enum MHD_Result h_create_system(struct call *x)
@@ -2693,6 +2921,10 @@ static enum MHD_Result dispatch(struct call *x, const char *url)
 	}
 body:
 	if (rt->fn == h_evidence || rt->fn == h_catalogs || (rt->fn == h_screen_record && !x->r->len))
+		return go(x, rt->fn);
+	/* an import's body is JSON, parsed below, or CSV, read by the import */
+	if ((rt->fn == h_systems_import || rt->fn == h_register_import) &&
+	    !is_json_type(MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE)))
 		return go(x, rt->fn);
 	if (x->r->len || strcmp(x->method, "POST") == 0 || strcmp(x->method, "PUT") == 0) {
 		const char *ct = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);

@@ -111,8 +111,8 @@ for p in /healthz /metrics /api/v1/me /api/v1/status /api/v1/gaps /api/v1/exposu
 	'/api/v1/incidents/{id}/report' '/api/v1/incidents/{id}/close' '/api/v1/incidents/{id}/actions' \
 	'/api/v1/incidents/{id}/submissions' '/api/v1/obligations/{scope}/{urn}' /api/v1/evidence '/api/v1/evidence/{sha256}' \
 	/api/v1/catalogs '/api/v1/catalogs/{key}' '/api/v1/catalogs/{key}/items/{item}' /api/v1/screening \
-	'/api/v1/systems/{id}/screening/history' /api/v1/operator /api/v1/kinds / '/console/{name}' /api/v1/summary \
-	/api/v1/audit/head; do
+	'/api/v1/systems/{id}/screening/history' /api/v1/operator /api/v1/kinds / '/console/{name}' /api/v1/imports/systems \
+	'/api/v1/imports/{kind}' '/api/v1/exports/{kind}' /api/v1/summary /api/v1/audit/head; do
 	jq -e --arg p "$p" '.paths | has($p)' "$tmp/openapi.json" >/dev/null && ok || fail "openapi lacks $p"
 done
 
@@ -284,6 +284,7 @@ declare -A mb=(
 	[LANG]='{"lang": "en"}' [OBL]='{"status": "in_progress"}' [DIS]='{"disabled": false}'
 	[USR]='{"name": "m_user@N", "role": "auditor", "password": "a long enough password"}'
 	[EVI]='evidence file @N' [LIB]="@$tmp/matrix.yaml"
+	[SYSIMP]='[{"id": "mi@N", "name": "n", "sector": "energy", "supports_core_business": false, "harm_if_compromised": "minor", "status": "planned", "owner": "u_project_owner"}]'
 	[vendor]='{"name": "Acme", "kind": "cloud", "systems": ["ems-scada"]}'
 	[procurement]='{"title": "GPU", "amount_cny": 1000, "category": "other", "systems": ["ems-scada"]}'
 	[person]='{"name": "P@N", "role": "staff", "background_check_result": "clean record @N"}'
@@ -412,6 +413,7 @@ declare -a endpoints=(
 	"GET /api/v1/audit/verify - audit"
 	"GET /api/v1/audit/log?limit=2 - audit"
 	"GET /api/v1/audit/head - audit"
+	"POST /api/v1/imports/systems SYSIMP systems"
 	"GET /api/v1/summary - all"
 	"PUT /api/v1/obligations/organisation/order-745:art-15-8 OBL body"
 	"GET /api/v1/evidence?scope=ems-scada - all"
@@ -441,8 +443,10 @@ for k in "${kinds[@]}"; do
 	decision) w=admin,security_officer,project_owner ;;
 	*) w=body ;;
 	esac
+	mb[import-$k]="[${mb[$k]}]"
 	endpoints+=("GET /api/v1/registers/$k - all" "POST /api/v1/registers/$k $k $w" "GET /api/v1/registers/$k/${mrec[$k]} - all"
-		"PUT /api/v1/registers/$k/${mrec[$k]} $k $w" "DELETE /api/v1/registers/$k/@REC - $w")
+		"PUT /api/v1/registers/$k/${mrec[$k]} $k $w" "DELETE /api/v1/registers/$k/@REC - $w"
+		"POST /api/v1/imports/$k import-$k $w" "GET /api/v1/exports/$k?format=csv - all")
 	[[ $k == decision || $k == assessment ]] && endpoints+=("POST /api/v1/registers/$k/@REC/approve APPROVE approve")
 done
 # fresh WHAT ROLE: makes a target for one role's write (as admin, in JSON); its id in $fid
@@ -683,7 +687,8 @@ expect 413 "$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer
 expect 403 "$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer ${tok[auditor]}" --data-binary @"$tmp/evidence.bin" "$base/api/v1/evidence?scope=ems-scada&urn=order-745:art-17")" "auditor uploads no evidence"
 expect 404 "$(req auditor GET /api/v1/evidence/0000)" "unknown evidence"
 
-# --- the command line's other operations: links as evidence, the summary, the audit head ---
+# --- the command line's other operations: links as evidence, imports, exports, the summary,
+# the audit head ---
 # evidence that is a link to a ciiguard record, listed with the files
 expect 201 "$(req security_officer POST '/api/v1/evidence?scope=ems-scada&urn=order-745:art-17&link=system:ems-scada&note=the%20inventory%20entry')" "a record linked as evidence"
 jq -e '.target == "system:ems-scada" and .note == "the inventory entry" and .added_by == "api:u_security_officer" and .size == null and (.urn | endswith(":art-17"))' "$tmp/body" >/dev/null && ok || fail "the link answered: $(head -c 300 "$tmp/body")"
@@ -697,6 +702,64 @@ expect 404 "$(req security_officer POST '/api/v1/evidence?scope=ems-scada&urn=or
 jq -e '.field == "link"' "$tmp/body" >/dev/null && ok || fail "404 names link"
 req auditor GET '/api/v1/evidence?scope=ems-scada&urn=order-745:art-17' >/dev/null
 expect "$n_ev" "$(jq '.items | length' "$tmp/body")" "refused links add nothing"
+# systems from CSV in GB18030 (as Excel saves it in China), by a project owner: its own only
+hdr='id,name,owner,sector,supports_core_business,harm_if_compromised,status'
+printf '%s\r\nimp-gb-1,电网调度,u_project_owner,energy,是,serious,production\r\nimp-gb-2,负荷预测,u_project_owner,energy,否,minor,planned\r\n' "$hdr" |
+	iconv -f UTF-8 -t GB18030 >"$tmp/gb.csv"
+! iconv -f UTF-8 -t UTF-8 "$tmp/gb.csv" >/dev/null 2>&1 && ok || fail "the sample is not GB18030"
+csv_post() { req "$1" POST "$2" '' -H "Content-Type: $3" --data-binary @"$4"; }
+expect 200 "$(csv_post project_owner /api/v1/imports/systems 'text/csv; charset=GB18030' "$tmp/gb.csv")" "a project owner imports its systems from GB18030 CSV"
+jq -e '.created == 2 and .updated == 0 and .changes == []' "$tmp/body" >/dev/null && ok || fail "import result: $(head -c 300 "$tmp/body")"
+req auditor GET '/api/v1/systems?owner=u_project_owner&limit=1000' >/dev/null
+jq -e '[.items[] | select(.id | startswith("imp-gb-")) | [.id, .name, .supports_core_business, .status]] == [["imp-gb-1", "电网调度", true, "production"], ["imp-gb-2", "负荷预测", false, "planned"]]' "$tmp/body" >/dev/null && ok || fail "the imported systems: $(jq -c '[.items[] | select(.id | startswith("imp-gb-"))]' "$tmp/body")"
+cg --json audit log --entity system:imp-gb-2 | jq -e 'length == 1 and .[0].actor == "api:u_project_owner" and .[0].action == "create"' >/dev/null && ok || fail "the import is audited with the acting user"
+# all or nothing: a bad row (line 3), or another's system, stores nothing
+head0=$(cg --json audit head | jq .count)
+printf '%s\nimp-bad-1,A,u_project_owner,energy,yes,minor,planned\nimp-bad-2,B,u_project_owner,moon,no,minor,planned\n' "$hdr" >"$tmp/bad.csv"
+expect 422 "$(csv_post project_owner /api/v1/imports/systems text/csv "$tmp/bad.csv")" "a bad row"
+jq -e '.field == "sector" and (.detail | startswith("line 3: sector"))' "$tmp/body" >/dev/null && ok || fail "422 names the row and the field: $(head -c 300 "$tmp/body")"
+sed 's/imp-bad-2,B,u_project_owner,moon/imp-bad-2,B,someone-else,energy/' "$tmp/bad.csv" >"$tmp/theirs.csv"
+expect 403 "$(csv_post project_owner /api/v1/imports/systems text/csv "$tmp/theirs.csv")" "a project owner imports another's system"
+expect 409 "$(csv_post project_owner /api/v1/imports/systems 'text/csv; charset=utf-8' "$tmp/gb.csv")" "existing ids without update"
+steal='[{"id": "dispatch-optimiser", "name": "mine now", "sector": "energy", "supports_core_business": true, "harm_if_compromised": "serious", "status": "production", "owner": "u_project_owner"}]'
+expect 403 "$(req project_owner POST '/api/v1/imports/systems?update=true' "$steal")" "a project owner replaces another's system"
+expect 415 "$(csv_post admin /api/v1/imports/systems 'text/csv; charset=latin1' "$tmp/bad.csv")" "a charset other than UTF-8 or GB18030"
+expect 400 "$(req admin POST '/api/v1/imports/systems?update=yes' '[]')" "update: neither true nor false"
+expect "$head0" "$(cg --json audit head | jq .count)" "refused imports store nothing"
+expect 404 "$(req auditor GET /api/v1/systems/imp-bad-1)" "not even the good row of a bad file"
+# with update the same file replaces; JSON as well as CSV
+expect 200 "$(csv_post project_owner '/api/v1/imports/systems?update=true' 'text/csv; charset=gb18030' "$tmp/gb.csv")" "import with update"
+jq -e '.created == 0 and .updated == 2' "$tmp/body" >/dev/null && ok || fail "update result: $(head -c 200 "$tmp/body")"
+expect 200 "$(req admin POST /api/v1/imports/systems "$(sed 's/NEWID/imp-json/; s/OWNER/someone/' <<<"[$sys_new]")")" "systems from JSON"
+jq -e '.created == 1' "$tmp/body" >/dev/null && ok || fail "JSON import result"
+# registers: CSV in, all or nothing; exports as the command line writes them, personal fields withheld
+n_ven=$(cg --json vendor list | jq length)
+printf 'id,name,kind,systems\n,Imported Cloud,cloud,"ems-scada,dispatch-optimiser"\nexport,Export,saas_ai_tool,\n' >"$tmp/ven.csv"
+expect 200 "$(csv_post procurement /api/v1/imports/vendor text/csv "$tmp/ven.csv")" "procurement imports vendors from CSV"
+jq -e '.created == 2 and .updated == 0' "$tmp/body" >/dev/null && ok || fail "vendor import: $(head -c 200 "$tmp/body")"
+cg --json vendor list | jq -e '[.[] | select(.name == "Imported Cloud")][0].systems == ["ems-scada", "dispatch-optimiser"]' >/dev/null && ok || fail "the imported vendor's systems"
+printf 'name,kind\nFine,cloud\nBroken,moon\n' >"$tmp/ven-bad.csv"
+expect 422 "$(csv_post procurement /api/v1/imports/vendor text/csv "$tmp/ven-bad.csv")" "a bad vendor row"
+jq -e '.field == "kind" and (.detail | startswith("record 2"))' "$tmp/body" >/dev/null && ok || fail "422 names the record and the field: $(head -c 300 "$tmp/body")"
+expect $((n_ven + 2)) "$(cg --json vendor list | jq length)" "the bad vendor import stored nothing"
+expect 403 "$(req project_owner POST /api/v1/imports/decision '[{"title": "T", "kind": "architecture", "decided_on": "2026-11-01", "systems": ["dispatch-optimiser"]}]')" "a project owner imports a decision about another's system"
+expect 403 "$(req security_officer POST /api/v1/imports/decision "[{\"title\": \"T\", \"kind\": \"architecture\", \"decided_on\": \"2026-11-01\", \"principal_approval_by\": \"$pid_principal\", \"principal_approval_on\": \"2026-11-02\"}]")" "an officer imports an approval"
+for f in json csv; do
+	expect 200 "$(req auditor GET "/api/v1/exports/vendor?format=$f")" "vendors exported as $f"
+	cg --json vendor export --format "$f" >"$tmp/cli.$f"
+	if [[ $f == json ]]; then jq -e --slurpfile c "$tmp/cli.$f" '. == $c[0] and length == '"$((n_ven + 2))" "$tmp/body" >/dev/null; else cmp -s "$tmp/body" "$tmp/cli.$f"; fi && ok || fail "the $f export is the command line's: $(head -c 300 "$tmp/body")"
+done
+cg --json person export >"$tmp/people.json"
+jq -e '[.[] | select(.background_check_result)] | length > 0' "$tmp/people.json" >/dev/null && ok || fail "people with background checks to withhold"
+req auditor GET /api/v1/exports/person >/dev/null
+jq -e --slurpfile c "$tmp/people.json" '. == ($c[0] | map(if has("background_check_result") then del(.background_check_result) + {redacted: ["background_check_result"]} else . end))' "$tmp/body" >/dev/null && ok || fail "the auditor's export withholds the personal fields: $(head -c 300 "$tmp/body")"
+req auditor GET '/api/v1/exports/person?format=csv' >/dev/null
+col=$(head -1 "$tmp/body" | tr ',' '\n' | grep -nx 'background_check_result' | cut -d: -f1)
+[[ -n $col ]] && (($(wc -l <"$tmp/body") == $(jq length "$tmp/people.json") + 1)) && ! cut -d, -f"$col" "$tmp/body" | tail -n +2 | grep -q . && ok || fail "the auditor's CSV withholds the personal column: $(head -3 "$tmp/body")"
+req security_officer GET '/api/v1/exports/person?format=csv' >/dev/null
+cmp -s "$tmp/body" <(cg person export --format csv) && ok || fail "the security officer's CSV export is the command line's"
+expect 400 "$(req auditor GET '/api/v1/exports/vendor?format=xml')" "export format"
+jq -e '.field == "format"' "$tmp/body" >/dev/null && ok || fail "400 names format"
 # the summary, the audit head and a verify against it; the systems of an AI kind
 expect 200 "$(req procurement GET /api/v1/summary)" "summary"
 jq -e --argjson c "$(cg --json system summary)" '. == $c and .systems > 0 and .audit.count > 0' "$tmp/body" >/dev/null && ok || fail "the summary is the command line's: $(head -c 300 "$tmp/body")"
