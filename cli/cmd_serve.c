@@ -1927,31 +1927,11 @@ static enum MHD_Result h_incident_op(struct call *x)
 		if (!own)
 			return denied(x, N_("a project owner handles only incidents about systems it owns"));
 	}
-	if (strcmp(x->method, "PUT") == 0) {
-		if (!json_is_object(x->body))
-			return problem(x, 400, "invalid", NULL, cg_tr(x->lang, N_("expected a JSON object")));
-		if (cg_store_begin(x->t->st, &x->err) != CG_OK || cg_incident_get(x->t->st, id, &doc, &x->err) != CG_OK)
-			return fail(x);
-		enum MHD_Result m = precondition(x, doc, &ok);
-		bool own = owns_systems(x, json_object_get(doc, "systems"));
-		json_decref(doc);
-		doc = NULL;
-		if (!ok)
-			return m;
-		if (!own) /* changed since the check above */
-			return denied(x, N_("a project owner handles only incidents about systems it owns"));
-		if (cg_incident_update(x->t->st, x->actor, c, id, x->body, &doc, &x->err) != CG_OK ||
-		    cg_store_commit(x->t->st, &x->err) != CG_OK)
-			return fail(x);
-		char tag[CG_HASH_HEX + 4];
-		etag_of(doc, tag);
-		return send_json(x, 200, doc, tag);
-	}
 	if (!json_is_object(x->body))
 		return problem(x, 400, "invalid", NULL, cg_tr(x->lang, N_("expected a JSON object")));
-	/* close, actions, submissions: If-Match with the incident's ETag, checked in the write
-	 * transaction of the change (one who has not seen the last action or submission would act on
-	 * an incident that is not the one they read) */
+	/* a change, a close, an action, a submission: If-Match with the incident's ETag, checked in
+	 * the write transaction of the change (one who has not seen the last action or submission
+	 * would act on an incident that is not the one they read) */
 	if (cg_store_begin(x->t->st, &x->err) != CG_OK || cg_incident_get(x->t->st, id, &doc, &x->err) != CG_OK)
 		return fail(x);
 	enum MHD_Result m = precondition(x, doc, &ok);
@@ -1962,6 +1942,14 @@ static enum MHD_Result h_incident_op(struct call *x)
 		return m;
 	if (!own) /* changed since the check above */
 		return denied(x, N_("a project owner handles only incidents about systems it owns"));
+	if (strcmp(x->method, "PUT") == 0) {
+		if (cg_incident_update(x->t->st, x->actor, c, id, x->body, &doc, &x->err) != CG_OK ||
+		    cg_store_commit(x->t->st, &x->err) != CG_OK)
+			return fail(x);
+		char tag[CG_HASH_HEX + 4];
+		etag_of(doc, tag);
+		return send_json(x, 200, doc, tag);
+	}
 	cg_code r;
 	if (strcmp(op, "close") == 0) {
 		r = cg_incident_close(x->t->st, x->actor, c, id, json_string_value(json_object_get(x->body, "handled_at")), &doc, &x->err);
