@@ -516,17 +516,8 @@ static cg_code new_id(struct cg_store *st, const char *now, char out[CG_INCIDENT
 
 	snprintf(prefix, sizeof prefix, "INC-%.4s%.2s%.2s-", now, now + 5, now + 8);
 	snprintf(name, sizeof name, "incident:%s", prefix);
-	if ((r = cg_store_prepare(st, "SELECT value FROM counters WHERE name = ?", &q, err)) != CG_OK)
+	if ((r = cg_store_counter_get(st, name, &n, &have, err)) != CG_OK)
 		return r;
-	if (cg_stmt_bind_text(q, 1, name))
-		return bind_fail(q, err);
-	if ((s = cg_stmt_step(q, err)) == CG_STEP_ROW) {
-		n = cg_stmt_int64(q, 0);
-		have = true;
-	}
-	cg_stmt_done(q);
-	if (s == CG_STEP_ERROR)
-		return err && err->code ? err->code : CG_E_STORE;
 	if (!have) {
 		/* '-' + 1 is '.': the range holds exactly the ids that start with the prefix */
 		snprintf(lo, sizeof lo, "%s", prefix);
@@ -552,14 +543,7 @@ static cg_code new_id(struct cg_store *st, const char *now, char out[CG_INCIDENT
 		if ((r = key_exists(st, "SELECT 1 FROM incidents WHERE id = ?", out, &taken, err)) != CG_OK)
 			return r;
 	}
-	if ((r = cg_store_prepare(st, have ? "UPDATE counters SET value = ? WHERE name = ?" :
-				  "INSERT INTO counters (value, name) VALUES (?, ?)", &q, err)) != CG_OK)
-		return r;
-	if (cg_stmt_bind_int64(q, 1, n) || cg_stmt_bind_text(q, 2, name))
-		return bind_fail(q, err);
-	s = cg_stmt_step(q, err);
-	cg_stmt_done(q);
-	return s == CG_STEP_ERROR ? (err && err->code ? err->code : CG_E_STORE) : CG_OK;
+	return cg_store_counter_set(st, name, n, have, err);
 }
 
 static bool id_ok(const char *id)

@@ -578,7 +578,10 @@ static bool id_ok(const char *id)
 	return true;
 }
 
-/* The highest N of the ids PREFIX-N that query `sql` (bound to kind, lo, hi) answers, into *n. */
+enum { ID_REBUILT_MAX = 10000000 };
+
+/* The highest N below ID_REBUILT_MAX of the ids PREFIX-N that query `sql` (bound to kind, lo, hi)
+ * answers, into *n. */
 static cg_code highest(struct cg_store *st, const char *sql, const struct cg_rkind *k, const char *prefix, int64_t *n,
 		       struct cg_error *err)
 {
@@ -595,9 +598,27 @@ static cg_code highest(struct cg_store *st, const char *sql, const struct cg_rki
 		return bind_fail(q, err);
 	while ((s = cg_stmt_step(q, err)) == CG_STEP_ROW) {
 		int64_t v;
-		if (cg_parse_number(cg_stmt_text(q, 0) + pl, &v) == 0 && v > *n)
+		/* a larger number was chosen by hand: counting it would leave the counter nowhere to go */
+		if (cg_parse_number(cg_stmt_text(q, 0) + pl, &v) == 0 && v > *n && v < ID_REBUILT_MAX)
 			*n = v;
 	}
+	cg_stmt_done(q);
+	return s == CG_STEP_ERROR ? (err && err->code ? err->code : CG_E_STORE) : CG_OK;
+}
+
+/* Whether the audit trail has events of the record KIND:ID (*found). */
+static cg_code ever_audited(struct cg_store *st, const char *kind, const char *id, bool *found, struct cg_error *err)
+{
+	struct cg_stmt *q;
+	enum cg_step s;
+	cg_code r = cg_store_prepare(st, "SELECT 1 FROM audit_events WHERE entity_id = ? AND entity_type = ?", &q, err);
+	*found = false;
+	if (r != CG_OK)
+		return r;
+	if (cg_stmt_bind_text(q, 1, id) || cg_stmt_bind_text(q, 2, kind))
+		return bind_fail(q, err);
+	s = cg_stmt_step(q, err);
+	*found = s == CG_STEP_ROW;
 	cg_stmt_done(q);
 	return s == CG_STEP_ERROR ? (err && err->code ? err->code : CG_E_STORE) : CG_OK;
 }
@@ -608,12 +629,10 @@ static cg_code highest(struct cg_store *st, const char *sql, const struct cg_rki
  * trail keeps the old one's history under it). The counter (table counters, "record:KIND") is
  * derived: when it is missing (the first record, a database from before it, or one restored from
  * an export) it is rebuilt once from the ids of the records and of the audit trail, deleted ones
- * included. An id someone chose by hand is skipped.
+ * included, up to ID_REBUILT_MAX. An id someone chose by hand is skipped, live or deleted.
  */
 static cg_code new_id(struct cg_store *st, const struct cg_rkind *k, char out[80], struct cg_error *err)
 {
-	struct cg_stmt *q;
-	enum cg_step s;
 	char prefix[40], name[48];
 	int64_t n = 0;
 	bool have = false, taken = true;
@@ -621,17 +640,8 @@ static cg_code new_id(struct cg_store *st, const struct cg_rkind *k, char out[80
 
 	snprintf(prefix, sizeof prefix, "%s-", k->prefix);
 	snprintf(name, sizeof name, "record:%s", k->name);
-	if ((r = cg_store_prepare(st, "SELECT value FROM counters WHERE name = ?", &q, err)) != CG_OK)
+	if ((r = cg_store_counter_get(st, name, &n, &have, err)) != CG_OK)
 		return r;
-	if (cg_stmt_bind_text(q, 1, name))
-		return bind_fail(q, err);
-	if ((s = cg_stmt_step(q, err)) == CG_STEP_ROW) {
-		n = cg_stmt_int64(q, 0);
-		have = true;
-	}
-	cg_stmt_done(q);
-	if (s == CG_STEP_ERROR)
-		return err && err->code ? err->code : CG_E_STORE;
 	if (!have && ((r = highest(st, "SELECT id FROM records WHERE kind = ? AND id >= ? AND id < ?", k, prefix, &n, err)) != CG_OK ||
 		      (r = highest(st, "SELECT entity_id FROM audit_events WHERE entity_type = ? AND entity_id >= ? AND entity_id < ?",
 				   k, prefix, &n, err)) != CG_OK))
@@ -642,15 +652,11 @@ static cg_code new_id(struct cg_store *st, const struct cg_rkind *k, char out[80
 		snprintf(out, 80, "%s%04lld", prefix, (long long)++n);
 		if ((r = record_exists(st, k->name, out, &taken, err)) != CG_OK)
 			return r;
+		/* nor the id of a record deleted since (one chosen by hand above the counter) */
+		if (!taken && (r = ever_audited(st, k->name, out, &taken, err)) != CG_OK)
+			return r;
 	}
-	if ((r = cg_store_prepare(st, have ? "UPDATE counters SET value = ? WHERE name = ?" :
-				  "INSERT INTO counters (value, name) VALUES (?, ?)", &q, err)) != CG_OK)
-		return r;
-	if (cg_stmt_bind_int64(q, 1, n) || cg_stmt_bind_text(q, 2, name))
-		return bind_fail(q, err);
-	s = cg_stmt_step(q, err);
-	cg_stmt_done(q);
-	return s == CG_STEP_ERROR ? (err && err->code ? err->code : CG_E_STORE) : CG_OK;
+	return cg_store_counter_set(st, name, n, have, err);
 }
 
 static cg_code add_one(struct cg_store *st, const char *actor, const struct cg_catalog *c, const struct cg_rkind *k,

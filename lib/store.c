@@ -292,6 +292,43 @@ bool cg_store_in_transaction(const struct cg_store *st)
 	return st->in_txn;
 }
 
+cg_code cg_store_counter_get(struct cg_store *st, const char *name, int64_t *value, bool *found, struct cg_error *err)
+{
+	struct cg_stmt *q;
+	enum cg_step s;
+	cg_code r = cg_store_prepare(st, "SELECT value FROM counters WHERE name = ?", &q, err);
+	*found = false;
+	if (r != CG_OK)
+		return r;
+	if (cg_stmt_bind_text(q, 1, name)) {
+		cg_stmt_done(q);
+		return cg_error_set(err, CG_E_STORE, NULL, N_("could not bind a query parameter"));
+	}
+	if ((s = cg_stmt_step(q, err)) == CG_STEP_ROW) {
+		*value = cg_stmt_int64(q, 0);
+		*found = true;
+	}
+	cg_stmt_done(q);
+	return s == CG_STEP_ERROR ? (err && err->code ? err->code : CG_E_STORE) : CG_OK;
+}
+
+cg_code cg_store_counter_set(struct cg_store *st, const char *name, int64_t value, bool found, struct cg_error *err)
+{
+	struct cg_stmt *q;
+	enum cg_step s;
+	cg_code r = cg_store_prepare(st, found ? "UPDATE counters SET value = ? WHERE name = ?" :
+				     "INSERT INTO counters (value, name) VALUES (?, ?)", &q, err);
+	if (r != CG_OK)
+		return r;
+	if (cg_stmt_bind_int64(q, 1, value) || cg_stmt_bind_text(q, 2, name)) {
+		cg_stmt_done(q);
+		return cg_error_set(err, CG_E_STORE, NULL, N_("could not bind a query parameter"));
+	}
+	s = cg_stmt_step(q, err);
+	cg_stmt_done(q);
+	return s == CG_STEP_ERROR ? (err && err->code ? err->code : CG_E_STORE) : CG_OK;
+}
+
 cg_code cg_store_end(struct cg_store *st, bool own, cg_code result, struct cg_error *err)
 {
 	if (!own)

@@ -66,6 +66,16 @@ bool cg_store_in_transaction(const struct cg_store *st);
  */
 cg_code cg_store_end(struct cg_store *st, bool own, cg_code result, struct cg_error *err);
 /*
+ * Counters of the identifiers ciiguard allocates (table counters, migration 9: incident ids of a
+ * day, register record ids), read and written inside the caller's write transaction. Derived
+ * data: a counter that is missing (*found false) is rebuilt by its user from the ids.
+ */
+cg_code cg_store_counter_get(struct cg_store *st, const char *name, int64_t *value, bool *found,
+			     struct cg_error *err) CG_MUST_CHECK;
+/* Sets a counter: `found` as cg_store_counter_get answered (an update, else an insert). */
+cg_code cg_store_counter_set(struct cg_store *st, const char *name, int64_t value, bool found,
+			     struct cg_error *err) CG_MUST_CHECK;
+/*
  * Starts a read transaction: a consistent snapshot for multi-statement reads such as
  * `audit verify` and `export`. End it with cg_store_rollback().
  */
