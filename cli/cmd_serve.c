@@ -2197,6 +2197,7 @@ static enum MHD_Result h_users(struct call *x)
 	if (cg_store_begin(x->t->st, &x->err) != CG_OK || !(doc = user_doc(x, name, tag)))
 		return fail(x);
 	json_decref(doc);
+	doc = NULL; /* the change below may fail before it is read again */
 	enum MHD_Result m = precondition_tag(x, tag, &ok);
 	if (!ok)
 		return m;
