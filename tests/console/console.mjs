@@ -118,6 +118,15 @@ try {
   await page.waitForSelector('.evidence a[download="mlps-filing.txt"]');
   const ev = await page.evaluate(async (u) => (await (await fetch(`/api/v1/evidence?scope=grid-agent&urn=${encodeURIComponent(u)}`)).json()).items, urn);
   ok(ev.length === 1 && ev[0].filename === 'mlps-filing.txt' && ev[0].size === evBytes.length, 'the evidence is stored with its name and size');
+  // a link to a record as evidence (POST /evidence?link=, no file) is listed beside the file
+  const linked = await page.evaluate(async (u) => {
+    const s = await (await fetch('/api/v1/session')).json();
+    return (await fetch(`/api/v1/evidence?scope=grid-agent&urn=${encodeURIComponent(u)}&link=system:ems-scada`, { method: 'POST', headers: { 'X-CSRF-Token': s.csrf } })).status;
+  }, urn);
+  ok(linked === 201, `a link as evidence: ${linked}`);
+  await evButton.click();
+  await page.waitForSelector('.evidence li.link code:text-is("system:ems-scada")');
+  ok(await page.locator('.evidence a[download="mlps-filing.txt"]').count() === 1, 'the file is listed beside the link');
   await shot('en-system');
   // its dependencies edited: a second link appears in the graph
   await page.click('#edit-system');

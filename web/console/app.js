@@ -434,7 +434,11 @@ function obligationsTable(list, scope) {
 }
 async function evidencePanel(cell, scope, o) {
   const { items } = await listAll('/evidence', { scope, urn: o.urn });
-  const box = h('div', { class: 'evidence' }, h('ul', {}, items.map((e) => h('li', {}, h('a', { href: '/api/v1/evidence/' + e.sha256, download: e.filename || e.sha256 }, e.filename || e.sha256.slice(0, 12)), ` (${e.size} B) `, e.note || ''))));
+  // a file (its bytes under its hash), or a link to a record (evidence add --link: no file)
+  const item = (e) => e.sha256
+    ? h('li', {}, h('a', { href: '/api/v1/evidence/' + e.sha256, download: e.filename || e.sha256 }, e.filename || e.sha256.slice(0, 12)), ` (${e.size} B) `, e.note || '')
+    : h('li', { class: 'link' }, `${t('linked_record')}: `, h('code', {}, e.target || ''), ' ', e.note || '');
+  const box = h('div', { class: 'evidence' }, h('ul', {}, items.map(item)));
   if (can('body')) {
     box.append(form([{ name: 'status', label: t('status'), type: 'enum', values: ['not_started', 'in_progress', 'met', 'not_applicable'], group: 'obligation_status', required: true },
       { name: 'owner', label: t('owner') }, { name: 'met_on', label: t('last_met'), type: 'date' }, { name: 'reason', label: t('reason') }], { status: o.status, owner: o.owner, met_on: o.last_met, reason: o.reason },

@@ -88,6 +88,7 @@ export const TEXT = {
   note: ['Note', '备注'],
   reason: ['Reason', '理由'],
   uploaded: ['Uploaded.', '已上传。'],
+  linked_record: ['Link to a record', '关联记录'],
   obligation: ['Obligation', '义务'],
   source: ['Source', '依据'],
   cadence: ['Cadence', '周期'],
