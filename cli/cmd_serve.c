@@ -2049,6 +2049,7 @@ static enum MHD_Result evidence_link(struct call *x, const struct cg_catalog *c)
 {
 	const char *scope = arg(x, "scope"), *urn = arg(x, "urn"), *link = arg(x, "link");
 	json_t *list = NULL, *e, *found = NULL;
+	const char *found_at = "";
 	size_t i, m = strlen(urn);
 	if (x->r->len)
 		return problem(x, 400, "invalid", "link", cg_tr(x->lang, N_("link: a link to a record has no body: send the file or the link, not both")));
@@ -2057,13 +2058,18 @@ static enum MHD_Result evidence_link(struct call *x, const struct cg_catalog *c)
 	if (cg_evidence_link(x->t->st, x->actor, c, scope, urn, link, arg(x, "note"), &x->err) != CG_OK ||
 	    cg_evidence_list(x->t->st, scope, NULL, &list, &x->err) != CG_OK)
 		return fail(x);
-	/* the urn as given, or its short form (order-745:art-17) */
+	/* the urn as given, or its short form (order-745:art-17); of two obligations whose urns end
+	 * alike, each linked to the same record, the one linked last */
 	json_array_foreach(list, i, e) {
 		const char *u = json_string_value(json_object_get(e, "urn"));
+		const char *at = json_string_value(json_object_get(e, "added_at"));
 		size_t n = u ? strlen(u) : 0;
 		if (strcmp(json_string_value(json_object_get(e, "target")), link) == 0 &&
-		    (strcmp(u, urn) == 0 || (n > m && u[n - m - 1] == ':' && strcmp(u + n - m, urn) == 0)))
+		    (strcmp(u, urn) == 0 || (n > m && u[n - m - 1] == ':' && strcmp(u + n - m, urn) == 0)) &&
+		    (!found || strcmp(at ? at : "", found_at) >= 0)) {
 			found = e;
+			found_at = at ? at : "";
+		}
 	}
 	json_incref(found);
 	json_decref(list);

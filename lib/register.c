@@ -543,7 +543,7 @@ cg_code cg_record_get(struct cg_store *st, const struct cg_rkind *k, const char 
 	return r;
 }
 
-cg_code cg_record_list(struct cg_store *st, const struct cg_rkind *k, json_t **out, struct cg_error *err)
+static cg_code record_list(struct cg_store *st, const struct cg_rkind *k, json_t **out, struct cg_error *err)
 {
 	struct cg_stmt *q;
 	enum cg_step s;
@@ -564,6 +564,17 @@ cg_code cg_record_list(struct cg_store *st, const struct cg_rkind *k, json_t **o
 	}
 	cg_stmt_done(q);
 	return s == CG_STEP_ERROR ? (err && err->code ? err->code : CG_E_STORE) : CG_OK;
+}
+
+/* Every record of a register, in id order; *out NULL on failure. */
+cg_code cg_record_list(struct cg_store *st, const struct cg_rkind *k, json_t **out, struct cg_error *err)
+{
+	cg_code r = record_list(st, k, out, err);
+	if (r != CG_OK) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return r;
 }
 
 static bool id_ok(const char *id)

@@ -69,7 +69,7 @@ cg_code cg_record_delete(struct cg_store *st, const char *actor, const struct cg
 			 struct cg_error *err) CG_MUST_CHECK;
 cg_code cg_record_get(struct cg_store *st, const struct cg_rkind *k, const char *id, json_t **out,
 		      struct cg_error *err) CG_MUST_CHECK;
-/* The records of a kind in id order. */
+/* The records of a kind in id order; *out NULL on failure. */
 cg_code cg_record_list(struct cg_store *st, const struct cg_rkind *k, json_t **out, struct cg_error *err) CG_MUST_CHECK;
 /* Adds (or with `update`, replaces) every record of a JSON array, all or nothing. */
 cg_code cg_record_import(struct cg_store *st, const char *actor, const struct cg_catalog *c, const struct cg_rkind *k,
