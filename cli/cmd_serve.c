@@ -745,26 +745,34 @@ static int by_key(const void *a, const void *b, void *arg)
  * handler would sleep in steps of up to 100 ms while its other connections wait with it. */
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Sorts by the request's `sort`, else by `dflt` (NULL: the list's own order stays).
- * 0: sorted (or nothing to do); 1: not a key of this list; -1: no memory */
-static int sort_list(struct call *x, json_t *list, const char *const *allowed, const char *dflt)
+/* Sorts by the request's `sort`, else by `dflt` (NULL: the list's own order stays). False after
+ * answering in *m (400 with `unknown`, the keys the list takes, when `sort` is not one of them;
+ * out of memory) and dropping `list`. */
+static bool sort_list(struct call *x, json_t *list, const char *const *allowed, const char *dflt, const char *unknown,
+		      enum MHD_Result *m)
 {
 	const char *s = arg(x, "sort");
 	if (!s)
 		s = dflt;
 	if (!s)
-		return 0;
+		return true;
 	bool desc = s[0] == '-';
 	const char *k = desc ? s + 1 : s;
 	bool known = false;
 	for (int i = 0; allowed[i]; i++)
 		known |= strcmp(allowed[i], k) == 0;
-	if (!known)
-		return 1;
+	if (!known) {
+		json_decref(list);
+		*m = problem(x, 400, "invalid", "sort", cg_tr(x->lang, unknown));
+		return false;
+	}
 	size_t n = json_array_size(list);
 	struct sort_item *v = calloc(n + 1, sizeof *v);
-	if (!v)
-		return -1;
+	if (!v) {
+		json_decref(list);
+		*m = MHD_NO;
+		return false;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const char *key = json_string_value(json_object_get(json_array_get(list, i), k));
 		v[i] = (struct sort_item){ json_incref(json_array_get(list, i)), key ? key : "", i };
@@ -776,7 +784,7 @@ static int sort_list(struct call *x, json_t *list, const char *const *allowed, c
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(list, v[i].v);
 	free(v);
-	return 0;
+	return true;
 }
 
 /* Keeps the items whose `key` equals the argument of that name, when given. */
@@ -1067,11 +1075,9 @@ static enum MHD_Result h_systems(struct call *x)
 		json_decref(list);
 		return problem(x, 400, "invalid", "ai_kind", cg_tr(x->lang, N_("ai_kind: expected predictive, generative, decision, optimisation or agent")));
 	}
-	int sorted = sort_list(x, list, sortable, "id");
-	if (sorted) {
-		json_decref(list);
-		return sorted < 0 ? MHD_NO : problem(x, 400, "invalid", "sort", cg_tr(x->lang, N_("sort: expected id, name, owner, sector or status, optionally with a leading -")));
-	}
+	enum MHD_Result sm;
+	if (!sort_list(x, list, sortable, "id", N_("sort: expected id, name, owner, sector or status, optionally with a leading -"), &sm))
+		return sm;
 	return send_page(x, list);
 }
 
@@ -1412,11 +1418,9 @@ static enum MHD_Result h_incidents(struct call *x)
 	if (cg_incident_list(x->t->st, status, &doc, &x->err) != CG_OK)
 		return fail(x);
 	static const char *const sortable[] = { "id", "title", "status", "discovered_at", "created_at", "updated_at", NULL };
-	int sorted = sort_list(x, doc, sortable, NULL); /* else newest first */
-	if (sorted) {
-		json_decref(doc);
-		return sorted < 0 ? MHD_NO : problem(x, 400, "invalid", "sort", cg_tr(x->lang, N_("sort: expected id, title, status, discovered_at, created_at or updated_at, optionally with a leading -")));
-	}
+	enum MHD_Result sm; /* without `sort`: newest first */
+	if (!sort_list(x, doc, sortable, NULL, N_("sort: expected id, title, status, discovered_at, created_at or updated_at, optionally with a leading -"), &sm))
+		return sm;
 	return send_page(x, doc);
 }
 
@@ -1507,11 +1511,9 @@ static enum MHD_Result h_register(struct call *x)
 			return fail(x);
 		filter_records(x, doc);
 		static const char *const sortable[] = { "id", "name", "title", "created_at", "updated_at", NULL };
-		int sorted = sort_list(x, doc, sortable, "id");
-		if (sorted) {
-			json_decref(doc);
-			return sorted < 0 ? MHD_NO : problem(x, 400, "invalid", "sort", cg_tr(x->lang, N_("sort: expected id, name, title, created_at or updated_at, optionally with a leading -")));
-		}
+		enum MHD_Result sm;
+		if (!sort_list(x, doc, sortable, "id", N_("sort: expected id, name, title, created_at or updated_at, optionally with a leading -"), &sm))
+			return sm;
 		cg_record_redact(k, doc, x->role);
 		return send_page(x, doc);
 	}
@@ -2096,11 +2098,9 @@ static enum MHD_Result h_evidence(struct call *x)
 		json_t *doc = NULL;
 		if (cg_evidence_list(x->t->st, arg(x, "scope"), arg(x, "urn"), &doc, &x->err) != CG_OK)
 			return fail(x);
-		int sorted = sort_list(x, doc, sortable, NULL); /* else by scope, obligation and time added */
-		if (sorted) {
-			json_decref(doc);
-			return sorted < 0 ? MHD_NO : problem(x, 400, "invalid", "sort", cg_tr(x->lang, N_("sort: expected added_at, filename, sha256, scope or urn, optionally with a leading -")));
-		}
+		enum MHD_Result sm; /* without `sort`: by scope, obligation and time added */
+		if (!sort_list(x, doc, sortable, NULL, N_("sort: expected added_at, filename, sha256, scope or urn, optionally with a leading -"), &sm))
+			return sm;
 		return send_page(x, doc);
 	}
 	const struct cg_catalog *c = catalog(x);
@@ -2164,11 +2164,9 @@ static enum MHD_Result h_users(struct call *x)
 			json_decref(doc);
 			return problem(x, 400, "invalid", "disabled", cg_tr(x->lang, N_("disabled: expected true or false")));
 		}
-		int sorted = sort_list(x, doc, sortable, "name");
-		if (sorted) {
-			json_decref(doc);
-			return sorted < 0 ? MHD_NO : problem(x, 400, "invalid", "sort", cg_tr(x->lang, N_("sort: expected name, role, created_at or updated_at, optionally with a leading -")));
-		}
+		enum MHD_Result sm;
+		if (!sort_list(x, doc, sortable, "name", N_("sort: expected name, role, created_at or updated_at, optionally with a leading -"), &sm))
+			return sm;
 		json_array_foreach(doc, i, u) {
 			char tag[CG_HASH_HEX + 4];
 			user_tag(u, tag);
@@ -2226,11 +2224,9 @@ static enum MHD_Result h_tokens(struct call *x)
 		static const char *const sortable[] = { "id", "user", "created_at", "expires_at", NULL };
 		if (cg_token_list(x->t->st, admin ? arg(x, "user") : x->user, &doc, &x->err) != CG_OK)
 			return fail(x);
-		int sorted = sort_list(x, doc, sortable, NULL); /* else oldest first */
-		if (sorted) {
-			json_decref(doc);
-			return sorted < 0 ? MHD_NO : problem(x, 400, "invalid", "sort", cg_tr(x->lang, N_("sort: expected id, user, created_at or expires_at, optionally with a leading -")));
-		}
+		enum MHD_Result sm; /* without `sort`: oldest first */
+		if (!sort_list(x, doc, sortable, NULL, N_("sort: expected id, user, created_at or expires_at, optionally with a leading -"), &sm))
+			return sm;
 		return send_page(x, doc);
 	}
 	if (strcmp(x->method, "DELETE") == 0) {
