@@ -1,4 +1,5 @@
 /* Counts over the system inventory. */
+#include <stdint.h>
 #include <string.h>
 
 #include "ciiguard/system.h"
@@ -24,7 +25,10 @@ static int count_one(const struct cg_system *s, void *ud)
 	sum->harm_serious += s->harm_if_compromised == CG_HARM_SERIOUS;
 	sum->cross_sector_impact += s->cross_sector_impact;
 	sum->with_personal_information += s->data_pi_subjects > 0;
-	sum->pi_subjects += s->data_pi_subjects;
+	/* each count may be up to INT64_MAX (cg_system_validate sets no upper bound): the sum stops
+	 * there rather than overflow */
+	if (__builtin_add_overflow(sum->pi_subjects, s->data_pi_subjects, &sum->pi_subjects))
+		sum->pi_subjects = INT64_MAX;
 	sum->important_data += s->data_important_data;
 	sum->core_data += s->data_core_data;
 	sum->links += (int64_t)s->nlinks;
