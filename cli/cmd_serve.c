@@ -1931,6 +1931,20 @@ static enum MHD_Result h_incident_op(struct call *x)
 	}
 	if (!json_is_object(x->body))
 		return problem(x, 400, "invalid", NULL, cg_tr(x->lang, N_("expected a JSON object")));
+	/* the fields of a close, an action or a submission are text (or null: absent); a number
+	 * would read as absent, and {"handled_at": 5} closed the incident now */
+	static const char *const close_f[] = { "handled_at", NULL }, *const action_f[] = { "text", "at", NULL },
+				 *const submission_f[] = { "kind", "recipient", "at", "channel", "sha256", NULL }, *const none[] = { NULL };
+	const char *const *texts = strcmp(x->method, "PUT") == 0 ? none : strcmp(op, "close") == 0 ? close_f :
+				   strcmp(op, "actions") == 0 ? action_f : submission_f;
+	for (int i = 0; texts[i]; i++) {
+		json_t *v = json_object_get(x->body, texts[i]);
+		if (v && !json_is_null(v) && !json_is_string(v)) {
+			char detail[128];
+			snprintf(detail, sizeof detail, cg_tr(x->lang, N_("%s: expected a string")), texts[i]);
+			return problem(x, 422, "invalid", texts[i], detail);
+		}
+	}
 	/* a change, a close, an action, a submission: If-Match with the incident's ETag, checked in
 	 * the write transaction of the change (one who has not seen the last action or submission
 	 * would act on an incident that is not the one they read) */
