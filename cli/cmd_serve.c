@@ -1236,18 +1236,56 @@ static bool is_json_type(const char *ct)
 static bool csv_body(struct call *x)
 {
 	static const char *const charsets[] = { "utf-8", "utf8", "gb18030", "gbk", "gb2312", NULL };
-	const char *ct = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE), *cs;
-	if (!ct || strncasecmp(ct, "text/csv", 8) != 0 || (ct[8] && ct[8] != ';' && ct[8] != ' '))
+	const char *ct = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE), *p;
+	if (!ct || strncasecmp(ct, "text/csv", 8) != 0 || (ct[8] && !strchr("; \t", ct[8])))
 		return false;
-	if (!(cs = strcasestr(ct + 8, "charset=")))
-		return true;
-	cs += 8 + (cs[8] == '"');
-	for (int i = 0; charsets[i]; i++) {
-		size_t n = strlen(charsets[i]);
-		if (strncasecmp(cs, charsets[i], n) == 0 && (!cs[n] || strchr("\"; ", cs[n])))
+	/* the parameters, one by one (RFC 9110 8.3.1): a search for "charset=" took the one in
+	 * "xcharset=utf-8; charset=utf-16" */
+	for (p = ct + 8;;) {
+		p += strspn(p, " \t");
+		if (!*p)
 			return true;
+		if (*p++ != ';')
+			return false;
+		p += strspn(p, " \t");
+		if (!*p || *p == ';') /* parameters = *( OWS ";" OWS [ parameter ] ) */
+			continue;
+		size_t nl = strcspn(p, "=; \t\"");
+		bool is_cs = nl == 7 && strncasecmp(p, "charset", 7) == 0;
+		if (!nl || p[nl] != '=')
+			return false;
+		p += nl + 1;
+		char v[16];
+		size_t vl = 0;
+		bool fits = true;
+		if (*p == '"') {
+			for (p++; *p && *p != '"'; p++) {
+				if (*p == '\\' && p[1])
+					p++;
+				if (vl < sizeof v - 1)
+					v[vl++] = *p;
+				else
+					fits = false;
+			}
+			if (*p++ != '"')
+				return false;
+		} else {
+			for (; *p && !strchr("; \t", *p); p++) {
+				if (vl < sizeof v - 1)
+					v[vl++] = *p;
+				else
+					fits = false;
+			}
+		}
+		v[vl] = 0;
+		if (is_cs) {
+			bool known = false;
+			for (int i = 0; fits && charsets[i]; i++)
+				known |= strcasecmp(v, charsets[i]) == 0;
+			if (!known)
+				return false;
+		}
 	}
-	return false;
 }
 
 /* An import's arguments: ?update=true|false, and the format from the Content-Type (JSON, which
