@@ -599,6 +599,31 @@ static void etag_of_text(const char *text, size_t len, char out[CG_HASH_HEX + 4]
 	snprintf(out, CG_HASH_HEX + 4, "\"%.32s\"", hex);
 }
 
+/* Whether an If-Match list ("a", "b": RFC 9110 13.1.1) names `tag` (quotes included). The
+ * comparison is strong: a weak tag (W/"a") never matches. */
+static bool tag_listed(const char *list, const char *tag)
+{
+	size_t n = strlen(tag);
+	for (const char *p = list; *p;) {
+		p += strspn(p, " \t,");
+		const char *e = p;
+		if (*e == '"')
+			e = strchr(e + 1, '"');
+		else
+			e = NULL;
+		size_t len = e ? (size_t)(e + 1 - p) : strcspn(p, ",");
+		if (e && len == n && memcmp(p, tag, n) == 0) {
+			const char *after = p + len + strspn(p + len, " \t");
+			if (!*after || *after == ',')
+				return true;
+		}
+		p += len;
+		if (*p && *p != ',')
+			p += strcspn(p, ",");
+	}
+	return false;
+}
+
 /* The If-Match precondition for a change of a record whose current version has ETag `tag`. */
 static enum MHD_Result precondition_tag(struct call *x, const char *tag, bool *ok)
 {
@@ -607,7 +632,7 @@ static enum MHD_Result precondition_tag(struct call *x, const char *tag, bool *o
 	if (!want)
 		return problem(x, 428, "precondition_required", "If-Match",
 			       cg_tr(x->lang, N_("send If-Match with the ETag of the record you changed")));
-	if (strcmp(want, "*") != 0 && strcmp(want, tag) != 0)
+	if (strcmp(want, "*") != 0 && !tag_listed(want, tag))
 		return problem(x, 412, "precondition_failed", "If-Match",
 			       cg_tr(x->lang, N_("the record has changed since you read it: read it again")));
 	*ok = true;
