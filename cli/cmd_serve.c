@@ -167,6 +167,7 @@ struct req {
 	char *body;
 	size_t len, cap, max; /* cap: the bytes allocated for body, its NUL included */
 	bool too_large, done;
+	bool nul_in_url; /* %00 in the request line: decoded, it would cut a path or an argument short */
 	bool busy;       /* the bodies in flight would pass INFLIGHT_MAX: 503 */
 	size_t reserved; /* of INFLIGHT_MAX, for its Content-Length (counted before the body comes) */
 	/* A write run by the writer thread in a batch (see "batched writes"): its response waits in
@@ -3481,6 +3482,19 @@ static void *batch_writer(void *arg)
 #define INFLIGHT_MAX ((size_t)64 << 20)
 static _Atomic size_t inflight;
 
+/* Sees the request line as it came, before libmicrohttpd decodes it: a %00 there would become a
+ * NUL that ends the path or an argument early (GET /systems/a%00b would read the system a). The
+ * request's state starts here; the handler answers 400. */
+static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct req *r = calloc(1, sizeof *r);
+	(void)cls;
+	(void)c;
+	if (r)
+		r->nul_in_url = strstr(uri, "%00") != NULL;
+	return r;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 			       const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
@@ -3488,8 +3502,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	(void)cls;
 	(void)version;
 
-	if (!r) {
-		if (!(r = calloc(1, sizeof *r)))
+	if (!r || !r->t0) { /* the first call (r: made by uri_seen, or not when it ran out of memory) */
+		if (!r && !(r = calloc(1, sizeof *r)))
 			return MHD_NO;
 		r->t0 = now_us();
 		snprintf(r->method, sizeof r->method, "%s", method);
@@ -3503,7 +3517,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			     MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "cg_session");
 		r->max = creds && (strcmp(url, "/api/v1/evidence") == 0 || strcmp(url, "/api/v1/catalogs") == 0) ?
 			 CG_EVIDENCE_MAX_BYTES : S.body_max;
-		if (cl && (cg_parse_number(cl, &n) != 0 || (uint64_t)n > r->max)) {
+		if (r->nul_in_url) {
+			/* answered below, before any body */
+		} else if (cl && (cg_parse_number(cl, &n) != 0 || (uint64_t)n > r->max)) {
 			r->too_large = true;
 		} else if (cl && n > 0 && atomic_fetch_add(&inflight, (size_t)n) + (size_t)n > INFLIGHT_MAX) {
 			/* refused before the body is sent (a client waiting for 100 Continue hears it) */
@@ -3514,7 +3530,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			return MHD_YES;
 		}
 	}
-	if (*upload_size && !r->too_large && !r->busy) {
+	if (*upload_size && !r->too_large && !r->busy && !r->nul_in_url) {
 		/* the idle timeout does not end a body sent a byte at a time: its whole time does. The
 		 * connection is closed, logged as 408: libmicrohttpd 0.9.75 takes no answer while a body
 		 * is coming in (a client that slow has stopped listening anyway, as nginx assumes). */
@@ -3581,7 +3597,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	x.lang_given = lang_of(c, &x.lang);
 	cg_error_init(&x.err, x.lang);
 	enum MHD_Result ok;
-	if (r->too_large) {
+	if (r->nul_in_url) {
+		ok = problem(&x, 400, "invalid", NULL, cg_tr(x.lang, N_("the URL holds an encoded NUL byte (%00)")));
+	} else if (r->too_large) {
 		char detail[128];
 		snprintf(detail, sizeof detail, cg_tr(x.lang, N_("the body is larger than %zu bytes")), r->max);
 		ok = problem(&x, 413, "too_large", NULL, detail);
@@ -3640,6 +3658,11 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 	(void)c;
 	if (!r)
 		return;
+	if (!r->t0) { /* the request line was read, the handler never called (headers too large, ...) */
+		free(r);
+		*con_cls = NULL;
+		return;
+	}
 	int64_t us = now_us() - r->t0;
 	int route = r->route >= 0 && r->route < NROUTES ? r->route : 0;
 	unsigned cls_ = r->status / 100;
@@ -3767,6 +3790,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+		MHD_OPTION_URI_LOG_CALLBACK, uri_seen, NULL,
 		cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert_pem,
 		MHD_OPTION_HTTPS_MEM_KEY, key_pem,
 		MHD_OPTION_END);

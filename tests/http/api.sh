@@ -1187,6 +1187,13 @@ for p in catalogs due gaps obligations; do
 	hostile '^200$' -H "$A" "$base/api/v1/$p?offset=2147483647&limit=100000"
 done
 hostile '^400$' -H "$A" "$base/api/v1/users?disabled="
+# an encoded NUL in the path or an argument: decoded, it would end the value early (ems%00scada
+# read the system ems, link=system:ems-scada%00x linked ems-scada)
+for u in "systems/ems-scada%00x" "systems?limit=1%00x" "registers/vendor?system=ems%00" "evidence/%00" "audit/verify?expect_head=%00"; do
+	hostile '^400$' -H "$A" "$base/api/v1/$u"
+done
+hostile '^400$' "${V[@]}" "$base/api/v1/evidence?scope=ems-scada&urn=order-745:art-17&link=system:ems-scada%00x"
+hostile '^400$' "${V[@]}" -H "$J" --data-binary "$incident" "$base/api/v1/incidents?x=%00"
 hostile '^400$' -H "$A" "$base/api/v1/systems?ai_kind="
 hostile '^200$' -H "$A" "$base/api/v1/registers/vendor?system="
 jq -e '.total == 0' "$tmp/body" >/dev/null && ok || fail "an empty filter matches nothing: $(head -c 300 "$tmp/body")"
