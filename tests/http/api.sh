@@ -905,11 +905,13 @@ jq -e '.field == "If-Match"' "$tmp/body" >/dev/null && ok || fail "428 of a user
 expect 200 "$(req admin PUT /api/v1/users/erin '{"disabled": true}' -H "If-Match: $utag" -D "$tmp/h")" "a user changed with its etag"
 jq -e --arg old "$utag" '.name == "erin" and .disabled == true and .etag != $old' "$tmp/body" >/dev/null &&
 	[[ $(sed -n 's/^[Ee][Tt]ag: \(.*\)\r$/\1/p' "$tmp/h") == "$(jq -r .etag "$tmp/body")" ]] && ok || fail "PUT /users answers the user and its new ETag: $(head -c 300 "$tmp/body")"
+ucur=$(jq -r .etag "$tmp/body")
 expect 412 "$(req admin PUT /api/v1/users/erin '{"disabled": false}' -H "If-Match: $utag")" "a user changed with a stale etag"
 req admin GET '/api/v1/users?disabled=true&limit=1000' >/dev/null
 jq -e '[.items[].name] | index("erin")' "$tmp/body" >/dev/null && ok || fail "the stale change changed nothing: $(jq -c '[.items[].name]' "$tmp/body")"
 expect 404 "$(req admin PUT /api/v1/users/nobody '{"disabled": true}' -H 'If-Match: *')" "no such user"
-expect 200 "$(req admin PUT /api/v1/users/erin '{"disabled": false}' -H 'If-Match: *')" "erin enabled again"
+# a list of tags that names the current one matches (RFC 9110 13.1.1)
+expect 200 "$(req admin PUT /api/v1/users/erin '{"disabled": false}' -H "If-Match: $utag, W/$ucur, $ucur")" "erin enabled again, If-Match a list"
 # a user keeps its 16 newest sessions: the oldest goes at the 17th sign-in
 expect 200 "$(signin "$tmp/jar-erin" 'erin second password')" "erin's first session"
 for i in $(seq 15); do signin "$tmp/jar-x" 'erin second password' >/dev/null; done
