@@ -6,7 +6,7 @@
 // out; then as an auditor sees no edit controls while the API refuses an edit anyway. Every
 // step asserts what a broken console or server would get wrong.
 import { chromium } from '../../web/node_modules/playwright-core/index.mjs';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { LABELS } from '../../web/console/i18n.js';
 
 const [base, shots] = process.argv.slice(2);
@@ -240,6 +240,21 @@ try {
   ok((await text('#record')).includes('Acme Model Cloud'), 'a vendor is recorded from the console');
   await go('#/registers/vendor');
   ok((await text('#records')).includes('Acme Model Cloud'), 'the vendor register lists it');
+  // exported as CSV (a download of GET /exports/vendor), imported from CSV, all or nothing
+  const [vdl] = await Promise.all([page.waitForEvent('download'), page.click('#exports a[download="vendor.csv"]')]);
+  const exported = readFileSync(await vdl.path(), 'utf8');
+  ok(exported.split('\n')[0].startsWith('id,') && exported.includes('Acme Model Cloud'), 'the vendor register is exported as CSV');
+  const imf = page.locator('form[aria-label="Import"]');
+  await imf.locator('input[type=file]').setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('name,kind\nGood one,cloud\nBad one,not_a_kind\n') });
+  await imf.locator('button[type=submit]').click();
+  await page.waitForSelector('form[aria-label="Import"] .alert.error:not(:empty)');
+  ok((await text('form[aria-label="Import"] .alert.error')).includes('kind'), 'a bad row names its field');
+  ok(!(await text('#records')).includes('Good one'), 'a bad import stores nothing');
+  await imf.locator('input[type=file]').setInputFiles({ name: 'vendors.csv', mimeType: 'text/csv', buffer: Buffer.from('name,kind\nBeta AI,cloud\nGamma 智能,saas_ai_tool\n') });
+  await imf.locator('button[type=submit]').click();
+  await page.waitForSelector('#flash');
+  ok((await text('#flash')).includes('2 created'), 'the import says what it made: ' + await text('#flash'));
+  ok((await text('#records')).includes('Gamma 智能'), 'the imported vendors are listed');
   await shot('en-registers');
   // the principal person in charge, and a decision for the principal to approve
   await go('#/registers/person');
@@ -310,6 +325,7 @@ try {
   ok(await page.locator('#edit-system').count() === 0 && await page.locator('#record-screening').count() === 0, 'an auditor sees no system edit controls');
   await go('#/systems');
   ok(await page.locator('#new-system').count() === 0, 'an auditor sees no new-system link');
+  ok(await page.locator('form[aria-label="Import"]').count() === 0, 'nor an import of systems');
   await go('#/incidents');
   ok(await page.locator('#new-incident').count() === 0, 'an auditor sees no new-incident link');
   await go(`#/incidents/${incId}`);

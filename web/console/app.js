@@ -84,7 +84,7 @@ class ApiError extends Error {
 async function api(method, path, body, opts = {}) {
   const headers = { 'Accept-Language': S.lang === 'zh' ? 'zh-CN' : 'en', Accept: opts.accept || 'application/json, application/problem+json', ...(opts.headers || {}) };
   let payload;
-  if (body instanceof Blob) { headers['Content-Type'] = 'application/octet-stream'; payload = body; }
+  if (body instanceof Blob) { headers['Content-Type'] = opts.type || 'application/octet-stream'; payload = body; }
   else if (body !== undefined) { headers['Content-Type'] = 'application/json'; payload = JSON.stringify(body); }
   if (method !== 'GET' && S.csrf) headers['X-CSRF-Token'] = S.csrf;
   const res = await fetch('/api/v1' + path, { method, headers, body: payload, credentials: 'same-origin', cache: 'no-store' });
@@ -371,7 +371,23 @@ async function systemsPage(main) {
   main.append(h('h1', {}, t('systems')), h('div', { class: 'actions' }, can('systems') ? h('a', { href: '#/systems/new', id: 'new-system' }, '+ ' + t('new_system')) : null),
     h('div', { class: 'filters', role: 'search' }, fP.el, fS.el, fT.el, fQ.el), count,
     h('div', { class: 'scroll' }, h('table', { id: 'systems' }, h('thead', {}, h('tr', {}, h('th', {}, t('id')), h('th', {}, t('name')), h('th', {}, t('perimeter')), h('th', {}, t('sector')), h('th', {}, t('status')), h('th', {}, t('owner')))), body)));
+  if (can('systems')) main.append(h('h2', {}, t('import')), importForm('systems'));
   draw();
+}
+// Imports (POST /imports/WHAT: a JSON array or a CSV table, all or nothing) and exports of a
+// register (GET /exports/KIND, downloaded as it is). The file's name decides its type.
+function importForm(what) {
+  return form([{ name: 'file', label: t('import_file'), type: 'file', required: true, hint: t('import_hint') }, { name: 'update', label: t('import_update'), type: 'bool' }], {}, async (v) => {
+    const csv = /\.csv$/i.test(v.file.name);
+    const r = await api('POST', `/imports/${what}` + q({ update: v.update ? 'true' : '' }), v.file, { type: csv ? 'text/csv' : 'application/json' });
+    // the page again, with what was imported, and this said on top of it
+    S.flash = `${t('imported')}: ${r.created} ${t('created_n')}, ${r.updated} ${t('updated_n')}`;
+    await render();
+    return null;
+  }, { submit: t('import'), label: t('import') });
+}
+function exportLinks(kind) {
+  return h('div', { class: 'actions', id: 'exports' }, ['csv', 'json'].map((f) => h('a', { href: `/api/v1/exports/${enc(kind)}?format=${f}`, download: `${kind}.${f}` }, `${t('export')} ${f.toUpperCase()}`)));
 }
 async function systemNew(main) {
   main.append(h('h1', {}, t('new_system')));
@@ -660,12 +676,14 @@ async function registersPage(main, kind) {
   const cols = k.fields.slice(0, 4);
   main.append(h('div', { class: 'scroll' }, h('table', { id: 'records' }, h('thead', {}, h('tr', {}, h('th', {}, t('id')), cols.map((f) => h('th', {}, fl(f.name))))),
     h('tbody', {}, list.items.map((r) => h('tr', {}, h('td', {}, h('a', { href: `#/registers/${kind}/${enc(r.id)}` }, r.id)), cols.map((f) => h('td', {}, show(f, r[f.name])))))))));
+  main.append(exportLinks(kind));
   const mine = findings.findings.filter((x) => x.register === kind);
   if (mine.length) main.append(h('h2', {}, t('findings')), h('ul', { id: 'findings' }, mine.map((x) => h('li', {}, h('a', { href: `#/registers/${kind}/${enc(x.id)}` }, x.id), ' ',
     x.overdue ? h('span', { class: 'overdue' }, t('obl_overdue') + ' ') : '', x.text, h('span', { class: 'muted' }, ` (${x.source})`)))));
   if (canRegister(kind)) {
     const { ctx } = await registerCtx(kind);
     main.append(h('h2', {}, t('new_record')), form(formFields(k), {}, async (v) => { const r = await api('POST', `/registers/${kind}`, clean(v)); location.hash = `#/registers/${kind}/${enc(r.id)}`; }, { submit: t('create'), ctx, label: t('new_record') }));
+    main.append(h('h2', {}, t('import')), importForm(kind));
   }
 }
 function show(f, v) {
@@ -816,6 +834,7 @@ async function render(note) {
     await r[1](box, ...args);
     if (mine !== rendering) return;
     fill(main, box);
+    if (S.flash) { box.prepend(h('div', { class: 'alert ok', role: 'status', id: 'flash' }, S.flash)); S.flash = null; }
     const todo = S.pending; S.pending = [];
     todo.forEach((draw) => draw());
   } catch (e) {
