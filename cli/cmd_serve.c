@@ -168,6 +168,8 @@ struct req {
 	size_t len, cap, max; /* cap: the bytes allocated for body, its NUL included */
 	bool too_large, done;
 	bool nul_in_url; /* %00 in the request line: decoded, it would cut a path or an argument short */
+	bool bad_arg;    /* a query argument that is not UTF-8 (named in arg_name when its name is) */
+	char arg_name[64];
 	bool busy;       /* the bodies in flight would pass INFLIGHT_MAX: 503 */
 	size_t reserved; /* of INFLIGHT_MAX, for its Content-Length (counted before the body comes) */
 	/* A write run by the writer thread in a batch (see "batched writes"): its response waits in
@@ -3495,6 +3497,22 @@ static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *c)
 	return r;
 }
 
+/* Finds a query argument whose name or value is not UTF-8: every argument reaches a handler as
+ * text, and some reach a query, which PostgreSQL refuses (500) where SQLite finds nothing. */
+static enum MHD_Result arg_utf8(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+				const char *value, size_t value_size)
+{
+	struct req *r = cls;
+	(void)kind;
+	bool key_ok = cg_utf8_valid_prefix((const unsigned char *)key, key_size) == key_size;
+	if (key_ok && (!value || cg_utf8_valid_prefix((const unsigned char *)value, value_size) == value_size))
+		return MHD_YES;
+	r->bad_arg = true;
+	if (key_ok && key_size < sizeof r->arg_name) /* else unnamed: cut, it might not be UTF-8 */
+		snprintf(r->arg_name, sizeof r->arg_name, "%.*s", (int)key_size, key);
+	return MHD_NO;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 			       const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
@@ -3517,7 +3535,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			     MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "cg_session");
 		r->max = creds && (strcmp(url, "/api/v1/evidence") == 0 || strcmp(url, "/api/v1/catalogs") == 0) ?
 			 CG_EVIDENCE_MAX_BYTES : S.body_max;
-		if (r->nul_in_url) {
+		MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, arg_utf8, r);
+		if (r->nul_in_url || r->bad_arg) {
 			/* answered below, before any body */
 		} else if (cl && (cg_parse_number(cl, &n) != 0 || (uint64_t)n > r->max)) {
 			r->too_large = true;
@@ -3530,7 +3549,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			return MHD_YES;
 		}
 	}
-	if (*upload_size && !r->too_large && !r->busy && !r->nul_in_url) {
+	if (*upload_size && !r->too_large && !r->busy && !r->nul_in_url && !r->bad_arg) {
 		/* the idle timeout does not end a body sent a byte at a time: its whole time does. The
 		 * connection is closed, logged as 408: libmicrohttpd 0.9.75 takes no answer while a body
 		 * is coming in (a client that slow has stopped listening anyway, as nginx assumes). */
@@ -3599,6 +3618,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	enum MHD_Result ok;
 	if (r->nul_in_url) {
 		ok = problem(&x, 400, "invalid", NULL, cg_tr(x.lang, N_("the URL holds an encoded NUL byte (%00)")));
+	} else if (r->bad_arg) {
+		ok = problem(&x, 400, "invalid", r->arg_name[0] ? r->arg_name : NULL,
+			     cg_tr(x.lang, N_("a query argument is not UTF-8 text")));
 	} else if (r->too_large) {
 		char detail[128];
 		snprintf(detail, sizeof detail, cg_tr(x.lang, N_("the body is larger than %zu bytes")), r->max);

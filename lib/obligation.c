@@ -1238,7 +1238,8 @@ cg_code cg_evidence_link(struct cg_store *st, const char *actor, const struct cg
 	bool found = false, own;
 	cg_code r;
 
-	if (!colon || colon == record || !colon[1] || strncmp(record, "sha256:", 7) == 0 || strlen(record) > 400)
+	if (!colon || colon == record || !colon[1] || strncmp(record, "sha256:", 7) == 0 || strlen(record) > 400 ||
+	    !cg_text_ok(record, false))
 		return cg_error_set(err, CG_E_INVALID, "link", N_("link: expected TYPE:ID of a ciiguard record, e.g. system:grid-dispatch"));
 	if ((r = check_text("note", note, err)) != CG_OK || (r = cg_now(now, err)) != CG_OK ||
 	    (r = check_obligation(st, c, scope, urn, &full, err)) != CG_OK)

@@ -1169,7 +1169,20 @@ jq -e '.ok == false and (.problem | length) > 0' "$tmp/body" >/dev/null && ok ||
 obl=urn:ciiguard:req_node:order-745:art-13-principal
 ev="$base/api/v1/evidence?scope=organisation&urn=$obl"
 for l in ':x' 'system:' ':' 'system' 'sha256:abc' "system:$(head -c 10240 /dev/zero | tr '\0' a)"; do hostile '^422$' "${V[@]}" "$ev&link=$l"; done
-for l in 'system:ems-scada:x' 'nope:ems-scada' 'system:nope' 'SYSTEM:ems-scada' 'system:%20ems-scada' 'system:%ff' 'evidence:x'; do hostile '^404$' "${V[@]}" "$ev&link=$l"; done
+for l in 'system:ems-scada:x' 'nope:ems-scada' 'system:nope' 'SYSTEM:ems-scada' 'system:%20ems-scada' 'evidence:x'; do hostile '^404$' "${V[@]}" "$ev&link=$l"; done
+# arguments that reach a query, not UTF-8: never a 500 (PostgreSQL refuses such text)
+for u in 'audit/log?entity=%ff' 'audit/log?entity=system:%ff' 'evidence?scope=%ff' 'evidence?scope=organisation&urn=%ff' 'tokens?user=%ff' \
+	'obligations?scope=%c3%28' 'due?within=%ff' 'registers/vendor?system=%ff' 'users?role=%ff' 'systems?owner=%ff'; do
+	hostile '^[24]' -H "$A" "$base/api/v1/$u"
+done
+hostile '^4' "${V[@]}" "$base/api/v1/evidence?scope=%ff&urn=order-745:art-17&link=system:ems-scada"
+hostile '^4' "${V[@]}" "$base/api/v1/evidence?scope=organisation&urn=%ff&link=system:ems-scada"
+hostile '^4' "${V[@]}" "$base/api/v1/evidence?scope=organisation&urn=order-745:art-13-principal&link=system:ems-scada&note=%ff"
+# not UTF-8: refused as any such argument (400 naming it; PostgreSQL refused the query: 500); a
+# control character: no record's id (422)
+for l in 'system:%ff' '%c3%28:x'; do hostile '^400$' "${V[@]}" "$ev&link=$l"; done
+jq -e '.field == "link"' "$tmp/body" >/dev/null && ok || fail "a link not UTF-8: $(head -c 200 "$tmp/body")"
+hostile '^422$' "${V[@]}" "$ev&link=system:a%0ab"
 hostile '^400$' "${V[@]}" "$ev&link=system:ems-scada&filename=a.txt"
 hostile '^400$' "${V[@]}" -H 'Content-Type: application/octet-stream' --data-binary 'x' "$ev&link=system:ems-scada"
 hostile '^422$' "${V[@]}" "$ev&link=system:ems-scada&note=$(head -c 2000 /dev/zero | tr '\0' a)"
