@@ -1125,18 +1125,12 @@ for k in systems vendor decision procurement; do
 	u="$base/api/v1/imports/$k"
 	hostile '^422$' "${V[@]}" -H "$C" --data-binary $'id,name\n"a,b' "$u"
 	hostile '^422$' "${V[@]}" -H "$C" --data-binary $'"id,name\na,b' "$u"
-	hostile '^422$' "${V[@]}" -H "$C" --data-binary @"$tmp/nul.csv" "$u"
-	hostile '^422$' "${V[@]}" -H "$C" --data-binary @"$tmp/notgb.csv" "$u"
-	hostile '^422$' "${V[@]}" -H "$C" --data-binary @"$tmp/cutgb.csv" "$u"
-	hostile '^422$' "${V[@]}" -H "$C" --data-binary @"$tmp/wide.csv" "$u"
-	hostile '^422$' "${V[@]}" -H "$C" --data-binary @"$tmp/longcell.csv" "$u"
+	for f in nul notgb cutgb wide longcell; do hostile '^422$' "${V[@]}" -H "$C" --data-binary @"$tmp/$f.csv" "$u"; done
 	hostile '^422$' "${V[@]}" -H "$C" --data-binary 'x,y' "$u?update=true"
-	hostile '^415$' "${V[@]}" -H 'Content-Type: text/csv; charset=utf-16' --data-binary @"$tmp/ok.csv" "$u"
-	hostile '^415$' "${V[@]}" -H 'Content-Type: text/csv; xcharset=utf-8; charset=latin1' --data-binary @"$tmp/ok.csv" "$u"
-	hostile '^415$' "${V[@]}" -H 'Content-Type: text/csv; charset="utf-8' --data-binary @"$tmp/ok.csv" "$u"
-	hostile '^415$' "${V[@]}" -H 'Content-Type: text/csv; charset=utf-8; charset=big5' --data-binary @"$tmp/ok.csv" "$u"
-	hostile '^415$' "${V[@]}" -H 'Content-Type: text/csvx' --data-binary @"$tmp/ok.csv" "$u"
-	hostile '^415$' "${V[@]}" -H 'Content-Type: text/plain' --data-binary @"$tmp/ok.csv" "$u"
+	for t in 'text/csv; charset=utf-16' 'text/csv; xcharset=utf-8; charset=latin1' 'text/csv; charset="utf-8' \
+		'text/csv; charset=utf-8; charset=big5' 'text/csvx' 'text/plain'; do
+		hostile '^415$' "${V[@]}" -H "Content-Type: $t" --data-binary @"$tmp/ok.csv" "$u"
+	done
 	hostile '^400$' "${V[@]}" -H 'Content-Type: text/csv; charset="gb18030"' --data-binary @"$tmp/ok.csv" "$u?update=1"
 	hostile '^400$' "${V[@]}" -H "$C" --data-binary @"$tmp/ok.csv" "$u?update=TRUE"
 	hostile '^422$' "${V[@]}" -H "$J" --data-binary '[1, 2]' "$u"
