@@ -26,7 +26,7 @@ page.setDefaultTimeout(15000);
 // every request of the page stays on ciiguard; no console error (a CSP violation would be one)
 page.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) problems.push('outside request: ' + r.url()); });
 page.on('console', (m) => { if (m.type() === 'error' && !/status of (401|403|422)/.test(m.text())) problems.push('console error: ' + m.text()); });
-page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+page.on('pageerror', (e) => problems.push('page error: ' + e.message + (e.stack ? '\n    ' + e.stack.split('\n').slice(1, 6).join('\n    ') : '')));
 
 const ready = () => page.waitForFunction(() => document.getElementById('main').getAttribute('aria-busy') === 'false');
 async function go(hash) { await page.goto(base + '/' + hash); await ready(); }

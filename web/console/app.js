@@ -226,7 +226,7 @@ function chart(el, option) {
   };
   if (el.isConnected) draw(); else S.pending.push(draw);
 }
-window.addEventListener('resize', () => S.charts.forEach((c) => c.resize()));
+window.addEventListener('resize', () => S.charts.forEach((c) => { if (!c.isDisposed()) c.resize(); }));
 const PERIMETERS = ['cii', 'likely_cii', 'near_cii', 'outside'];
 const PCOLOR = { cii: '#b42318', likely_cii: '#dc6803', near_cii: '#0b5cad', outside: '#667085' };
 
@@ -415,7 +415,7 @@ async function systemDetail(main, id) {
   const nodes = new Map([[s.id, s]]), edges = [];
   for (const l of s.links || []) { edges.push([s.id, l.to, l.kind]); nodes.set(l.to, all.find((x) => x.id === l.to) || { id: l.to }); }
   for (const o of all) for (const l of o.links || []) if (l.to === s.id) { edges.push([o.id, s.id, l.kind]); nodes.set(o.id, o); }
-  chart(g, { tooltip: {}, series: [{ type: 'graph', layout: 'force', force: { repulsion: 260, edgeLength: 140 }, roam: true, symbolSize: 46, edgeSymbol: ['none', 'arrow'],
+  chart(g, { tooltip: {}, series: [{ type: 'graph', layout: 'force', force: { repulsion: 260, edgeLength: 140, layoutAnimation: false }, roam: true, symbolSize: 46, edgeSymbol: ['none', 'arrow'],
     label: { show: true, formatter: (p) => p.data.name, fontSize: 11 }, edgeLabel: { show: true, formatter: (p) => lab('link_kind', p.data.kind), fontSize: 10 },
     data: [...nodes.values()].map((n) => ({ name: n.id, itemStyle: { color: PCOLOR[per.of[n.id]] || '#98a2b3' }, symbolSize: n.id === s.id ? 60 : 44 })),
     links: edges.map(([a, b, k]) => ({ source: a, target: b, kind: k })) }] });
