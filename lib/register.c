@@ -272,11 +272,13 @@ static bool clean_text(const char *s, bool multiline)
 	return true;
 }
 
-static cg_code record_exists(struct cg_store *st, const char *kind, const char *id, bool *found, struct cg_error *err)
+/* Whether `sql` (two parameters: a kind and an id) returns a row (*found). */
+static cg_code row_exists(struct cg_store *st, const char *sql, const char *kind, const char *id, bool *found,
+			  struct cg_error *err)
 {
 	struct cg_stmt *q;
 	enum cg_step s;
-	cg_code r = cg_store_prepare(st, "SELECT 1 FROM records WHERE kind = ? AND id = ?", &q, err);
+	cg_code r = cg_store_prepare(st, sql, &q, err);
 
 	*found = false;
 	if (r != CG_OK)
@@ -289,6 +291,11 @@ static cg_code record_exists(struct cg_store *st, const char *kind, const char *
 	*found = s == CG_STEP_ROW;
 	cg_stmt_done(q);
 	return s == CG_STEP_ERROR ? (err && err->code ? err->code : CG_E_STORE) : CG_OK;
+}
+
+static cg_code record_exists(struct cg_store *st, const char *kind, const char *id, bool *found, struct cg_error *err)
+{
+	return row_exists(st, "SELECT 1 FROM records WHERE kind = ? AND id = ?", kind, id, found, err);
 }
 
 static cg_code bad(struct cg_error *err, const char *field, const char *what)
@@ -617,23 +624,6 @@ static cg_code highest(struct cg_store *st, const char *sql, const struct cg_rki
 	return s == CG_STEP_ERROR ? (err && err->code ? err->code : CG_E_STORE) : CG_OK;
 }
 
-/* Whether the audit trail has events of the record KIND:ID (*found). */
-static cg_code ever_audited(struct cg_store *st, const char *kind, const char *id, bool *found, struct cg_error *err)
-{
-	struct cg_stmt *q;
-	enum cg_step s;
-	cg_code r = cg_store_prepare(st, "SELECT 1 FROM audit_events WHERE entity_id = ? AND entity_type = ?", &q, err);
-	*found = false;
-	if (r != CG_OK)
-		return r;
-	if (cg_stmt_bind_text(q, 1, id) || cg_stmt_bind_text(q, 2, kind))
-		return bind_fail(q, err);
-	s = cg_stmt_step(q, err);
-	*found = s == CG_STEP_ROW;
-	cg_stmt_done(q);
-	return s == CG_STEP_ERROR ? (err && err->code ? err->code : CG_E_STORE) : CG_OK;
-}
-
 /*
  * The next PREFIX-NNNN of a register, inside the caller's write transaction: one more than the
  * highest ever given, so that the id of a deleted record is never given to another (the audit
@@ -664,7 +654,8 @@ static cg_code new_id(struct cg_store *st, const struct cg_rkind *k, char out[80
 		if ((r = record_exists(st, k->name, out, &taken, err)) != CG_OK)
 			return r;
 		/* nor the id of a record deleted since (one chosen by hand above the counter) */
-		if (!taken && (r = ever_audited(st, k->name, out, &taken, err)) != CG_OK)
+		if (!taken && (r = row_exists(st, "SELECT 1 FROM audit_events WHERE entity_type = ? AND entity_id = ?", k->name,
+					      out, &taken, err)) != CG_OK)
 			return r;
 	}
 	return cg_store_counter_set(st, name, n, have, err);

@@ -315,7 +315,6 @@ cg_code cg_store_counter_get(struct cg_store *st, const char *name, int64_t *val
 cg_code cg_store_counter_set(struct cg_store *st, const char *name, int64_t value, bool found, struct cg_error *err)
 {
 	struct cg_stmt *q;
-	enum cg_step s;
 	cg_code r = cg_store_prepare(st, found ? "UPDATE counters SET value = ? WHERE name = ?" :
 				     "INSERT INTO counters (value, name) VALUES (?, ?)", &q, err);
 	if (r != CG_OK)
@@ -324,9 +323,7 @@ cg_code cg_store_counter_set(struct cg_store *st, const char *name, int64_t valu
 		cg_stmt_done(q);
 		return cg_error_set(err, CG_E_STORE, NULL, N_("could not bind a query parameter"));
 	}
-	s = cg_stmt_step(q, err);
-	cg_stmt_done(q);
-	return s == CG_STEP_ERROR ? (err && err->code ? err->code : CG_E_STORE) : CG_OK;
+	return cg_stmt_run(q, err);
 }
 
 cg_code cg_store_end(struct cg_store *st, bool own, cg_code result, struct cg_error *err)
