@@ -649,33 +649,6 @@ static enum MHD_Result precondition(struct call *x, json_t *doc, bool *ok)
 	return precondition_tag(x, tag, ok);
 }
 
-/* The page of `items` (stolen) the arguments ask for; *bad names the argument at fault, or NULL. */
-static json_t *page(struct call *x, json_t *items, const char **bad)
-{
-	int64_t limit = 100, offset = 0;
-	*bad = !int_arg(x, "limit", 1000, &limit) ? "limit" : !int_arg(x, "offset", INT32_MAX, &offset) ? "offset" : NULL;
-	json_t *out = json_array();
-	size_t n = json_array_size(items);
-	for (size_t i = (size_t)offset; i < n && i < (size_t)(offset + limit); i++)
-		json_array_append(out, json_array_get(items, i));
-	json_t *doc = json_pack("{s:o,s:I,s:I,s:I}", "items", out, "total", (json_int_t)n, "limit", (json_int_t)limit,
-				"offset", (json_int_t)offset);
-	json_decref(items);
-	return doc;
-}
-
-/* Sends the page the arguments ask for of `items` (stolen), or 400 when they are malformed. */
-static enum MHD_Result send_page(struct call *x, json_t *items)
-{
-	const char *bad;
-	json_t *doc = page(x, items, &bad);
-	if (bad) {
-		json_decref(doc);
-		return problem(x, 400, "invalid", bad, cg_tr(x->lang, N_("limit and offset: expected whole numbers (limit at most 1000)")));
-	}
-	return send_json(x, 200, doc, NULL);
-}
-
 /* The largest page of a document's main array (GET /gaps took up to this many before it paged). */
 enum { DOC_LIMIT_MAX = 100000 };
 
@@ -713,6 +686,23 @@ static void doc_page(json_t *doc, const char *key, int64_t limit, int64_t offset
 	if (limit >= 0)
 		json_object_set_new(doc, "limit", json_integer((json_int_t)limit));
 	json_object_set_new(doc, "offset", json_integer((json_int_t)offset));
+}
+
+/* Sends the page the arguments ask for of a list `items` (stolen): {items, total, limit, offset},
+ * 100 items unless `limit` says otherwise (at most 1000); 400 when the arguments are malformed. */
+static enum MHD_Result send_page(struct call *x, json_t *items)
+{
+	int64_t limit = 100, offset = 0;
+	const char *bad = !int_arg(x, "limit", 1000, &limit) ? "limit" : !int_arg(x, "offset", INT32_MAX, &offset) ? "offset" : NULL;
+	if (bad) {
+		json_decref(items);
+		return problem(x, 400, "invalid", bad, cg_tr(x->lang, N_("limit and offset: expected whole numbers (limit at most 1000)")));
+	}
+	json_t *doc = json_pack("{s:o}", "items", items);
+	if (!doc)
+		return MHD_NO;
+	doc_page(doc, "items", limit, offset);
+	return send_json(x, 200, doc, NULL);
 }
 
 /* Text in which a run of digits counts by its value: line-9 before line-10, INC-20261207-999
@@ -816,38 +806,51 @@ static bool sort_list(struct call *x, json_t *list, const char *const *allowed, 
 }
 
 /* Keeps the items whose `key` equals the argument of that name, when given. */
+/* Keeps the items of `list` for which ok(item, key, want) holds, in their order, in one pass. */
+static void keep(json_t *list, bool (*ok)(json_t *item, const char *key, const char *want), const char *key,
+		 const char *want)
+{
+	json_t *kept = json_array(), *v;
+	size_t i;
+	if (!kept)
+		return;
+	json_array_foreach(list, i, v)
+		if (ok(v, key, want))
+			json_array_append(kept, v);
+	json_array_clear(list);
+	json_array_extend(list, kept);
+	json_decref(kept);
+}
+
+static bool text_is(json_t *item, const char *key, const char *want)
+{
+	const char *v = json_string_value(json_object_get(item, key));
+	return v && strcmp(v, want) == 0;
+}
+
 static void filter(struct call *x, json_t *list, const char *key)
 {
 	const char *want = arg(x, key);
-	size_t i = 0;
-	if (!want)
-		return;
-	while (i < json_array_size(list)) {
-		const char *v = json_string_value(json_object_get(json_array_get(list, i), key));
-		if (!v || strcmp(v, want) != 0)
-			json_array_remove(list, i);
-		else
-			i++;
-	}
+	if (want)
+		keep(list, text_is, key, want);
 }
 
 /* Keeps the items whose boolean `key` is the argument of that name, "true" or "false", when
  * given; false (the list unchanged) when it is neither. */
+static bool bool_is(json_t *item, const char *key, const char *want)
+{
+	json_t *v = json_object_get(item, key);
+	return json_is_boolean(v) && json_is_true(v) == (want[0] == 't');
+}
+
 static bool filter_bool(struct call *x, json_t *list, const char *key)
 {
 	const char *want = arg(x, key);
-	size_t i = 0;
 	if (!want)
 		return true;
 	if (strcmp(want, "true") != 0 && strcmp(want, "false") != 0)
 		return false;
-	while (i < json_array_size(list)) {
-		json_t *v = json_object_get(json_array_get(list, i), key);
-		if (!json_is_boolean(v) || json_is_true(v) != (want[0] == 't'))
-			json_array_remove(list, i);
-		else
-			i++;
-	}
+	keep(list, bool_is, key, want);
 	return true;
 }
 
@@ -855,21 +858,21 @@ static bool filter_bool(struct call *x, json_t *list, const char *key)
  * enum field of the registers (kind, status, review_status, severity, ...) those whose field has
  * the value given. A value no record has, or a field the kind lacks, matches nothing. Personal
  * fields filter nothing: a count of matches would tell what the role may not see. */
+static bool listed_in(json_t *item, const char *key, const char *want)
+{
+	json_t *v;
+	size_t j;
+	json_array_foreach(json_object_get(item, key), j, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), want) == 0)
+			return true;
+	return false;
+}
+
 static void filter_records(struct call *x, json_t *list)
 {
 	const char *sys = arg(x, "system");
-	size_t i = 0;
-	while (sys && i < json_array_size(list)) {
-		json_t *v, *systems = json_object_get(json_array_get(list, i), "systems");
-		size_t j;
-		bool in = false;
-		json_array_foreach(systems, j, v)
-			in |= json_is_string(v) && strcmp(json_string_value(v), sys) == 0;
-		if (!in)
-			json_array_remove(list, i);
-		else
-			i++;
-	}
+	if (sys)
+		keep(list, listed_in, "systems", sys);
 	for (const struct cg_rkind *k = cg_rkinds; k->name; k++)
 		for (const struct cg_rfield *f = k->fields; f->name; f++)
 			if (f->type == CG_R_ENUM && !(f->flags & CG_RF_PERSONAL))
@@ -952,14 +955,11 @@ static void obligation_tags(json_t *doc)
 static json_t *obligation_in(json_t *doc, const char *scope, const char *urn)
 {
 	json_t *item, *found = NULL;
-	size_t i, m = strlen(urn);
-	json_array_foreach(json_object_get(doc, "obligations"), i, item) {
-		const char *u = json_string_value(json_object_get(item, "urn"));
-		size_t n = strlen(u);
+	size_t i;
+	json_array_foreach(json_object_get(doc, "obligations"), i, item)
 		if (strcmp(json_string_value(json_object_get(item, "scope")), scope) == 0 &&
-		    (strcmp(u, urn) == 0 || (n > m && u[n - m - 1] == ':' && strcmp(u + n - m, urn) == 0)))
+		    cg_obligation_urn_is(json_string_value(json_object_get(item, "urn")), urn))
 			found = item;
-	}
 	return found;
 }
 
@@ -1065,24 +1065,22 @@ static bool owns(const struct call *x, json_t *doc)
 
 /* Keeps the systems whose AI kind (ai.kind) is the argument ai_kind, when given, as
  * `system list --ai-kind`: a system without AI is no kind. False when the kind is unknown. */
+static bool ai_kind_is(json_t *item, const char *key, const char *want)
+{
+	return text_is(json_object_get(item, "ai"), key, want);
+}
+
 static bool filter_ai_kind(struct call *x, json_t *list)
 {
 	const char *want = arg(x, "ai_kind");
 	bool known = false;
-	size_t i = 0;
 	if (!want)
 		return true;
 	for (int k = 0; cg_ai_kind_names[k]; k++)
 		known |= strcmp(cg_ai_kind_names[k], want) == 0;
 	if (!known)
 		return false;
-	while (i < json_array_size(list)) {
-		const char *v = json_string_value(json_object_get(json_object_get(json_array_get(list, i), "ai"), "kind"));
-		if (!v || strcmp(v, want) != 0)
-			json_array_remove(list, i);
-		else
-			i++;
-	}
+	keep(list, ai_kind_is, "kind", want);
 	return true;
 }
 
@@ -1252,7 +1250,8 @@ static enum MHD_Result h_screening(struct call *x)
 	return send_json(x, 200, doc, NULL);
 }
 
-/* Whether a Content-Type is JSON: application/json, with parameters (charset) or none. */
+/* Whether a Content-Type is JSON: application/json, with parameters (charset) or none; not
+ * application/jsonp. */
 static bool is_json_type(const char *ct)
 {
 	return ct && strncasecmp(ct, "application/json", 16) == 0 && (!ct[16] || ct[16] == ';' || ct[16] == ' ');
@@ -2131,8 +2130,7 @@ static enum MHD_Result evidence_link(struct call *x, const struct cg_catalog *c)
 {
 	const char *scope = arg(x, "scope"), *urn = arg(x, "urn"), *link = arg(x, "link");
 	json_t *list = NULL, *e, *found = NULL;
-	const char *found_at = "";
-	size_t i, m = strlen(urn);
+	size_t i;
 	if (x->r->len)
 		return problem(x, 400, "invalid", "link", cg_tr(x->lang, N_("link: a link to a record has no body: send the file or the link, not both")));
 	if (arg(x, "filename"))
@@ -2140,19 +2138,11 @@ static enum MHD_Result evidence_link(struct call *x, const struct cg_catalog *c)
 	if (cg_evidence_link(x->t->st, x->actor, c, scope, urn, link, arg(x, "note"), &x->err) != CG_OK ||
 	    cg_evidence_list(x->t->st, scope, NULL, &list, &x->err) != CG_OK)
 		return fail(x);
-	/* the urn as given, or its short form (order-745:art-17); of two obligations whose urns end
-	 * alike, each linked to the same record, the one linked last */
-	json_array_foreach(list, i, e) {
-		const char *u = json_string_value(json_object_get(e, "urn"));
-		const char *at = json_string_value(json_object_get(e, "added_at"));
-		size_t n = u ? strlen(u) : 0;
-		if (strcmp(json_string_value(json_object_get(e, "target")), link) == 0 &&
-		    (strcmp(u, urn) == 0 || (n > m && u[n - m - 1] == ':' && strcmp(u + n - m, urn) == 0)) &&
-		    (!found || strcmp(at ? at : "", found_at) >= 0)) {
+	/* the urn as given, or its short form (order-745:art-17), read as cg_evidence_link read it */
+	json_array_foreach(list, i, e)
+		if (!found && strcmp(json_string_value(json_object_get(e, "target")), link) == 0 &&
+		    cg_obligation_urn_is(json_string_value(json_object_get(e, "urn")), urn))
 			found = e;
-			found_at = at ? at : "";
-		}
-	}
 	json_incref(found);
 	json_decref(list);
 	if (!found) {
@@ -3000,8 +2990,7 @@ body:
 	if (x->r->len || strcmp(x->method, "POST") == 0 || strcmp(x->method, "PUT") == 0) {
 		const char *ct = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 		json_error_t jerr;
-		/* application/json, with parameters (charset) or none: not application/jsonp */
-		if (!ct || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';' && ct[16] != ' '))
+		if (!is_json_type(ct))
 			return problem(x, 415, "unsupported_media_type", "Content-Type",
 				       cg_tr(x->lang, N_("send the body as application/json")));
 		if (!(x->body = json_loadb(x->r->body ? x->r->body : "", x->r->len, JSON_REJECT_DUPLICATES, &jerr))) {

@@ -368,6 +368,16 @@ static bool is_duty(json_t *node)
 	return kind && strcmp(kind, "duty") == 0;
 }
 
+/* The prefix a short URN leaves out. */
+#define SHORT_URN_PREFIX "urn:ciiguard:req_node:"
+
+bool cg_obligation_urn_is(const char *urn, const char *given)
+{
+	return strcmp(urn, given) == 0 || (strncmp(given, "urn:", 4) != 0 &&
+					   strncmp(urn, SHORT_URN_PREFIX, sizeof SHORT_URN_PREFIX - 1) == 0 &&
+					   strcmp(urn + sizeof SHORT_URN_PREFIX - 1, given) == 0);
+}
+
 /* The node for `urn`, also in the short form after "urn:ciiguard:req_node:". */
 static json_t *find_node(const struct cg_catalog *c, const char *urn)
 {
@@ -375,7 +385,7 @@ static json_t *find_node(const struct cg_catalog *c, const char *urn)
 	char full[CG_CATALOG_URN_MAX + 32];
 
 	if (!n && strncmp(urn, "urn:", 4) != 0) {
-		snprintf(full, sizeof full, "urn:ciiguard:req_node:%s", urn);
+		snprintf(full, sizeof full, SHORT_URN_PREFIX "%s", urn);
 		n = cg_catalog_find(c, "requirement_nodes", full);
 	}
 	return n && is_obligation(n) ? n : NULL;

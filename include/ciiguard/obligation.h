@@ -112,6 +112,10 @@ cg_code cg_evidence_add(struct cg_store *st, const char *actor, const struct cg_
 			const char *filename, const char *note, char sha[CG_HASH_HEX],
 			struct cg_error *err) CG_MUST_CHECK;
 
+/* Whether `given` names the obligation `urn`: the whole URN, or its short form after
+ * "urn:ciiguard:req_node:" (order-745:art-17), as every function here that takes a URN reads it. */
+bool cg_obligation_urn_is(const char *urn, const char *given);
+
 /* Links an audited ciiguard record ("TYPE:ID", e.g. "system:grid") as evidence. */
 cg_code cg_evidence_link(struct cg_store *st, const char *actor, const struct cg_catalog *c,
 			 const char *scope, const char *urn, const char *record, const char *note,
