@@ -1530,11 +1530,6 @@ static bool approval_changed(json_t *body, json_t *cur)
 	return false;
 }
 
-static bool touches_approval(const struct call *x, json_t *cur)
-{
-	return approval_changed(x->body, cur);
-}
-
 static enum MHD_Result h_register(struct call *x)
 {
 	const struct cg_rkind *k = kind_of(x);
@@ -1564,7 +1559,7 @@ static enum MHD_Result h_register(struct call *x)
 		if (write) {
 			if (!owns_systems(x, json_object_get(x->body, "systems")))
 				return denied(x, N_("a project owner records only decisions about systems it owns (systems: its own)"));
-			if (!role_in(x, R_APPROVE) && touches_approval(x, NULL))
+			if (!role_in(x, R_APPROVE) && approval_changed(x->body, NULL))
 				return denied(x, N_("only the principal person in charge approves (POST .../approve)"));
 			if (cg_record_add(x->t->st, x->actor, c, k, x->body, &doc, &x->err) != CG_OK)
 				return fail(x);
@@ -1596,7 +1591,7 @@ static enum MHD_Result h_register(struct call *x)
 	}
 	enum MHD_Result m = precondition(x, doc, &ok);
 	bool forged = ok && x->nparts == 5 && strcmp(x->method, "PUT") == 0 && !role_in(x, R_APPROVE) &&
-		      touches_approval(x, doc);
+		      approval_changed(x->body, doc);
 	bool own = owns_systems(x, json_object_get(doc, "systems"));
 	json_decref(doc);
 	doc = NULL;
